@@ -1,0 +1,1 @@
+typedef int va_placeholder_t;
