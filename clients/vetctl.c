@@ -1,1 +1,990 @@
-int main(void){return 1;}
+/*
+ * vetctl - the command-line client of vetallianced.
+ *
+ *   vetctl [--endpoint E] [--json] [--timeout MS] [--attempts N]
+ *          [--request-id ID] NOUN VERB [flags]
+ *
+ * One run sends one Request through libvetalliance and prints the Reply.
+ * The commands live in one table (`commands`): each names the flags it
+ * accepts and a function that fills the Request from them; everything
+ * else - option parsing, the call, the exit code, the output - is shared.
+ * Options may come before or after NOUN VERB.
+ *
+ * Output.  With --json, stdout gets exactly one line: the whole Reply as
+ * JSON (va_json_message), refusals included.  Otherwise a write prints a
+ * one-line confirmation, and a query prints its result, rendered
+ * generically from the same JSON: a result holding one repeated message
+ * becomes an aligned table whose columns are that message's fields, any
+ * other result becomes "key: value" lines.  New fields thus show up
+ * without an edit here.
+ *
+ * Exit codes (sysexits): 0 ok, 1 refused by the daemon, 64 usage,
+ * 69 no reply after every attempt, 70 internal error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include <jansson.h>
+
+#include <vetalliance/client.h>
+#include <vetalliance/error.h>
+#include <vetalliance/json.h>
+
+#define EXIT_REFUSED       1
+#define DEFAULT_TIMEOUT_MS 2000
+#define DEFAULT_ATTEMPTS   3
+#define MAX_TIMEOUT_MS     3600000
+
+typedef Vetalliance__V1__Partner partner_t;
+typedef Vetalliance__V1__Centre centre_t;
+typedef Vetalliance__V1__SectorInterest interest_t;
+
+/* Command flags; each is one bit in `struct options.given`. */
+enum flag {
+	F_ID,
+	F_NAME,
+	F_COUNTRY,
+	F_TIME_ZONE,
+	F_REGION,
+	F_KIND,
+	F_PARTNER,
+	F_SECTOR,
+	F_NOTE,
+	F_CLEAR_SECTORS,
+	F_COUNT
+};
+
+#define BIT(f) (1u << (f))
+
+/* getopt values: global options from 256, command flags from FLAG_BASE. */
+#define FLAG_BASE 1000
+
+enum {
+	O_ENDPOINT = 256,
+	O_JSON,
+	O_TIMEOUT,
+	O_ATTEMPTS,
+	O_REQUEST_ID,
+	O_HELP,
+	O_VERSION,
+};
+
+static const struct option long_options[] = {
+    {"endpoint", required_argument, NULL, O_ENDPOINT},
+    {"json", no_argument, NULL, O_JSON},
+    {"timeout", required_argument, NULL, O_TIMEOUT},
+    {"attempts", required_argument, NULL, O_ATTEMPTS},
+    {"request-id", required_argument, NULL, O_REQUEST_ID},
+    {"help", no_argument, NULL, O_HELP},
+    {"version", no_argument, NULL, O_VERSION},
+    {"id", required_argument, NULL, FLAG_BASE + F_ID},
+    {"name", required_argument, NULL, FLAG_BASE + F_NAME},
+    {"country", required_argument, NULL, FLAG_BASE + F_COUNTRY},
+    {"time-zone", required_argument, NULL, FLAG_BASE + F_TIME_ZONE},
+    {"region", required_argument, NULL, FLAG_BASE + F_REGION},
+    {"kind", required_argument, NULL, FLAG_BASE + F_KIND},
+    {"partner", required_argument, NULL, FLAG_BASE + F_PARTNER},
+    {"sector", required_argument, NULL, FLAG_BASE + F_SECTOR},
+    {"note", required_argument, NULL, FLAG_BASE + F_NOTE},
+    {"clear-sectors", no_argument, NULL, FLAG_BASE + F_CLEAR_SECTORS},
+    {NULL, 0, NULL, 0},
+};
+
+static const char *const flag_names[F_COUNT] = {
+    [F_ID] = "id",           [F_NAME] = "name",
+    [F_COUNTRY] = "country", [F_TIME_ZONE] = "time-zone",
+    [F_REGION] = "region",   [F_KIND] = "kind",
+    [F_PARTNER] = "partner", [F_SECTOR] = "sector",
+    [F_NOTE] = "note",       [F_CLEAR_SECTORS] = "clear-sectors",
+};
+
+struct options {
+	const char *endpoint;
+	int json;
+	int timeout_ms;
+	int attempts;
+	char *request_id;
+	unsigned given;       /* BIT(F_*) of each flag given */
+	char *value[F_COUNT]; /* the argument of each single-valued flag */
+	char **sectors;       /* every --sector, in order */
+	size_t n_sectors;
+	char **args; /* positional arguments after NOUN VERB */
+	int n_args;
+};
+
+/* Storage of every Request body a command may build; lives in main(). */
+struct bodies {
+	partner_t partner;
+	centre_t centre;
+	interest_t interest;
+	Vetalliance__V1__PartnerRegister partner_register;
+	Vetalliance__V1__PartnerUpdate partner_update;
+	Vetalliance__V1__PartnerGet partner_get;
+	Vetalliance__V1__PartnerList partner_list;
+	Vetalliance__V1__CentreRegister centre_register;
+	Vetalliance__V1__CentreUpdate centre_update;
+	Vetalliance__V1__CentreGet centre_get;
+	Vetalliance__V1__CentreList centre_list;
+	Vetalliance__V1__SectorList sector_list;
+	Vetalliance__V1__InterestMark interest_mark;
+	Vetalliance__V1__InterestList interest_list;
+	char *mask[F_COUNT];
+};
+
+struct command {
+	const char *noun;
+	const char *verb;
+	unsigned flags;   /* the flags it accepts */
+	int max_args;     /* positional arguments it accepts */
+	const char *done; /* confirmation verb for writes, NULL for queries */
+	/* Fill req from opts; returns 0 or EX_USAGE after a message. */
+	int (*build)(const struct options *opts, struct bodies *b, va_request_t *req);
+};
+
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vetctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'vetctl --help' for more information.\n", stderr);
+}
+
+/* print_kinds - the accepted --kind slugs, comma-separated. */
+static void print_kinds(FILE *out)
+{
+	const ProtobufCEnumDescriptor *d = &vetalliance__v1__centre_kind__descriptor;
+	const char *sep = "";
+	char slug[128];
+
+	for (unsigned i = 0; i < d->n_values; i++) {
+		if (d->values[i].value == 0)
+			continue; /* "unspecified" is refused by the daemon */
+		if (va_enum_slug(d, d->values[i].value, slug, sizeof slug) == NULL)
+			continue;
+		fprintf(out, "%s%s", sep, slug);
+		sep = ", ";
+	}
+}
+
+static void usage(FILE *out)
+{
+	fputs("usage: vetctl [--endpoint E] [--json] [--timeout MS] [--attempts N]\n"
+	      "              [--request-id ID] NOUN VERB [flags]\n"
+	      "\n"
+	      "commands:\n"
+	      "  partner register --id ID --name NAME --country CC --time-zone TZ [--region R]\n"
+	      "  partner update   --id ID [--name NAME] [--country CC] [--time-zone TZ]\n"
+	      "                   [--region R]\n"
+	      "  partner show     ID\n"
+	      "  partner list\n"
+	      "  centre register  --id ID --name NAME --kind KIND --partner P --country CC\n"
+	      "                   [--region R] [--sector S]...\n"
+	      "  centre update    --id ID [--name NAME] [--kind KIND] [--partner P]\n"
+	      "                   [--country CC] [--region R] [--sector S]... [--clear-sectors]\n"
+	      "  centre show      ID\n"
+	      "  centre list      [--partner P] [--country CC] [--sector S]\n"
+	      "  sector list\n"
+	      "  interest list    [--partner P]\n"
+	      "  interest mark    --partner P --sector S [--note NOTE]\n"
+	      "  interest unmark  --partner P --sector S\n"
+	      "\n"
+	      "options:\n"
+	      "  --endpoint E     command endpoint (default: $VETCTL_ENDPOINT, "
+	      "else " VA_DEFAULT_CMD_ENDPOINT ")\n"
+	      "  --json           print the reply as one JSON object, refusals included\n"
+	      "  --timeout MS     how long one attempt waits for the reply (default 2000)\n"
+	      "  --attempts N     how many times the request is sent at most (default 3)\n"
+	      "  --request-id ID  the request id (1..64 bytes, default random); repeating a\n"
+	      "                   command with the same id applies it at most once\n"
+	      "  --help           print this help\n"
+	      "  --version        print the version\n"
+	      "\n"
+	      "update changes only the fields whose flags are given.  show takes the id as\n"
+	      "an argument or with --id.\n"
+	      "\n"
+	      "kinds: ",
+	      out);
+	print_kinds(out);
+	fputs("\n\n"
+	      "exit status: 0 ok, 1 refused by the daemon, 64 usage error,\n"
+	      "69 no reply from the daemon, 70 internal error\n",
+	      out);
+}
+
+/* ------------------------------------------------------- building */
+
+static char *flag_or_empty(const struct options *o, enum flag f)
+{
+	return (o->given & BIT(f)) ? o->value[f] : (char *)protobuf_c_empty_string;
+}
+
+/* show_id - the id of a show command: the argument or --id, not both. */
+static int show_id(const struct options *o, char **id)
+{
+	if (o->n_args > 0 && (o->given & BIT(F_ID)) && strcmp(o->args[0], o->value[F_ID]) != 0) {
+		usage_error("both an id argument and a different --id given");
+		return EX_USAGE;
+	}
+	if (o->n_args > 0)
+		*id = o->args[0];
+	else if (o->given & BIT(F_ID))
+		*id = o->value[F_ID];
+	else {
+		usage_error("missing the id to show");
+		return EX_USAGE;
+	}
+	return 0;
+}
+
+static void fill_partner(const struct options *o, partner_t *p)
+{
+	vetalliance__v1__partner__init(p);
+	p->id = flag_or_empty(o, F_ID);
+	p->name = flag_or_empty(o, F_NAME);
+	p->country = flag_or_empty(o, F_COUNTRY);
+	p->time_zone = flag_or_empty(o, F_TIME_ZONE);
+	p->region = flag_or_empty(o, F_REGION);
+}
+
+static int fill_centre(const struct options *o, centre_t *c)
+{
+	vetalliance__v1__centre__init(c);
+	c->id = flag_or_empty(o, F_ID);
+	c->name = flag_or_empty(o, F_NAME);
+	c->partner = flag_or_empty(o, F_PARTNER);
+	c->country = flag_or_empty(o, F_COUNTRY);
+	c->region = flag_or_empty(o, F_REGION);
+	c->sectors = o->sectors;
+	c->n_sectors = o->n_sectors;
+	if (o->given & BIT(F_KIND)) {
+		int kind;
+
+		if (va_enum_from_slug(&vetalliance__v1__centre_kind__descriptor, o->value[F_KIND],
+				      &kind) < 0) {
+			fprintf(stderr, "vetctl: unknown centre kind '%s' (expected one of: ",
+				o->value[F_KIND]);
+			print_kinds(stderr);
+			fputs(")\n", stderr);
+			return EX_USAGE;
+		}
+		c->kind = (Vetalliance__V1__CentreKind)kind;
+	}
+	return 0;
+}
+
+/*
+ * build_mask - the update_mask for the flags given, in `fields` order; a
+ * field is named by its .proto name.  Returns its length.
+ */
+static size_t build_mask(const struct options *o, struct bodies *b, const enum flag *flags,
+			 const char *const *fields, size_t n)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (o->given & BIT(flags[i]))
+			b->mask[len++] = (char *)fields[i];
+	}
+	return len;
+}
+
+static int build_partner_register(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	fill_partner(o, &b->partner);
+	vetalliance__v1__partner_register__init(&b->partner_register);
+	b->partner_register.partner = &b->partner;
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_PARTNER_REGISTER;
+	req->partner_register = &b->partner_register;
+	return 0;
+}
+
+static int build_partner_update(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	static const enum flag flags[] = {F_NAME, F_COUNTRY, F_TIME_ZONE, F_REGION};
+	static const char *const fields[] = {"name", "country", "time_zone", "region"};
+	Vetalliance__V1__PartnerUpdate *u = &b->partner_update;
+
+	fill_partner(o, &b->partner);
+	vetalliance__v1__partner_update__init(u);
+	u->partner = &b->partner;
+	u->update_mask = b->mask;
+	u->n_update_mask = build_mask(o, b, flags, fields, sizeof flags / sizeof flags[0]);
+	if (u->n_update_mask == 0) {
+		usage_error("nothing to update: give at least one of --name, --country, "
+			    "--time-zone, --region");
+		return EX_USAGE;
+	}
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_PARTNER_UPDATE;
+	req->partner_update = u;
+	return 0;
+}
+
+static int build_partner_show(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	vetalliance__v1__partner_get__init(&b->partner_get);
+	if (show_id(o, &b->partner_get.id) != 0)
+		return EX_USAGE;
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_PARTNER_GET;
+	req->partner_get = &b->partner_get;
+	return 0;
+}
+
+static int build_partner_list(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	(void)o;
+	vetalliance__v1__partner_list__init(&b->partner_list);
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_PARTNER_LIST;
+	req->partner_list = &b->partner_list;
+	return 0;
+}
+
+static int build_centre_register(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	if (fill_centre(o, &b->centre) != 0)
+		return EX_USAGE;
+	vetalliance__v1__centre_register__init(&b->centre_register);
+	b->centre_register.centre = &b->centre;
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_CENTRE_REGISTER;
+	req->centre_register = &b->centre_register;
+	return 0;
+}
+
+static int build_centre_update(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	static const enum flag flags[] = {F_NAME, F_KIND, F_PARTNER, F_COUNTRY, F_REGION};
+	static const char *const fields[] = {"name", "kind", "partner", "country", "region"};
+	Vetalliance__V1__CentreUpdate *u = &b->centre_update;
+
+	if ((o->given & BIT(F_SECTOR)) && (o->given & BIT(F_CLEAR_SECTORS))) {
+		usage_error("--sector and --clear-sectors exclude each other");
+		return EX_USAGE;
+	}
+	if (fill_centre(o, &b->centre) != 0)
+		return EX_USAGE;
+	vetalliance__v1__centre_update__init(u);
+	u->centre = &b->centre;
+	u->update_mask = b->mask;
+	u->n_update_mask = build_mask(o, b, flags, fields, sizeof flags / sizeof flags[0]);
+	if (o->given & (BIT(F_SECTOR) | BIT(F_CLEAR_SECTORS)))
+		b->mask[u->n_update_mask++] = "sectors";
+	if (u->n_update_mask == 0) {
+		usage_error("nothing to update: give at least one of --name, --kind, --partner, "
+			    "--country, --region, --sector, --clear-sectors");
+		return EX_USAGE;
+	}
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_CENTRE_UPDATE;
+	req->centre_update = u;
+	return 0;
+}
+
+static int build_centre_show(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	vetalliance__v1__centre_get__init(&b->centre_get);
+	if (show_id(o, &b->centre_get.id) != 0)
+		return EX_USAGE;
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_CENTRE_GET;
+	req->centre_get = &b->centre_get;
+	return 0;
+}
+
+static int build_centre_list(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	Vetalliance__V1__CentreList *l = &b->centre_list;
+
+	vetalliance__v1__centre_list__init(l);
+	l->partner = flag_or_empty(o, F_PARTNER);
+	l->country = flag_or_empty(o, F_COUNTRY);
+	if (o->n_sectors > 0)
+		l->sector = o->sectors[0];
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_CENTRE_LIST;
+	req->centre_list = l;
+	return 0;
+}
+
+static int build_sector_list(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	(void)o;
+	vetalliance__v1__sector_list__init(&b->sector_list);
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_SECTOR_LIST;
+	req->sector_list = &b->sector_list;
+	return 0;
+}
+
+static int build_interest_list(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	vetalliance__v1__interest_list__init(&b->interest_list);
+	b->interest_list.partner = flag_or_empty(o, F_PARTNER);
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_INTEREST_LIST;
+	req->interest_list = &b->interest_list;
+	return 0;
+}
+
+static int build_interest(const struct options *o, struct bodies *b, va_request_t *req,
+			  int interested)
+{
+	interest_t *in = &b->interest;
+
+	vetalliance__v1__sector_interest__init(in);
+	in->partner = flag_or_empty(o, F_PARTNER);
+	if (o->n_sectors > 0)
+		in->sector = o->sectors[0];
+	in->interested = interested;
+	in->note = flag_or_empty(o, F_NOTE);
+	vetalliance__v1__interest_mark__init(&b->interest_mark);
+	b->interest_mark.interest = in;
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_INTEREST_MARK;
+	req->interest_mark = &b->interest_mark;
+	return 0;
+}
+
+static int build_interest_mark(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	return build_interest(o, b, req, 1);
+}
+
+static int build_interest_unmark(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	return build_interest(o, b, req, 0);
+}
+
+#define PARTNER_FIELDS (BIT(F_ID) | BIT(F_NAME) | BIT(F_COUNTRY) | BIT(F_TIME_ZONE) | BIT(F_REGION))
+#define CENTRE_FIELDS                                                                              \
+	(BIT(F_ID) | BIT(F_NAME) | BIT(F_KIND) | BIT(F_PARTNER) | BIT(F_COUNTRY) | BIT(F_REGION) | \
+	 BIT(F_SECTOR))
+
+static const struct command commands[] = {
+    {"partner", "register", PARTNER_FIELDS, 0, "registered", build_partner_register},
+    {"partner", "update", PARTNER_FIELDS, 0, "updated", build_partner_update},
+    {"partner", "show", BIT(F_ID), 1, NULL, build_partner_show},
+    {"partner", "list", 0, 0, NULL, build_partner_list},
+    {"centre", "register", CENTRE_FIELDS, 0, "registered", build_centre_register},
+    {"centre", "update", CENTRE_FIELDS | BIT(F_CLEAR_SECTORS), 0, "updated", build_centre_update},
+    {"centre", "show", BIT(F_ID), 1, NULL, build_centre_show},
+    {"centre", "list", BIT(F_PARTNER) | BIT(F_COUNTRY) | BIT(F_SECTOR), 0, NULL, build_centre_list},
+    {"sector", "list", 0, 0, NULL, build_sector_list},
+    {"interest", "list", BIT(F_PARTNER), 0, NULL, build_interest_list},
+    {"interest", "mark", BIT(F_PARTNER) | BIT(F_SECTOR) | BIT(F_NOTE), 0, "marked",
+     build_interest_mark},
+    {"interest", "unmark", BIT(F_PARTNER) | BIT(F_SECTOR), 0, "unmarked", build_interest_unmark},
+};
+
+/* Flags that may be given once only, even where --sector repeats. */
+static int single_sector(const struct command *cmd)
+{
+	return strcmp(cmd->noun, "centre") != 0 || strcmp(cmd->verb, "list") == 0;
+}
+
+/* ------------------------------------------------------- parsing */
+
+/* parse_int - a decimal in [min, max]; returns 0 or -1. */
+static int parse_int(const char *s, int min, int max, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/*
+ * parse_args - fill opts and find the command.  Returns 0, or the exit
+ * code to leave with (EX_OK after --help or --version).
+ */
+static int parse_args(int argc, char **argv, struct options *o, const struct command **cmd_p)
+{
+	const struct command *cmd = NULL;
+	const char *noun, *verb;
+	int known_noun = 0;
+	int c;
+
+	o->timeout_ms = DEFAULT_TIMEOUT_MS;
+	o->attempts = DEFAULT_ATTEMPTS;
+	o->endpoint = getenv("VETCTL_ENDPOINT");
+	if (o->endpoint == NULL || o->endpoint[0] == '\0')
+		o->endpoint = VA_DEFAULT_CMD_ENDPOINT;
+
+	opterr = 0; /* our messages, in our format */
+	while ((c = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
+		switch (c) {
+		case O_ENDPOINT:
+			o->endpoint = optarg;
+			break;
+		case O_JSON:
+			o->json = 1;
+			break;
+		case O_TIMEOUT:
+			if (parse_int(optarg, 1, MAX_TIMEOUT_MS, &o->timeout_ms) < 0) {
+				usage_error("invalid --timeout '%s': expected milliseconds, 1..%d",
+					    optarg, MAX_TIMEOUT_MS);
+				return EX_USAGE;
+			}
+			break;
+		case O_ATTEMPTS:
+			if (parse_int(optarg, 1, 1000, &o->attempts) < 0) {
+				usage_error("invalid --attempts '%s': expected 1..1000", optarg);
+				return EX_USAGE;
+			}
+			break;
+		case O_REQUEST_ID:
+			if (optarg[0] == '\0' || strlen(optarg) > VA_REQUEST_ID_MAX) {
+				usage_error("invalid --request-id '%s': expected 1..%d bytes",
+					    optarg, VA_REQUEST_ID_MAX);
+				return EX_USAGE;
+			}
+			o->request_id = optarg;
+			break;
+		case O_HELP:
+			usage(stdout);
+			return EX_OK;
+		case O_VERSION:
+			printf("vetctl %s\n", VA_VERSION);
+			return EX_OK;
+		case FLAG_BASE + F_SECTOR:
+			o->given |= BIT(F_SECTOR);
+			o->sectors[o->n_sectors++] = optarg;
+			break;
+		case FLAG_BASE + F_CLEAR_SECTORS:
+			o->given |= BIT(F_CLEAR_SECTORS);
+			break;
+		default:
+			if (c >= FLAG_BASE && c < FLAG_BASE + F_COUNT) {
+				int f = c - FLAG_BASE;
+
+				if (o->given & BIT(f)) {
+					usage_error("option '--%s' given twice", flag_names[f]);
+					return EX_USAGE;
+				}
+				o->given |= BIT(f);
+				o->value[f] = optarg;
+				break;
+			}
+			if (c == ':')
+				usage_error("option '%s' needs an argument", argv[optind - 1]);
+			else
+				usage_error("unknown option '%s'", argv[optind - 1]);
+			return EX_USAGE;
+		}
+	}
+
+	if (optind >= argc) {
+		usage_error("missing NOUN (partner, centre, sector, interest)");
+		return EX_USAGE;
+	}
+	noun = argv[optind++];
+	if (optind >= argc) {
+		usage_error("missing VERB after '%s'", noun);
+		return EX_USAGE;
+	}
+	verb = argv[optind++];
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(commands[i].noun, noun) != 0)
+			continue;
+		known_noun = 1;
+		if (strcmp(commands[i].verb, verb) == 0) {
+			cmd = &commands[i];
+			break;
+		}
+	}
+	if (!known_noun) {
+		usage_error("unknown noun '%s'", noun);
+		return EX_USAGE;
+	}
+	if (cmd == NULL) {
+		usage_error("unknown verb '%s' for '%s'", verb, noun);
+		return EX_USAGE;
+	}
+
+	o->args = argv + optind;
+	o->n_args = argc - optind;
+	if (o->n_args > cmd->max_args) {
+		usage_error("unexpected argument '%s' to '%s %s'", o->args[cmd->max_args], noun,
+			    verb);
+		return EX_USAGE;
+	}
+	for (int f = 0; f < F_COUNT; f++) {
+		if ((o->given & BIT(f)) && !(cmd->flags & BIT(f))) {
+			usage_error("option '--%s' does not apply to '%s %s'", flag_names[f], noun,
+				    verb);
+			return EX_USAGE;
+		}
+	}
+	if (o->n_sectors > 1 && single_sector(cmd)) {
+		usage_error("option '--sector' given twice");
+		return EX_USAGE;
+	}
+	*cmd_p = cmd;
+	return 0;
+}
+
+/* ------------------------------------------------------- output */
+
+/* text_width - display columns of a UTF-8 string (one per code point). */
+static size_t text_width(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++) {
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * value_text - a JSON value as plain text: strings bare, booleans yes/no,
+ * arrays joined with `sep`, null empty.  Returns a string to free(), or
+ * NULL on out of memory.
+ */
+static char *value_text(json_t *v, const char *sep)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return NULL;
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		fputs(json_string_value(v), f);
+		break;
+	case JSON_INTEGER:
+		fprintf(f, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		break;
+	case JSON_REAL:
+		fprintf(f, "%.17g", json_real_value(v));
+		break;
+	case JSON_TRUE:
+		fputs("yes", f);
+		break;
+	case JSON_FALSE:
+		fputs("no", f);
+		break;
+	case JSON_NULL:
+		break;
+	case JSON_ARRAY: {
+		size_t i;
+		json_t *e;
+
+		json_array_foreach(v, i, e)
+		{
+			char *t = value_text(e, sep);
+
+			fprintf(f, "%s%s", i > 0 ? sep : "", t != NULL ? t : "");
+			free(t);
+		}
+		break;
+	}
+	case JSON_OBJECT: {
+		char *t = json_dumps(v, JSON_COMPACT);
+
+		fputs(t != NULL ? t : "", f);
+		free(t);
+		break;
+	}
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* shadowed_ms - key ends in "_ms" and the object has its "_at" sibling. */
+static int shadowed_ms(json_t *obj, const char *key)
+{
+	size_t n = strlen(key);
+	char at[256];
+
+	if (n < 4 || n >= sizeof at || strcmp(key + n - 3, "_ms") != 0)
+		return 0;
+	memcpy(at, key, n - 3);
+	memcpy(at + n - 3, "_at", 4);
+	return json_object_get(obj, at) != NULL;
+}
+
+/* print_fields - "key: value" lines for an object; nested objects get
+ * their keys prefixed with "key.". */
+static int print_fields(json_t *obj, const char *prefix)
+{
+	const char *key;
+	size_t width = 0;
+	json_t *v;
+
+	json_object_foreach(obj, key, v)
+	{
+		size_t w = strlen(prefix) + strlen(key) + 1;
+		if (!json_is_object(v) && !shadowed_ms(obj, key) && w > width)
+			width = w;
+	}
+	json_object_foreach(obj, key, v)
+	{
+		char *text;
+		int pad;
+
+		if (shadowed_ms(obj, key))
+			continue;
+		if (json_is_object(v)) {
+			char sub[512];
+
+			snprintf(sub, sizeof sub, "%s%s.", prefix, key);
+			if (print_fields(v, sub) < 0)
+				return -1;
+			continue;
+		}
+		text = value_text(v, ", ");
+		if (text == NULL)
+			return -1;
+		pad = (int)(width - strlen(prefix) - strlen(key) - 1);
+		printf("%s%s:%*s %s\n", prefix, key, pad, "", text);
+		free(text);
+	}
+	return 0;
+}
+
+/* table_column - a field shown as a table column: scalars and repeated
+ * scalars, not timestamps or nested messages. */
+static int table_column(const ProtobufCFieldDescriptor *f)
+{
+	size_t n = strlen(f->name);
+
+	if (f->type == PROTOBUF_C_TYPE_MESSAGE || f->type == PROTOBUF_C_TYPE_BYTES)
+		return 0;
+	return !(n >= 3 && strcmp(f->name + n - 3, "_ms") == 0);
+}
+
+/*
+ * print_table - an aligned table of `rows` (JSON objects of messages of
+ * type `desc`): one column per field, headed by its upper-case name.
+ * Empty cells print as "-" so that every row splits into the same number
+ * of words.
+ */
+static int print_table(const ProtobufCMessageDescriptor *desc, json_t *rows)
+{
+	size_t nrows = json_array_size(rows);
+	size_t ncols = desc->n_fields;
+	size_t *width = NULL;
+	char **cell = NULL;
+	int rc = -1;
+
+	width = calloc(ncols, sizeof *width);
+	cell = calloc((nrows + 1) * ncols, sizeof *cell);
+	if (width == NULL || cell == NULL)
+		goto out;
+	for (size_t c = 0; c < ncols; c++) {
+		const ProtobufCFieldDescriptor *f = &desc->fields[c];
+		char *h;
+
+		if (!table_column(f))
+			continue;
+		h = strdup(f->name);
+		if (h == NULL)
+			goto out;
+		for (char *p = h; *p != '\0'; p++)
+			*p = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+		cell[c] = h;
+		for (size_t r = 0; r < nrows; r++) {
+			json_t *v = json_object_get(json_array_get(rows, r), f->name);
+			char *t = v != NULL ? value_text(v, ",") : strdup("");
+
+			if (t == NULL)
+				goto out;
+			if (t[0] == '\0') {
+				free(t);
+				t = strdup("-");
+				if (t == NULL)
+					goto out;
+			}
+			cell[(r + 1) * ncols + c] = t;
+		}
+	}
+	for (size_t i = 0; i < (nrows + 1) * ncols; i++) {
+		if (cell[i] != NULL && text_width(cell[i]) > width[i % ncols])
+			width[i % ncols] = text_width(cell[i]);
+	}
+	for (size_t r = 0; r <= nrows; r++) {
+		size_t last = 0;
+
+		for (size_t c = 0; c < ncols; c++) {
+			if (cell[r * ncols + c] != NULL)
+				last = c;
+		}
+		for (size_t c = 0; c < ncols; c++) {
+			const char *t = cell[r * ncols + c];
+
+			if (t == NULL)
+				continue;
+			fputs(t, stdout);
+			if (c == last)
+				break;
+			printf("%*s", (int)(width[c] - text_width(t) + 2), "");
+		}
+		putchar('\n');
+	}
+	rc = 0;
+out:
+	if (cell != NULL) {
+		for (size_t i = 0; i < (nrows + 1) * ncols; i++)
+			free(cell[i]);
+	}
+	free(cell);
+	free(width);
+	return rc;
+}
+
+/*
+ * print_result - the result member of a query's reply: a table when the
+ * result message is a single repeated message field (a list result),
+ * "key: value" lines otherwise.  Returns 0 or -1 on out of memory.
+ */
+static int print_result(const va_reply_t *reply)
+{
+	const ProtobufCFieldDescriptor *rf;
+	const ProtobufCMessage *res;
+	const ProtobufCMessageDescriptor *d;
+	json_t *obj = NULL;
+	char *text = NULL;
+	int rc = -1;
+
+	if (reply->result_case == VETALLIANCE__V1__REPLY__RESULT__NOT_SET)
+		return 0;
+	rf = protobuf_c_message_descriptor_get_field(reply->base.descriptor,
+						     (unsigned)reply->result_case);
+	if (rf == NULL || rf->type != PROTOBUF_C_TYPE_MESSAGE)
+		return 0;
+	res = *(ProtobufCMessage *const *)((const char *)reply + rf->offset);
+	if (res == NULL)
+		return 0;
+	text = va_json_message(res);
+	if (text == NULL)
+		goto out;
+	obj = json_loads(text, 0, NULL);
+	if (obj == NULL)
+		goto out;
+
+	d = res->descriptor;
+	if (d->n_fields == 1 && d->fields[0].label == PROTOBUF_C_LABEL_REPEATED &&
+	    d->fields[0].type == PROTOBUF_C_TYPE_MESSAGE)
+		rc = print_table(d->fields[0].descriptor, json_object_get(obj, d->fields[0].name));
+	else
+		rc = print_fields(obj, "");
+out:
+	json_decref(obj);
+	free(text);
+	return rc;
+}
+
+/* print_done - the one-line confirmation of a write. */
+static void print_done(const struct command *cmd, const struct options *o, const va_reply_t *reply)
+{
+	if (strcmp(cmd->noun, "interest") == 0)
+		printf("%s interest of partner '%s' in sector '%s' (seq %" PRIu64 ")\n", cmd->done,
+		       o->value[F_PARTNER] != NULL ? o->value[F_PARTNER] : "",
+		       o->n_sectors > 0 ? o->sectors[0] : "", reply->seq);
+	else
+		printf("%s %s '%s' (seq %" PRIu64 ")\n", cmd->done, cmd->noun,
+		       o->value[F_ID] != NULL ? o->value[F_ID] : "", reply->seq);
+}
+
+int main(int argc, char **argv)
+{
+	va_request_t req = VETALLIANCE__V1__REQUEST__INIT;
+	struct options opts = {0};
+	const struct command *cmd = NULL;
+	struct bodies *bodies = NULL;
+	va_client_t *client = NULL;
+	va_reply_t *reply = NULL;
+	char *json = NULL;
+	int status = EX_SOFTWARE;
+	int rc;
+
+	opts.sectors = calloc((size_t)argc + 1, sizeof *opts.sectors);
+	bodies = calloc(1, sizeof *bodies);
+	if (opts.sectors == NULL || bodies == NULL) {
+		fputs("vetctl: out of memory\n", stderr);
+		goto out;
+	}
+	rc = parse_args(argc, argv, &opts, &cmd);
+	if (rc != 0 || cmd == NULL) {
+		status = rc;
+		goto out;
+	}
+	status = cmd->build(&opts, bodies, &req);
+	if (status != 0)
+		goto out;
+	if (opts.request_id != NULL)
+		req.request_id = opts.request_id;
+
+	client = va_client_new(opts.endpoint, opts.timeout_ms, opts.attempts);
+	if (client == NULL) {
+		usage_error("invalid endpoint '%s'", opts.endpoint);
+		status = EX_USAGE;
+		goto out;
+	}
+	rc = va_client_call(client, &req, &reply);
+	if (rc == -VA_DEADLINE_EXCEEDED) {
+		fprintf(stderr, "vetctl: no reply from '%s' after %d attempt%s\n", opts.endpoint,
+			opts.attempts, opts.attempts == 1 ? "" : "s");
+		status = EX_UNAVAILABLE;
+		goto out;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "vetctl: cannot send the request: %s\n", va_strerror(rc));
+		status = EX_SOFTWARE;
+		goto out;
+	}
+
+	if (opts.json) {
+		json = va_json_message(&reply->base);
+		if (json == NULL) {
+			fputs("vetctl: cannot print the reply as JSON\n", stderr);
+			status = EX_SOFTWARE;
+			goto out;
+		}
+		printf("%s\n", json);
+	}
+	if (reply->status != VETALLIANCE__V1__STATUS__STATUS_OK) {
+		fprintf(stderr, "vetctl: %s: %s\n", va_status_name((int)reply->status),
+			reply->message != NULL && reply->message[0] != '\0'
+			    ? reply->message
+			    : va_strerror((int)reply->status));
+		status = EXIT_REFUSED;
+		goto out;
+	}
+	if (!opts.json) {
+		if (cmd->done != NULL)
+			print_done(cmd, &opts, reply);
+		else if (print_result(reply) < 0) {
+			fputs("vetctl: cannot print the reply\n", stderr);
+			status = EX_SOFTWARE;
+			goto out;
+		}
+	}
+	status = EX_OK;
+out:
+	if (fflush(stdout) != 0 && status == EX_OK) {
+		perror("vetctl: stdout");
+		status = EX_IOERR;
+	}
+	free(json);
+	va_reply_free(&reply);
+	va_client_free(&client);
+	free(bodies);
+	free(opts.sectors);
+	return status;
+}

@@ -1,1 +1,832 @@
-typedef int va_placeholder_t;
+/*
+ * codec - see codec.h.
+ *
+ * Validation happens in two passes.  A generic pass walks the descriptors
+ * of the unpacked message and checks every string (UTF-8, length), enum
+ * (defined value) and repeated field (count), naming the field by its
+ * path; it needs no change when the .proto grows.  A second pass per
+ * command checks what the generic one cannot know: required fields, id
+ * syntax, update masks.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <vetalliance/client.h>
+#include <vetalliance/error.h>
+
+#include "codec.h"
+#include "vetalliance.pb-c.h"
+
+#define PB(name) Vetalliance__V1__##name
+
+static int codec__fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int codec__fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -VA_INVALID_ARGUMENT;
+}
+
+/* ------------------------------------------------- generic validation */
+
+/* Strict UTF-8: no overlongs, no surrogates, nothing above U+10FFFF, no
+ * NUL (a C string would end there). */
+static int codec__utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned c = s[i];
+		size_t n;
+		unsigned cp;
+		if (c == 0)
+			return 0;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xE0) == 0xC0) {
+			n = 1;
+			cp = c & 0x1F;
+		} else if ((c & 0xF0) == 0xE0) {
+			n = 2;
+			cp = c & 0x0F;
+		} else if ((c & 0xF8) == 0xF0) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		for (size_t k = 1; k <= n; k++) {
+			if (i + k >= len || (s[i + k] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+static int codec__check_string(const char *s, const char *path, size_t max, char *err,
+			       size_t errlen)
+{
+	size_t len = strlen(s);
+
+	if (len > max)
+		return codec__fail(err, errlen, "%s: longer than %zu bytes", path, max);
+	if (!codec__utf8_valid((const unsigned char *)s, len))
+		return codec__fail(err, errlen, "%s: not valid UTF-8", path);
+	return 0;
+}
+
+static int codec__walk(const ProtobufCMessage *msg, const char *prefix, char *err, size_t errlen);
+
+static int codec__check_field(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
+			      const void *member, const char *path, char *err, size_t errlen)
+{
+	int rc;
+
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_STRING: {
+		const char *s = *(char *const *)member;
+		size_t max = strcmp(f->name, "request_id") == 0 ? VA_REQUEST_ID_MAX
+			     : strcmp(f->name, "id") == 0       ? CODEC_ID_MAX
+								: CODEC_STRING_MAX;
+		return s == NULL ? 0 : codec__check_string(s, path, max, err, errlen);
+	}
+	case PROTOBUF_C_TYPE_ENUM: {
+		int v = *(const int *)member;
+		if (protobuf_c_enum_descriptor_get_value(f->descriptor, v) == NULL)
+			return codec__fail(err, errlen, "%s: unknown value %d", path, v);
+		return 0;
+	}
+	case PROTOBUF_C_TYPE_MESSAGE: {
+		const ProtobufCMessage *sub = *(ProtobufCMessage *const *)member;
+		if (sub == NULL)
+			return 0;
+		rc = codec__walk(sub, path, err, errlen);
+		return rc;
+	}
+	default:
+		(void)msg;
+		return 0;
+	}
+}
+
+static int codec__walk(const ProtobufCMessage *msg, const char *prefix, char *err, size_t errlen)
+{
+	const ProtobufCMessageDescriptor *d = msg->descriptor;
+	char path[256];
+	int rc;
+
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const char *base = (const char *)msg;
+		snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", f->name);
+		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+			uint32_t which = *(const uint32_t *)(base + f->quantifier_offset);
+			if (which != f->id)
+				continue;
+		}
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n = *(const size_t *)(base + f->quantifier_offset);
+			char *const *arr = *(char *const *const *)(base + f->offset);
+			size_t esize = f->type == PROTOBUF_C_TYPE_STRING ||
+					       f->type == PROTOBUF_C_TYPE_MESSAGE ||
+					       f->type == PROTOBUF_C_TYPE_BYTES
+					   ? sizeof(void *)
+					   : 0;
+			if (n > CODEC_LIST_MAX)
+				return codec__fail(err, errlen, "%s: more than %d entries", path,
+						   CODEC_LIST_MAX);
+			if (f->type == PROTOBUF_C_TYPE_ENUM) {
+				const int *vals = (const int *)(const void *)arr;
+				for (size_t k = 0; k < n; k++)
+					if (protobuf_c_enum_descriptor_get_value(f->descriptor,
+										 vals[k]) == NULL)
+						return codec__fail(err, errlen,
+								   "%s[%zu]: unknown value %d",
+								   path, k, vals[k]);
+				continue;
+			}
+			if (esize == 0)
+				continue;
+			for (size_t k = 0; k < n; k++) {
+				char ipath[280];
+				snprintf(ipath, sizeof ipath, "%s[%zu]", path, k);
+				rc = codec__check_field(msg, f, &arr[k], ipath, err, errlen);
+				if (rc < 0)
+					return rc;
+			}
+			continue;
+		}
+		rc = codec__check_field(msg, f, base + f->offset, path, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------ per-command checks */
+
+static int codec__id_valid(const char *s, int upper_only)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > CODEC_ID_MAX)
+		return 0;
+	for (const char *p = s; *p; p++) {
+		char c = *p;
+		int ok = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+			 (!upper_only && ((c >= 'a' && c <= 'z') || c == '.'));
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+static int codec__require(const char *s, const char *path, char *err, size_t errlen)
+{
+	if (s == NULL || *s == '\0')
+		return codec__fail(err, errlen, "%s: must not be empty", path);
+	return 0;
+}
+
+static int codec__require_id(const char *s, const char *path, int upper_only, char *err,
+			     size_t errlen)
+{
+	int rc = codec__require(s, path, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	if (!codec__id_valid(s, upper_only))
+		return codec__fail(err, errlen, "%s: '%s' is not a valid id (%s, 1-%d characters)",
+				   path, s, upper_only ? "A-Z 0-9 - _" : "A-Z a-z 0-9 - _ .",
+				   CODEC_ID_MAX);
+	return 0;
+}
+
+static int codec__country(const char *s, const char *path, char *err, size_t errlen)
+{
+	if (s == NULL || strlen(s) != 2 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z')
+		return codec__fail(err, errlen,
+				   "%s: '%s' is not an ISO 3166-1 alpha-2 country code", path,
+				   s ? s : "");
+	return 0;
+}
+
+int codec_time_zone_valid(const char *tz)
+{
+	const char *dir = getenv("TZDIR");
+	char path[512], magic[4];
+	int fd, ok = 0;
+
+	if (tz == NULL || *tz == '\0' || *tz == '/' || strstr(tz, "..") != NULL)
+		return 0;
+	if (dir == NULL || *dir == '\0')
+		dir = "/usr/share/zoneinfo";
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, tz) >= sizeof path)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (read(fd, magic, 4) == 4 && memcmp(magic, "TZif", 4) == 0)
+		ok = 1;
+	close(fd);
+	return ok;
+}
+
+static int codec__sector_id_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > CODEC_ID_MAX)
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+			return 0;
+	return 1;
+}
+
+static int codec__partner_fields(const PB(Partner) * p, unsigned mask, const char *path, char *err,
+				 size_t errlen)
+{
+	char f[128];
+	int rc;
+
+	snprintf(f, sizeof f, "%s.name", path);
+	if ((mask & PARTNER_F_NAME) && (rc = codec__require(p->name, f, err, errlen)) < 0)
+		return rc;
+	snprintf(f, sizeof f, "%s.country", path);
+	if ((mask & PARTNER_F_COUNTRY) && (rc = codec__country(p->country, f, err, errlen)) < 0)
+		return rc;
+	snprintf(f, sizeof f, "%s.time_zone", path);
+	if ((mask & PARTNER_F_TIME_ZONE) && !codec_time_zone_valid(p->time_zone))
+		return codec__fail(err, errlen, "%s: '%s' is not a time zone of the tz database", f,
+				   p->time_zone);
+	return 0;
+}
+
+static int codec__centre_fields(const PB(Centre) * c, unsigned mask, const char *path, char *err,
+				size_t errlen)
+{
+	char f[128];
+	int rc;
+
+	snprintf(f, sizeof f, "%s.name", path);
+	if ((mask & CENTRE_F_NAME) && (rc = codec__require(c->name, f, err, errlen)) < 0)
+		return rc;
+	snprintf(f, sizeof f, "%s.kind", path);
+	if ((mask & CENTRE_F_KIND) && c->kind == 0)
+		return codec__fail(err, errlen, "%s: must be set", f);
+	snprintf(f, sizeof f, "%s.partner", path);
+	if ((mask & CENTRE_F_PARTNER) &&
+	    (rc = codec__require_id(c->partner, f, 1, err, errlen)) < 0)
+		return rc;
+	snprintf(f, sizeof f, "%s.country", path);
+	if ((mask & CENTRE_F_COUNTRY) && (rc = codec__country(c->country, f, err, errlen)) < 0)
+		return rc;
+	if (mask & CENTRE_F_SECTORS)
+		for (size_t i = 0; i < c->n_sectors; i++)
+			if (!codec__sector_id_valid(c->sectors[i]))
+				return codec__fail(err, errlen,
+						   "%s.sectors[%zu]: '%s' is not a sector id", path,
+						   i, c->sectors[i]);
+	return 0;
+}
+
+/* Turns an update_mask into bits; names are the .proto field names. */
+static int codec__mask(char **names, size_t n, const char *const *known, const char *path,
+		       unsigned *mask, char *err, size_t errlen)
+{
+	*mask = 0;
+	if (n == 0)
+		return codec__fail(err, errlen, "%s: names no field to change", path);
+	for (size_t i = 0; i < n; i++) {
+		unsigned bit = 0;
+		for (unsigned k = 0; known[k] != NULL; k++)
+			if (strcmp(names[i], known[k]) == 0)
+				bit = 1u << k;
+		if (bit == 0)
+			return codec__fail(err, errlen, "%s: unknown field '%s'", path, names[i]);
+		*mask |= bit;
+	}
+	return 0;
+}
+
+static const char *const partner_mask_names[] = {"name", "country", "time_zone", "region", NULL};
+static const char *const centre_mask_names[] = {"name",   "kind",    "partner", "country",
+						"region", "sectors", NULL};
+
+/* ---------------------------------------------- wire -> model copies */
+
+static char *dup_or_empty(const char *s)
+{
+	return model_strdup(s ? s : "");
+}
+
+static void partner_from_pb(partner_t *dst, const PB(Partner) * src)
+{
+	dst->id = dup_or_empty(src->id);
+	dst->name = dup_or_empty(src->name);
+	dst->country = dup_or_empty(src->country);
+	dst->time_zone = dup_or_empty(src->time_zone);
+	dst->region = dup_or_empty(src->region);
+}
+
+static void centre_from_pb(centre_t *dst, const PB(Centre) * src)
+{
+	dst->id = dup_or_empty(src->id);
+	dst->name = dup_or_empty(src->name);
+	dst->kind = (centre_kind_t)src->kind;
+	dst->partner = dup_or_empty(src->partner);
+	dst->country = dup_or_empty(src->country);
+	dst->region = dup_or_empty(src->region);
+	for (size_t i = 0; i < src->n_sectors; i++)
+		strlist_push(&dst->sectors, src->sectors[i]);
+	dst->registered_ms = src->registered_ms;
+	dst->updated_ms = src->updated_ms;
+}
+
+static void sector_from_pb(sector_t *dst, const PB(Sector) * src)
+{
+	dst->id = dup_or_empty(src->id);
+	dst->name = dup_or_empty(src->name);
+	dst->focus = src->focus;
+}
+
+static void interest_from_pb(interest_t *dst, const PB(SectorInterest) * src)
+{
+	dst->partner = dup_or_empty(src->partner);
+	dst->sector = dup_or_empty(src->sector);
+	dst->interested = src->interested;
+	dst->note = dup_or_empty(src->note);
+}
+
+/* --------------------------------------------------- request decode */
+
+static int codec__decode_body(const PB(Request) * r, request_t *out, char *err, size_t errlen)
+{
+	const unsigned all_partner = PARTNER_F_NAME | PARTNER_F_COUNTRY | PARTNER_F_TIME_ZONE;
+	const unsigned all_centre =
+	    CENTRE_F_NAME | CENTRE_F_KIND | CENTRE_F_PARTNER | CENTRE_F_COUNTRY | CENTRE_F_SECTORS;
+	query_t *q = &out->query;
+	cmd_t *c = &out->cmd;
+	int rc;
+
+	switch (r->body_case) {
+	case VETALLIANCE__V1__REQUEST__BODY_PARTNER_REGISTER:
+	case VETALLIANCE__V1__REQUEST__BODY_PARTNER_UPDATE: {
+		int reg = r->body_case == VETALLIANCE__V1__REQUEST__BODY_PARTNER_REGISTER;
+		const char *path = reg ? "partner_register.partner" : "partner_update.partner";
+		const PB(Partner) *p =
+		    reg ? r->partner_register->partner : r->partner_update->partner;
+		unsigned mask = all_partner;
+		char f[64];
+		if (p == NULL)
+			return codec__fail(err, errlen, "%s: must be set", path);
+		snprintf(f, sizeof f, "%s.id", path);
+		if ((rc = codec__require_id(p->id, f, 1, err, errlen)) < 0)
+			return rc;
+		if (!reg &&
+		    (rc = codec__mask(r->partner_update->update_mask,
+				      r->partner_update->n_update_mask, partner_mask_names,
+				      "partner_update.update_mask", &mask, err, errlen)) < 0)
+			return rc;
+		if ((rc = codec__partner_fields(p, mask, path, err, errlen)) < 0)
+			return rc;
+		c->type = reg ? CMD_PARTNER_REGISTER : CMD_PARTNER_UPDATE;
+		c->mask = mask;
+		partner_from_pb(&c->u.partner, p);
+		return 0;
+	}
+	case VETALLIANCE__V1__REQUEST__BODY_CENTRE_REGISTER:
+	case VETALLIANCE__V1__REQUEST__BODY_CENTRE_UPDATE: {
+		int reg = r->body_case == VETALLIANCE__V1__REQUEST__BODY_CENTRE_REGISTER;
+		const char *path = reg ? "centre_register.centre" : "centre_update.centre";
+		const PB(Centre) *ce = reg ? r->centre_register->centre : r->centre_update->centre;
+		unsigned mask = all_centre;
+		char f[64];
+		if (ce == NULL)
+			return codec__fail(err, errlen, "%s: must be set", path);
+		snprintf(f, sizeof f, "%s.id", path);
+		if ((rc = codec__require_id(ce->id, f, 0, err, errlen)) < 0)
+			return rc;
+		if (!reg && (rc = codec__mask(r->centre_update->update_mask,
+					      r->centre_update->n_update_mask, centre_mask_names,
+					      "centre_update.update_mask", &mask, err, errlen)) < 0)
+			return rc;
+		if ((rc = codec__centre_fields(ce, mask, path, err, errlen)) < 0)
+			return rc;
+		c->type = reg ? CMD_CENTRE_REGISTER : CMD_CENTRE_UPDATE;
+		c->mask = mask;
+		centre_from_pb(&c->u.centre, ce);
+		return 0;
+	}
+	case VETALLIANCE__V1__REQUEST__BODY_SECTOR_DEFINE: {
+		const PB(Sector) *s = r->sector_define->sector;
+		if (s == NULL)
+			return codec__fail(err, errlen, "sector_define.sector: must be set");
+		if (!codec__sector_id_valid(s->id))
+			return codec__fail(err, errlen,
+					   "sector_define.sector.id: '%s' is not a sector id "
+					   "(a-z 0-9 -, 1-%d characters)",
+					   s->id, CODEC_ID_MAX);
+		if ((rc = codec__require(s->name, "sector_define.sector.name", err, errlen)) < 0)
+			return rc;
+		c->type = CMD_SECTOR_DEFINE;
+		sector_from_pb(&c->u.sector, s);
+		return 0;
+	}
+	case VETALLIANCE__V1__REQUEST__BODY_INTEREST_MARK: {
+		const PB(SectorInterest) *in = r->interest_mark->interest;
+		if (in == NULL)
+			return codec__fail(err, errlen, "interest_mark.interest: must be set");
+		if ((rc = codec__require_id(in->partner, "interest_mark.interest.partner", 1, err,
+					    errlen)) < 0)
+			return rc;
+		if (!codec__sector_id_valid(in->sector))
+			return codec__fail(err, errlen,
+					   "interest_mark.interest.sector: '%s' is not a sector id",
+					   in->sector);
+		c->type = CMD_INTEREST_MARK;
+		interest_from_pb(&c->u.interest, in);
+		return 0;
+	}
+	case VETALLIANCE__V1__REQUEST__BODY_PARTNER_GET:
+	case VETALLIANCE__V1__REQUEST__BODY_CENTRE_GET: {
+		int partner = r->body_case == VETALLIANCE__V1__REQUEST__BODY_PARTNER_GET;
+		const char *id = partner ? r->partner_get->id : r->centre_get->id;
+		if ((rc = codec__require(id, partner ? "partner_get.id" : "centre_get.id", err,
+					 errlen)) < 0)
+			return rc;
+		out->is_query = 1;
+		q->type = partner ? QUERY_PARTNER_GET : QUERY_CENTRE_GET;
+		q->id = model_strdup(id);
+		return 0;
+	}
+	case VETALLIANCE__V1__REQUEST__BODY_PARTNER_LIST:
+		out->is_query = 1;
+		q->type = QUERY_PARTNER_LIST;
+		return 0;
+	case VETALLIANCE__V1__REQUEST__BODY_CENTRE_LIST:
+		out->is_query = 1;
+		q->type = QUERY_CENTRE_LIST;
+		q->partner = dup_or_empty(r->centre_list->partner);
+		q->country = dup_or_empty(r->centre_list->country);
+		q->sector = dup_or_empty(r->centre_list->sector);
+		return 0;
+	case VETALLIANCE__V1__REQUEST__BODY_SECTOR_LIST:
+		out->is_query = 1;
+		q->type = QUERY_SECTOR_LIST;
+		return 0;
+	case VETALLIANCE__V1__REQUEST__BODY_INTEREST_LIST:
+		out->is_query = 1;
+		q->type = QUERY_INTEREST_LIST;
+		q->partner = dup_or_empty(r->interest_list->partner);
+		return 0;
+	case VETALLIANCE__V1__REQUEST__BODY__NOT_SET:
+		break;
+	default:
+		break;
+	}
+	/* An empty body, or a command this daemon does not know (a newer
+	 * client): proto3 skips unknown fields, leaving no body set. */
+	return codec__fail(err, errlen, "request: no known command or query in the body");
+}
+
+int codec_request_decode(const void *buf, size_t len, request_t *out, char *err, size_t errlen)
+{
+	PB(Request) * r;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	r = vetalliance__v1__request__unpack(NULL, len, buf);
+	if (r == NULL)
+		return codec__fail(err, errlen, "malformed request: not a vetalliance.v1.Request");
+	/* Keep the id for the refusal only if it is itself acceptable. */
+	if (r->request_id != NULL && strlen(r->request_id) <= VA_REQUEST_ID_MAX &&
+	    codec__utf8_valid((const unsigned char *)r->request_id, strlen(r->request_id)))
+		out->request_id = model_strdup(r->request_id);
+	rc = codec__walk(&r->base, "", err, errlen);
+	if (rc == 0 && (out->request_id == NULL || *out->request_id == '\0'))
+		rc = codec__fail(err, errlen, "request_id: must not be empty");
+	if (rc == 0)
+		rc = codec__decode_body(r, out, err, errlen);
+	vetalliance__v1__request__free_unpacked(r, NULL);
+	if (rc < 0) {
+		char *id = out->request_id;
+		out->request_id = NULL;
+		request_release(out);
+		out->request_id = id;
+	}
+	return rc;
+}
+
+void request_release(request_t *req)
+{
+	free(req->request_id);
+	if (req->is_query) {
+		free(req->query.id);
+		free(req->query.partner);
+		free(req->query.country);
+		free(req->query.sector);
+	} else {
+		cmd_release(&req->cmd);
+	}
+	memset(req, 0, sizeof *req);
+}
+
+/* ------------------------------------------------ model -> wire views */
+
+/* These fill wire structs whose strings point into the model (borrowed):
+ * they are only packed, never freed with free_unpacked. */
+
+static char *str_or_empty(const char *s)
+{
+	return (char *)(s ? s : "");
+}
+
+static void partner_to_pb(PB(Partner) * dst, const partner_t *src)
+{
+	vetalliance__v1__partner__init(dst);
+	dst->id = str_or_empty(src->id);
+	dst->name = str_or_empty(src->name);
+	dst->country = str_or_empty(src->country);
+	dst->time_zone = str_or_empty(src->time_zone);
+	dst->region = str_or_empty(src->region);
+}
+
+static void centre_to_pb(PB(Centre) * dst, const centre_t *src)
+{
+	vetalliance__v1__centre__init(dst);
+	dst->id = str_or_empty(src->id);
+	dst->name = str_or_empty(src->name);
+	dst->kind = (PB(CentreKind))src->kind;
+	dst->partner = str_or_empty(src->partner);
+	dst->country = str_or_empty(src->country);
+	dst->region = str_or_empty(src->region);
+	dst->n_sectors = src->sectors.n;
+	dst->sectors = src->sectors.v;
+	dst->registered_ms = src->registered_ms;
+	dst->updated_ms = src->updated_ms;
+}
+
+static void sector_to_pb(PB(Sector) * dst, const sector_t *src)
+{
+	vetalliance__v1__sector__init(dst);
+	dst->id = str_or_empty(src->id);
+	dst->name = str_or_empty(src->name);
+	dst->focus = src->focus;
+}
+
+static void interest_to_pb(PB(SectorInterest) * dst, const interest_t *src)
+{
+	vetalliance__v1__sector_interest__init(dst);
+	dst->partner = str_or_empty(src->partner);
+	dst->sector = str_or_empty(src->sector);
+	dst->interested = src->interested;
+	dst->note = str_or_empty(src->note);
+}
+
+static void codec__free_frame(void *data, void *hint)
+{
+	(void)hint;
+	free(data);
+}
+
+static int codec__pack_to_frame(const ProtobufCMessage *m, zmq_msg_t *frame)
+{
+	size_t len = protobuf_c_message_get_packed_size(m);
+	uint8_t *buf = malloc(len ? len : 1);
+
+	if (buf == NULL) {
+		zmq_msg_init(frame);
+		return -VA_INTERNAL;
+	}
+	protobuf_c_message_pack(m, buf);
+	if (zmq_msg_init_data(frame, buf, len, codec__free_frame, NULL) != 0) {
+		free(buf);
+		zmq_msg_init(frame);
+		return -VA_INTERNAL;
+	}
+	return 0;
+}
+
+/* A list result: an array of wire structs and an array of pointers to
+ * them, both malloc'd together. */
+typedef struct codec_list {
+	void **ptrs;
+	void *items;
+} codec_list_t;
+
+static int codec__list(codec_list_t *l, size_t n, size_t item_size)
+{
+	l->ptrs = calloc(n ? n : 1, sizeof(void *));
+	l->items = calloc(n ? n : 1, item_size);
+	if (l->ptrs == NULL || l->items == NULL) {
+		free(l->ptrs);
+		free(l->items);
+		return -VA_INTERNAL;
+	}
+	for (size_t i = 0; i < n; i++)
+		l->ptrs[i] = (char *)l->items + i * item_size;
+	return 0;
+}
+
+int codec_reply_pack(const char *request_id, int status, const char *message, uint64_t seq,
+		     const result_t *result, zmq_msg_t *frame)
+{
+	PB(Reply) reply = VETALLIANCE__V1__REPLY__INIT;
+	PB(Partner) partner;
+	PB(Centre) centre;
+	PB(PartnerListResult) partners = VETALLIANCE__V1__PARTNER_LIST_RESULT__INIT;
+	PB(CentreListResult) centres = VETALLIANCE__V1__CENTRE_LIST_RESULT__INIT;
+	PB(SectorListResult) sectors = VETALLIANCE__V1__SECTOR_LIST_RESULT__INIT;
+	PB(InterestListResult) interests = VETALLIANCE__V1__INTEREST_LIST_RESULT__INIT;
+	codec_list_t list = {0};
+	int rc;
+
+	reply.request_id = str_or_empty(request_id);
+	reply.status = (PB(Status))(status < 0 ? -status : status);
+	reply.message = str_or_empty(message);
+	reply.seq = seq;
+	switch (result ? result->type : RESULT_NONE) {
+	case RESULT_NONE:
+		break;
+	case RESULT_PARTNER:
+		partner_to_pb(&partner, result->one);
+		reply.result_case = VETALLIANCE__V1__REPLY__RESULT_PARTNER;
+		reply.partner = &partner;
+		break;
+	case RESULT_CENTRE:
+		centre_to_pb(&centre, result->one);
+		reply.result_case = VETALLIANCE__V1__REPLY__RESULT_CENTRE;
+		reply.centre = &centre;
+		break;
+	case RESULT_PARTNERS:
+		if (codec__list(&list, result->n, sizeof(PB(Partner))) < 0)
+			return -VA_INTERNAL;
+		for (size_t i = 0; i < result->n; i++)
+			partner_to_pb(list.ptrs[i], result->many[i]);
+		partners.n_partners = result->n;
+		partners.partners = (PB(Partner) **)list.ptrs;
+		reply.result_case = VETALLIANCE__V1__REPLY__RESULT_PARTNERS;
+		reply.partners = &partners;
+		break;
+	case RESULT_CENTRES:
+		if (codec__list(&list, result->n, sizeof(PB(Centre))) < 0)
+			return -VA_INTERNAL;
+		for (size_t i = 0; i < result->n; i++)
+			centre_to_pb(list.ptrs[i], result->many[i]);
+		centres.n_centres = result->n;
+		centres.centres = (PB(Centre) **)list.ptrs;
+		reply.result_case = VETALLIANCE__V1__REPLY__RESULT_CENTRES;
+		reply.centres = &centres;
+		break;
+	case RESULT_SECTORS:
+		if (codec__list(&list, result->n, sizeof(PB(Sector))) < 0)
+			return -VA_INTERNAL;
+		for (size_t i = 0; i < result->n; i++)
+			sector_to_pb(list.ptrs[i], result->many[i]);
+		sectors.n_sectors = result->n;
+		sectors.sectors = (PB(Sector) **)list.ptrs;
+		reply.result_case = VETALLIANCE__V1__REPLY__RESULT_SECTORS;
+		reply.sectors = &sectors;
+		break;
+	case RESULT_INTERESTS:
+		if (codec__list(&list, result->n, sizeof(PB(SectorInterest))) < 0)
+			return -VA_INTERNAL;
+		for (size_t i = 0; i < result->n; i++)
+			interest_to_pb(list.ptrs[i], result->many[i]);
+		interests.n_interests = result->n;
+		interests.interests = (PB(SectorInterest) **)list.ptrs;
+		reply.result_case = VETALLIANCE__V1__REPLY__RESULT_INTERESTS;
+		reply.interests = &interests;
+		break;
+	}
+	rc = codec__pack_to_frame(&reply.base, frame);
+	free(list.ptrs);
+	free(list.items);
+	return rc;
+}
+
+/* ------------------------------------------------------------- events */
+
+size_t codec_event_pack(const event_t *ev, uint8_t **buf_p, char *topic, size_t topic_len)
+{
+	PB(Event) e = VETALLIANCE__V1__EVENT__INIT;
+	PB(Partner) partner;
+	PB(Centre) centre;
+	PB(Sector) sector;
+	PB(SectorInterest) interest;
+	size_t len;
+	uint8_t *buf;
+
+	*buf_p = NULL;
+	e.seq = ev->seq;
+	e.time_ms = ev->time_ms;
+	e.actor = str_or_empty(ev->actor);
+	e.request_id = str_or_empty(ev->request_id);
+	switch (ev->type) {
+	case EV_PARTNER_REGISTERED:
+	case EV_PARTNER_UPDATED:
+		partner_to_pb(&partner, &ev->u.partner);
+		e.payload_case = ev->type == EV_PARTNER_REGISTERED
+				     ? VETALLIANCE__V1__EVENT__PAYLOAD_PARTNER_REGISTERED
+				     : VETALLIANCE__V1__EVENT__PAYLOAD_PARTNER_UPDATED;
+		e.partner_registered = &partner; /* same union slot as partner_updated */
+		break;
+	case EV_CENTRE_REGISTERED:
+	case EV_CENTRE_UPDATED:
+		centre_to_pb(&centre, &ev->u.centre);
+		e.payload_case = ev->type == EV_CENTRE_REGISTERED
+				     ? VETALLIANCE__V1__EVENT__PAYLOAD_CENTRE_REGISTERED
+				     : VETALLIANCE__V1__EVENT__PAYLOAD_CENTRE_UPDATED;
+		e.centre_registered = &centre;
+		break;
+	case EV_SECTOR_DEFINED:
+		sector_to_pb(&sector, &ev->u.sector);
+		e.payload_case = VETALLIANCE__V1__EVENT__PAYLOAD_SECTOR_DEFINED;
+		e.sector_defined = &sector;
+		break;
+	case EV_SECTOR_INTEREST_MARKED:
+		interest_to_pb(&interest, &ev->u.interest);
+		e.payload_case = VETALLIANCE__V1__EVENT__PAYLOAD_SECTOR_INTEREST_MARKED;
+		e.sector_interest_marked = &interest;
+		break;
+	default:
+		return 0;
+	}
+	if (va_event_type(&e, topic, topic_len) < 0)
+		return 0;
+	len = vetalliance__v1__event__get_packed_size(&e);
+	buf = malloc(len ? len : 1);
+	if (buf == NULL)
+		return 0;
+	vetalliance__v1__event__pack(&e, buf);
+	*buf_p = buf;
+	return len;
+}
+
+int codec_event_decode(const void *buf, size_t len, event_t *out, char *err, size_t errlen)
+{
+	PB(Event) *e = vetalliance__v1__event__unpack(NULL, len, buf);
+	int rc = 0;
+
+	memset(out, 0, sizeof *out);
+	if (e == NULL)
+		return codec__fail(err, errlen, "malformed event");
+	out->seq = e->seq;
+	out->time_ms = e->time_ms;
+	out->actor = dup_or_empty(e->actor);
+	out->request_id = dup_or_empty(e->request_id);
+	switch (e->payload_case) {
+	case VETALLIANCE__V1__EVENT__PAYLOAD_PARTNER_REGISTERED:
+	case VETALLIANCE__V1__EVENT__PAYLOAD_PARTNER_UPDATED:
+		out->type = e->payload_case == VETALLIANCE__V1__EVENT__PAYLOAD_PARTNER_REGISTERED
+				? EV_PARTNER_REGISTERED
+				: EV_PARTNER_UPDATED;
+		partner_from_pb(&out->u.partner, e->partner_registered);
+		break;
+	case VETALLIANCE__V1__EVENT__PAYLOAD_CENTRE_REGISTERED:
+	case VETALLIANCE__V1__EVENT__PAYLOAD_CENTRE_UPDATED:
+		out->type = e->payload_case == VETALLIANCE__V1__EVENT__PAYLOAD_CENTRE_REGISTERED
+				? EV_CENTRE_REGISTERED
+				: EV_CENTRE_UPDATED;
+		centre_from_pb(&out->u.centre, e->centre_registered);
+		break;
+	case VETALLIANCE__V1__EVENT__PAYLOAD_SECTOR_DEFINED:
+		out->type = EV_SECTOR_DEFINED;
+		sector_from_pb(&out->u.sector, e->sector_defined);
+		break;
+	case VETALLIANCE__V1__EVENT__PAYLOAD_SECTOR_INTEREST_MARKED:
+		out->type = EV_SECTOR_INTEREST_MARKED;
+		interest_from_pb(&out->u.interest, e->sector_interest_marked);
+		break;
+	default:
+		rc = codec__fail(err, errlen, "event %llu: unknown payload %d",
+				 (unsigned long long)e->seq, (int)e->payload_case);
+		free(out->actor);
+		free(out->request_id);
+		memset(out, 0, sizeof *out);
+		break;
+	}
+	vetalliance__v1__event__free_unpacked(e, NULL);
+	return rc;
+}

@@ -1,1 +1,202 @@
-typedef int va_placeholder_t;
+/*
+ * model - constructors and destructors of the domain structs; see model.h.
+ * Allocation failure aborts: the daemon cannot keep a consistent state
+ * without memory, and a half-applied event would be worse than a restart
+ * from the journal.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "state/model.h"
+
+static void *model__xrealloc(void *p, size_t size)
+{
+	p = realloc(p, size);
+	if (p == NULL && size > 0) {
+		fputs("<2>out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+char *model_strdup(const char *s)
+{
+	size_t len;
+
+	if (s == NULL)
+		return NULL;
+	len = strlen(s) + 1;
+	return memcpy(model__xrealloc(NULL, len), s, len);
+}
+
+void strlist_release(strlist_t *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+void strlist_push(strlist_t *l, const char *s)
+{
+	l->v = model__xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+	l->v[l->n++] = model_strdup(s);
+}
+
+void strlist_copy(strlist_t *dst, const strlist_t *src)
+{
+	dst->v = NULL;
+	dst->n = 0;
+	for (size_t i = 0; i < src->n; i++)
+		strlist_push(dst, src->v[i]);
+}
+
+bool strlist_contains(const strlist_t *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+void partner_release(partner_t *p)
+{
+	free(p->id);
+	free(p->name);
+	free(p->country);
+	free(p->time_zone);
+	free(p->region);
+	memset(p, 0, sizeof *p);
+}
+
+void partner_copy(partner_t *dst, const partner_t *src)
+{
+	dst->id = model_strdup(src->id);
+	dst->name = model_strdup(src->name);
+	dst->country = model_strdup(src->country);
+	dst->time_zone = model_strdup(src->time_zone);
+	dst->region = model_strdup(src->region);
+}
+
+void centre_release(centre_t *c)
+{
+	free(c->id);
+	free(c->name);
+	free(c->partner);
+	free(c->country);
+	free(c->region);
+	strlist_release(&c->sectors);
+	memset(c, 0, sizeof *c);
+}
+
+void centre_copy(centre_t *dst, const centre_t *src)
+{
+	dst->id = model_strdup(src->id);
+	dst->name = model_strdup(src->name);
+	dst->kind = src->kind;
+	dst->partner = model_strdup(src->partner);
+	dst->country = model_strdup(src->country);
+	dst->region = model_strdup(src->region);
+	strlist_copy(&dst->sectors, &src->sectors);
+	dst->registered_ms = src->registered_ms;
+	dst->updated_ms = src->updated_ms;
+}
+
+void sector_release(sector_t *s)
+{
+	free(s->id);
+	free(s->name);
+	memset(s, 0, sizeof *s);
+}
+
+void sector_copy(sector_t *dst, const sector_t *src)
+{
+	dst->id = model_strdup(src->id);
+	dst->name = model_strdup(src->name);
+	dst->focus = src->focus;
+}
+
+void interest_release(interest_t *i)
+{
+	free(i->partner);
+	free(i->sector);
+	free(i->note);
+	memset(i, 0, sizeof *i);
+}
+
+void interest_copy(interest_t *dst, const interest_t *src)
+{
+	dst->partner = model_strdup(src->partner);
+	dst->sector = model_strdup(src->sector);
+	dst->interested = src->interested;
+	dst->note = model_strdup(src->note);
+}
+
+void cmd_release(cmd_t *cmd)
+{
+	switch (cmd->type) {
+	case CMD_PARTNER_REGISTER:
+	case CMD_PARTNER_UPDATE:
+		partner_release(&cmd->u.partner);
+		break;
+	case CMD_CENTRE_REGISTER:
+	case CMD_CENTRE_UPDATE:
+		centre_release(&cmd->u.centre);
+		break;
+	case CMD_SECTOR_DEFINE:
+		sector_release(&cmd->u.sector);
+		break;
+	case CMD_INTEREST_MARK:
+		interest_release(&cmd->u.interest);
+		break;
+	}
+}
+
+void event_release(event_t *ev)
+{
+	free(ev->actor);
+	free(ev->request_id);
+	switch (ev->type) {
+	case EV_PARTNER_REGISTERED:
+	case EV_PARTNER_UPDATED:
+		partner_release(&ev->u.partner);
+		break;
+	case EV_CENTRE_REGISTERED:
+	case EV_CENTRE_UPDATED:
+		centre_release(&ev->u.centre);
+		break;
+	case EV_SECTOR_DEFINED:
+		sector_release(&ev->u.sector);
+		break;
+	case EV_SECTOR_INTEREST_MARKED:
+		interest_release(&ev->u.interest);
+		break;
+	}
+	memset(ev, 0, sizeof *ev);
+}
+
+event_t *evlist_push(evlist_t *l)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 4;
+		l->v = model__xrealloc(l->v, l->cap * sizeof *l->v);
+	}
+	memset(&l->v[l->n], 0, sizeof l->v[0]);
+	return &l->v[l->n++];
+}
+
+void evlist_clear(evlist_t *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		event_release(&l->v[i]);
+	l->n = 0;
+}
+
+void evlist_release(evlist_t *l)
+{
+	evlist_clear(l);
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}

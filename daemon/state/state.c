@@ -1,1 +1,459 @@
-typedef int va_placeholder_t;
+/*
+ * state - see state.h.
+ *
+ * Storage: partners, sectors and interests are few (tens) and kept in
+ * arrays in the order they were defined, which is also the order the
+ * reference tables are shown in.  Centres can be many and live in a hash
+ * table keyed by id; lists are sorted on the way out.
+ */
+#include <assert.h>
+#include <czmq.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vetalliance/error.h>
+
+#include "state/state.h"
+
+struct state {
+	uint64_t last_seq;
+	partner_t *partners;
+	size_t n_partners;
+	sector_t *sectors;
+	size_t n_sectors;
+	interest_t *interests;
+	size_t n_interests;
+	zhashx_t *centres; /* id -> centre_t * */
+};
+
+static int state__fail(char *err, size_t errlen, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int state__fail(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -code;
+}
+
+static void state__centre_destroy(void **item_p)
+{
+	centre_t *c = *item_p;
+
+	if (c != NULL) {
+		centre_release(c);
+		free(c);
+	}
+	*item_p = NULL;
+}
+
+state_t *state_new(void)
+{
+	state_t *st = calloc(1, sizeof *st);
+
+	if (st == NULL)
+		return NULL;
+	st->centres = zhashx_new();
+	if (st->centres == NULL) {
+		free(st);
+		return NULL;
+	}
+	zhashx_set_destructor(st->centres, state__centre_destroy);
+	return st;
+}
+
+void state_free(state_t **self_p)
+{
+	state_t *st;
+
+	if (self_p == NULL || *self_p == NULL)
+		return;
+	st = *self_p;
+	for (size_t i = 0; i < st->n_partners; i++)
+		partner_release(&st->partners[i]);
+	free(st->partners);
+	for (size_t i = 0; i < st->n_sectors; i++)
+		sector_release(&st->sectors[i]);
+	free(st->sectors);
+	for (size_t i = 0; i < st->n_interests; i++)
+		interest_release(&st->interests[i]);
+	free(st->interests);
+	zhashx_destroy(&st->centres);
+	free(st);
+	*self_p = NULL;
+}
+
+uint64_t state_last_seq(const state_t *st)
+{
+	return st->last_seq;
+}
+
+int state_is_empty(const state_t *st)
+{
+	return st->last_seq == 0;
+}
+
+size_t state_centre_count(const state_t *st)
+{
+	return zhashx_size(st->centres);
+}
+
+/* ------------------------------------------------------------- lookups */
+
+const partner_t *state_partner_get(const state_t *st, const char *id)
+{
+	for (size_t i = 0; i < st->n_partners; i++)
+		if (strcmp(st->partners[i].id, id) == 0)
+			return &st->partners[i];
+	return NULL;
+}
+
+const sector_t *state_sector_get(const state_t *st, const char *id)
+{
+	for (size_t i = 0; i < st->n_sectors; i++)
+		if (strcmp(st->sectors[i].id, id) == 0)
+			return &st->sectors[i];
+	return NULL;
+}
+
+const centre_t *state_centre_get(const state_t *st, const char *id)
+{
+	return zhashx_lookup(st->centres, id);
+}
+
+static interest_t *state__interest_find(const state_t *st, const char *partner, const char *sector)
+{
+	for (size_t i = 0; i < st->n_interests; i++)
+		if (strcmp(st->interests[i].partner, partner) == 0 &&
+		    strcmp(st->interests[i].sector, sector) == 0)
+			return &st->interests[i];
+	return NULL;
+}
+
+static void *state__xalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+size_t state_partner_list(const state_t *st, const partner_t ***out_p)
+{
+	const partner_t **out = state__xalloc(st->n_partners, sizeof *out);
+
+	for (size_t i = 0; i < st->n_partners; i++)
+		out[i] = &st->partners[i];
+	*out_p = out;
+	return st->n_partners;
+}
+
+size_t state_sector_list(const state_t *st, const sector_t ***out_p)
+{
+	const sector_t **out = state__xalloc(st->n_sectors, sizeof *out);
+
+	for (size_t i = 0; i < st->n_sectors; i++)
+		out[i] = &st->sectors[i];
+	*out_p = out;
+	return st->n_sectors;
+}
+
+size_t state_interest_list(const state_t *st, const char *partner, const interest_t ***out_p)
+{
+	const interest_t **out = state__xalloc(st->n_interests, sizeof *out);
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->n_interests; i++)
+		if (partner == NULL || *partner == '\0' ||
+		    strcmp(st->interests[i].partner, partner) == 0)
+			out[n++] = &st->interests[i];
+	*out_p = out;
+	return n;
+}
+
+static int state__centre_cmp(const void *a, const void *b)
+{
+	const centre_t *const *x = a, *const *y = b;
+
+	return strcmp((*x)->id, (*y)->id);
+}
+
+static int state__filter_match(const char *filter, const char *value)
+{
+	return filter == NULL || *filter == '\0' || (value != NULL && strcmp(filter, value) == 0);
+}
+
+size_t state_centre_list(const state_t *st, const char *partner, const char *country,
+			 const char *sector, const centre_t ***out_p)
+{
+	const centre_t **out = state__xalloc(zhashx_size(st->centres), sizeof *out);
+	size_t n = 0;
+
+	for (centre_t *c = zhashx_first(st->centres); c != NULL; c = zhashx_next(st->centres)) {
+		if (!state__filter_match(partner, c->partner) ||
+		    !state__filter_match(country, c->country))
+			continue;
+		if (sector != NULL && *sector != '\0' && !strlist_contains(&c->sectors, sector))
+			continue;
+		out[n++] = c;
+	}
+	qsort(out, n, sizeof *out, state__centre_cmp);
+	*out_p = out;
+	return n;
+}
+
+/* ------------------------------------------------------------- decide */
+
+static event_t *state__event(const state_t *st, const state_ctx_t *ctx, evlist_t *out,
+			     ev_type_t type)
+{
+	event_t *ev = evlist_push(out);
+
+	ev->seq = st->last_seq + out->n;
+	ev->time_ms = ctx->now_ms;
+	ev->actor = model_strdup(ctx->actor ? ctx->actor : "");
+	ev->request_id = model_strdup(ctx->request_id ? ctx->request_id : "");
+	ev->type = type;
+	return ev;
+}
+
+/* Referential checks shared by register and update of a centre. */
+static int state__centre_check(const state_t *st, const centre_t *c, const char *what, char *err,
+			       size_t errlen)
+{
+	if (state_partner_get(st, c->partner) == NULL)
+		return state__fail(err, errlen, VA_NOT_FOUND, "%s.partner: no partner '%s'", what,
+				   c->partner);
+	for (size_t i = 0; i < c->sectors.n; i++) {
+		if (state_sector_get(st, c->sectors.v[i]) == NULL)
+			return state__fail(err, errlen, VA_NOT_FOUND, "%s.sectors: no sector '%s'",
+					   what, c->sectors.v[i]);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(c->sectors.v[i], c->sectors.v[j]) == 0)
+				return state__fail(err, errlen, VA_INVALID_ARGUMENT,
+						   "%s.sectors: '%s' is listed twice", what,
+						   c->sectors.v[i]);
+	}
+	return 0;
+}
+
+static void state__merge_str(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = model_strdup(src);
+}
+
+static int state__decide_partner(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx,
+				 evlist_t *out, char *err, size_t errlen)
+{
+	const partner_t *in = &cmd->u.partner, *cur = state_partner_get(st, in->id);
+	event_t *ev;
+
+	if (cmd->type == CMD_PARTNER_REGISTER) {
+		if (cur != NULL)
+			return state__fail(err, errlen, VA_ALREADY_EXISTS,
+					   "partner '%s' already exists", in->id);
+		ev = state__event(st, ctx, out, EV_PARTNER_REGISTERED);
+		partner_copy(&ev->u.partner, in);
+		return 0;
+	}
+	if (cur == NULL)
+		return state__fail(err, errlen, VA_NOT_FOUND, "partner '%s' not found", in->id);
+	ev = state__event(st, ctx, out, EV_PARTNER_UPDATED);
+	partner_copy(&ev->u.partner, cur);
+	if (cmd->mask & PARTNER_F_NAME)
+		state__merge_str(&ev->u.partner.name, in->name);
+	if (cmd->mask & PARTNER_F_COUNTRY)
+		state__merge_str(&ev->u.partner.country, in->country);
+	if (cmd->mask & PARTNER_F_TIME_ZONE)
+		state__merge_str(&ev->u.partner.time_zone, in->time_zone);
+	if (cmd->mask & PARTNER_F_REGION)
+		state__merge_str(&ev->u.partner.region, in->region);
+	return 0;
+}
+
+static int state__decide_centre(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx,
+				evlist_t *out, char *err, size_t errlen)
+{
+	const centre_t *in = &cmd->u.centre, *cur = state_centre_get(st, in->id);
+	centre_t merged = {0};
+	event_t *ev;
+	int rc;
+
+	if (cmd->type == CMD_CENTRE_REGISTER) {
+		if (cur != NULL)
+			return state__fail(err, errlen, VA_ALREADY_EXISTS,
+					   "centre '%s' already exists", in->id);
+		rc = state__centre_check(st, in, "centre", err, errlen);
+		if (rc < 0)
+			return rc;
+		ev = state__event(st, ctx, out, EV_CENTRE_REGISTERED);
+		centre_copy(&ev->u.centre, in);
+		ev->u.centre.registered_ms = ctx->now_ms;
+		ev->u.centre.updated_ms = ctx->now_ms;
+		return 0;
+	}
+	if (cur == NULL)
+		return state__fail(err, errlen, VA_NOT_FOUND, "centre '%s' not found", in->id);
+	centre_copy(&merged, cur);
+	if (cmd->mask & CENTRE_F_NAME)
+		state__merge_str(&merged.name, in->name);
+	if (cmd->mask & CENTRE_F_KIND)
+		merged.kind = in->kind;
+	if (cmd->mask & CENTRE_F_PARTNER)
+		state__merge_str(&merged.partner, in->partner);
+	if (cmd->mask & CENTRE_F_COUNTRY)
+		state__merge_str(&merged.country, in->country);
+	if (cmd->mask & CENTRE_F_REGION)
+		state__merge_str(&merged.region, in->region);
+	if (cmd->mask & CENTRE_F_SECTORS) {
+		strlist_release(&merged.sectors);
+		strlist_copy(&merged.sectors, &in->sectors);
+	}
+	rc = state__centre_check(st, &merged, "centre", err, errlen);
+	if (rc < 0) {
+		centre_release(&merged);
+		return rc;
+	}
+	merged.updated_ms = ctx->now_ms;
+	ev = state__event(st, ctx, out, EV_CENTRE_UPDATED);
+	ev->u.centre = merged; /* moved */
+	return 0;
+}
+
+int state_decide(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx, evlist_t *out,
+		 char *err, size_t errlen)
+{
+	event_t *ev;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	switch (cmd->type) {
+	case CMD_PARTNER_REGISTER:
+	case CMD_PARTNER_UPDATE:
+		return state__decide_partner(st, cmd, ctx, out, err, errlen);
+	case CMD_CENTRE_REGISTER:
+	case CMD_CENTRE_UPDATE:
+		return state__decide_centre(st, cmd, ctx, out, err, errlen);
+	case CMD_SECTOR_DEFINE:
+		if (state_sector_get(st, cmd->u.sector.id) != NULL)
+			return state__fail(err, errlen, VA_ALREADY_EXISTS,
+					   "sector '%s' already exists", cmd->u.sector.id);
+		ev = state__event(st, ctx, out, EV_SECTOR_DEFINED);
+		sector_copy(&ev->u.sector, &cmd->u.sector);
+		return 0;
+	case CMD_INTEREST_MARK:
+		if (state_partner_get(st, cmd->u.interest.partner) == NULL)
+			return state__fail(err, errlen, VA_NOT_FOUND,
+					   "interest.partner: no partner '%s'",
+					   cmd->u.interest.partner);
+		if (state_sector_get(st, cmd->u.interest.sector) == NULL)
+			return state__fail(err, errlen, VA_NOT_FOUND,
+					   "interest.sector: no sector '%s'",
+					   cmd->u.interest.sector);
+		ev = state__event(st, ctx, out, EV_SECTOR_INTEREST_MARKED);
+		interest_copy(&ev->u.interest, &cmd->u.interest);
+		return 0;
+	}
+	return state__fail(err, errlen, VA_INVALID_ARGUMENT, "unknown command");
+}
+
+/* -------------------------------------------------------------- apply */
+
+static void *state__grow(void *v, size_t n, size_t size)
+{
+	v = realloc(v, (n + 1) * size);
+	if (v == NULL)
+		abort();
+	return v;
+}
+
+static void state__apply_interest(state_t *st, const interest_t *in)
+{
+	interest_t *cur = state__interest_find(st, in->partner, in->sector);
+
+	if (!in->interested) {
+		/* Unmarking removes the cell, keeping the others in order. */
+		if (cur != NULL) {
+			size_t i = (size_t)(cur - st->interests);
+			interest_release(cur);
+			memmove(cur, cur + 1, (st->n_interests - i - 1) * sizeof *cur);
+			st->n_interests--;
+		}
+		return;
+	}
+	if (cur != NULL) {
+		interest_release(cur);
+	} else {
+		st->interests = state__grow(st->interests, st->n_interests, sizeof *st->interests);
+		cur = &st->interests[st->n_interests++];
+	}
+	interest_copy(cur, in);
+}
+
+int state_apply(state_t *st, const event_t *ev, char *err, size_t errlen)
+{
+	partner_t *p;
+	centre_t *c;
+
+	if (ev->seq != st->last_seq + 1)
+		return state__fail(err, errlen, VA_INTERNAL, "event seq %llu follows seq %llu",
+				   (unsigned long long)ev->seq, (unsigned long long)st->last_seq);
+	switch (ev->type) {
+	case EV_PARTNER_REGISTERED:
+		if (state_partner_get(st, ev->u.partner.id) != NULL)
+			return state__fail(err, errlen, VA_INTERNAL,
+					   "event %llu registers partner '%s' twice",
+					   (unsigned long long)ev->seq, ev->u.partner.id);
+		st->partners = state__grow(st->partners, st->n_partners, sizeof *st->partners);
+		partner_copy(&st->partners[st->n_partners++], &ev->u.partner);
+		break;
+	case EV_PARTNER_UPDATED:
+		p = (partner_t *)state_partner_get(st, ev->u.partner.id);
+		if (p == NULL)
+			return state__fail(err, errlen, VA_INTERNAL,
+					   "event %llu updates unknown partner '%s'",
+					   (unsigned long long)ev->seq, ev->u.partner.id);
+		partner_release(p);
+		partner_copy(p, &ev->u.partner);
+		break;
+	case EV_CENTRE_REGISTERED:
+	case EV_CENTRE_UPDATED:
+		if ((ev->type == EV_CENTRE_REGISTERED) !=
+		    (state_centre_get(st, ev->u.centre.id) == NULL))
+			return state__fail(err, errlen, VA_INTERNAL,
+					   "event %llu does not fit centre '%s'",
+					   (unsigned long long)ev->seq, ev->u.centre.id);
+		c = calloc(1, sizeof *c);
+		if (c == NULL)
+			abort();
+		centre_copy(c, &ev->u.centre);
+		/* update replaces the item and destroys the old one */
+		zhashx_update(st->centres, c->id, c);
+		break;
+	case EV_SECTOR_DEFINED:
+		if (state_sector_get(st, ev->u.sector.id) != NULL)
+			return state__fail(err, errlen, VA_INTERNAL,
+					   "event %llu defines sector '%s' twice",
+					   (unsigned long long)ev->seq, ev->u.sector.id);
+		st->sectors = state__grow(st->sectors, st->n_sectors, sizeof *st->sectors);
+		sector_copy(&st->sectors[st->n_sectors++], &ev->u.sector);
+		break;
+	case EV_SECTOR_INTEREST_MARKED:
+		state__apply_interest(st, &ev->u.interest);
+		break;
+	default:
+		return state__fail(err, errlen, VA_INTERNAL, "event %llu has unknown type %d",
+				   (unsigned long long)ev->seq, (int)ev->type);
+	}
+	st->last_seq = ev->seq;
+	return 0;
+}

@@ -1,0 +1,103 @@
+/*
+ * codec - the edge between the wire (protobuf-c, proto/vetalliance.proto)
+ * and the state core's plain structs (state/model.h).  Nothing else in the
+ * daemon includes the generated header.
+ *
+ * Decoding a request is also where untrusted input is judged: every string
+ * must be valid UTF-8 within its length limit, every enum a defined value,
+ * every list within its count limit, and each command's required fields
+ * present and well formed.  Refusals name the field by its wire path
+ * ("centre_register.centre.kind: unknown value 99").
+ */
+#ifndef VA_CODEC_H
+#define VA_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <zmq.h>
+
+#include "state/model.h"
+
+#define CODEC_STRING_MAX 256 /* bytes, any string field */
+#define CODEC_ID_MAX     32  /* bytes, object ids */
+#define CODEC_LIST_MAX   64  /* entries, any repeated field */
+
+typedef enum {
+	QUERY_PARTNER_GET,
+	QUERY_PARTNER_LIST,
+	QUERY_CENTRE_GET,
+	QUERY_CENTRE_LIST,
+	QUERY_SECTOR_LIST,
+	QUERY_INTEREST_LIST,
+} query_type_t;
+
+typedef struct query {
+	query_type_t type;
+	char *id;
+	char *partner;
+	char *country;
+	char *sector;
+} query_t;
+
+/* A decoded request: either a command for state_decide or a query. */
+typedef struct request {
+	char *request_id;
+	int is_query;
+	cmd_t cmd;
+	query_t query;
+} request_t;
+
+/*
+ * codec_request_decode - unpack and validate one Request.
+ * Returns 0 with *out filled (release with request_release), or
+ * -VA_INVALID_ARGUMENT with a message in err; out->request_id is still set
+ * when the request could be unpacked, so the refusal can carry it.
+ */
+int codec_request_decode(const void *buf, size_t len, request_t *out, char *err, size_t errlen);
+
+void request_release(request_t *req);
+
+/* What a reply carries besides its status. */
+typedef enum {
+	RESULT_NONE,
+	RESULT_PARTNER,
+	RESULT_PARTNERS,
+	RESULT_CENTRE,
+	RESULT_CENTRES,
+	RESULT_SECTORS,
+	RESULT_INTERESTS,
+} result_type_t;
+
+typedef struct result {
+	result_type_t type;
+	const void *one;         /* RESULT_PARTNER, RESULT_CENTRE */
+	const void *const *many; /* the list results */
+	size_t n;
+} result_t;
+
+/*
+ * codec_reply_pack - encode a Reply into `frame` (initialised here; the
+ * caller sends or closes it).  `status` is a VA_* code of either sign.
+ * Returns 0, or -VA_INTERNAL on out of memory.
+ */
+int codec_reply_pack(const char *request_id, int status, const char *message, uint64_t seq,
+		     const result_t *result, zmq_msg_t *frame);
+
+/*
+ * codec_event_pack - encode an Event into a malloc'd buffer (*buf_p, the
+ * caller frees) and write its type, the PUB topic ("centre.registered"),
+ * to topic[topic_len].  Returns the encoded length, or 0 on failure.
+ */
+size_t codec_event_pack(const event_t *ev, uint8_t **buf_p, char *topic, size_t topic_len);
+
+/*
+ * codec_event_decode - the reverse, for replay: fills *out (release with
+ * event_release).  Returns 0 or -VA_INVALID_ARGUMENT with a message.
+ */
+int codec_event_decode(const void *buf, size_t len, event_t *out, char *err, size_t errlen);
+
+/* codec_time_zone_valid - whether `tz` names a zone in the system's tz
+ * database (TZDIR or /usr/share/zoneinfo). */
+int codec_time_zone_valid(const char *tz);
+
+#endif

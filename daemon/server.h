@@ -1,0 +1,49 @@
+/*
+ * server - the daemon proper: one libuv loop owns the command ROUTER, the
+ * event PUB and the state.
+ *
+ * The flow of one request:
+ *
+ *   ROUTER -> decode (codec) -> state_decide -> state_apply -> batch
+ *
+ * Replies and events wait in the current batch until it is committed;
+ * then the replies go out first and the events are published in seq
+ * order.  A reply never reveals a change that a crash could still lose.
+ * Without a journal a batch commits at once.
+ */
+#ifndef VA_SERVER_H
+#define VA_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+typedef struct server server_t;
+
+typedef struct server_options {
+	const char *cmd_endpoint;
+	const char *pub_endpoint;
+	const char *state_dir;
+	const char *defaults_path; /* NULL: the compiled-in reference data */
+	int max_msg_size;          /* bytes; larger inbound messages drop the peer */
+} server_options_t;
+
+/*
+ * server_new - create sockets, bind both endpoints, load the reference
+ * data if the state is empty.  Returns NULL with a message in err on
+ * failure; *exit_code then says how main() should exit (69 unavailable,
+ * 73 cannot create, 78 configuration).
+ */
+server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_code, char *err,
+		     size_t errlen);
+
+/* server_stop - stop taking requests, close every handle; the loop then
+ * runs out.  Idempotent. */
+void server_stop(server_t *srv);
+
+/* server_free - free after the loop has run out; sets *self_p to NULL. */
+void server_free(server_t **self_p);
+
+uint64_t server_last_seq(const server_t *srv);
+
+#endif

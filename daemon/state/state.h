@@ -1,0 +1,72 @@
+/*
+ * state - the pure core of the daemon: the whole alliance and mobility
+ * state in memory, with no sockets, files or clocks inside.
+ *
+ *   state_decide(state, command, context) -> events, or an error
+ *   state_apply(state, event)             -> the only way state changes
+ *
+ * state_decide never changes the state; the server assigns the events
+ * their place in the journal and then applies them.  Replay at start-up
+ * calls state_apply on the journal's events, so run time and recovery go
+ * through the same code.  The read functions serve queries.
+ */
+#ifndef VA_STATE_H
+#define VA_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "state/model.h"
+
+typedef struct state state_t;
+
+/* The circumstances of one command: when, by whom, for which request. */
+typedef struct state_ctx {
+	int64_t now_ms;
+	const char *actor;
+	const char *request_id;
+} state_ctx_t;
+
+/* state_new - an empty state (last seq 0). Returns NULL on OOM. */
+state_t *state_new(void);
+
+/* state_free - free everything; sets *self_p to NULL.  Idempotent. */
+void state_free(state_t **self_p);
+
+/*
+ * state_decide - check `cmd` against the state and append the events it
+ * produces to `out`, numbered from state_last_seq() + 1 + out->n.
+ * Returns 0, or a negative VA_* code with a message naming the field or
+ * rule in err (NUL-terminated, truncated to errlen); `out` is then
+ * unchanged.
+ */
+int state_decide(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx, evlist_t *out,
+		 char *err, size_t errlen);
+
+/*
+ * state_apply - apply one event.  Its seq must be state_last_seq() + 1.
+ * Returns 0, or -VA_INTERNAL with a message if the event does not fit the
+ * state (a journal from another history); the state is then unchanged.
+ */
+int state_apply(state_t *st, const event_t *ev, char *err, size_t errlen);
+
+uint64_t state_last_seq(const state_t *st);
+/* True when no event was ever applied (a fresh state directory). */
+int state_is_empty(const state_t *st);
+
+const partner_t *state_partner_get(const state_t *st, const char *id);
+const centre_t *state_centre_get(const state_t *st, const char *id);
+const sector_t *state_sector_get(const state_t *st, const char *id);
+
+/* List functions: *out_p receives a malloc'd array of borrowed pointers,
+ * sorted by id, that the caller frees with free() (the objects stay the
+ * state's).  Return the count.  A NULL or empty filter matches all. */
+size_t state_partner_list(const state_t *st, const partner_t ***out_p);
+size_t state_centre_list(const state_t *st, const char *partner, const char *country,
+			 const char *sector, const centre_t ***out_p);
+size_t state_sector_list(const state_t *st, const sector_t ***out_p);
+size_t state_interest_list(const state_t *st, const char *partner, const interest_t ***out_p);
+
+size_t state_centre_count(const state_t *st);
+
+#endif
