@@ -21,6 +21,8 @@
 #include <vetalliance/error.h>
 
 #include "codec.h"
+#include "snapshot.pb-c.h"
+#include "state/state.h"
 #include "vetalliance.pb-c.h"
 
 #define PB(name) Vetalliance__V1__##name
@@ -829,4 +831,167 @@ int codec_event_decode(const void *buf, size_t len, event_t *out, char *err, siz
 	}
 	vetalliance__v1__event__free_unpacked(e, NULL);
 	return rc;
+}
+
+/* ---------------------------------------------------------- snapshots */
+
+typedef struct snap_recent {
+	PB(RecentRequest) * items;
+	PB(RecentRequest) * *ptrs;
+	size_t n;
+	size_t cap;
+} snap_recent_t;
+
+static void codec__recent_add(const char *actor, const char *request_id, uint64_t seq, void *arg)
+{
+	snap_recent_t *r = arg;
+
+	if (r->n == r->cap)
+		return;
+	vetalliance__v1__recent_request__init(&r->items[r->n]);
+	r->items[r->n].actor = (char *)actor;
+	r->items[r->n].request_id = (char *)request_id;
+	r->items[r->n].seq = seq;
+	r->n++;
+}
+
+/* The recent-request callback lends strings that live only during the
+ * call, so the table is copied first. */
+static void codec__recent_copy(const char *actor, const char *request_id, uint64_t seq, void *arg)
+{
+	codec__recent_add(model_strdup(actor), model_strdup(request_id), seq, arg);
+}
+
+size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf_p)
+{
+	PB(StateSnapshot) snap = VETALLIANCE__V1__STATE_SNAPSHOT__INIT;
+	const partner_t **partners = NULL;
+	const sector_t **sectors = NULL;
+	const interest_t **interests = NULL;
+	const centre_t **centres = NULL;
+	codec_list_t lp = {0}, ls = {0}, li = {0}, lc = {0};
+	snap_recent_t recent = {0};
+	size_t np, ns, ni, nc, len = 0;
+	uint8_t *buf = NULL;
+
+	*buf_p = NULL;
+	np = state_partner_list(st, &partners);
+	ns = state_sector_list(st, &sectors);
+	ni = state_interest_list(st, NULL, &interests);
+	nc = state_centre_list(st, NULL, NULL, NULL, &centres);
+	recent.cap = state_recent_count(st);
+	recent.items = calloc(recent.cap + 1, sizeof *recent.items);
+	recent.ptrs = calloc(recent.cap + 1, sizeof *recent.ptrs);
+	if (recent.items == NULL || recent.ptrs == NULL ||
+	    codec__list(&lp, np, sizeof(PB(Partner))) < 0 ||
+	    codec__list(&ls, ns, sizeof(PB(Sector))) < 0 ||
+	    codec__list(&li, ni, sizeof(PB(SectorInterest))) < 0 ||
+	    codec__list(&lc, nc, sizeof(PB(Centre))) < 0)
+		goto out;
+	for (size_t i = 0; i < np; i++)
+		partner_to_pb(lp.ptrs[i], partners[i]);
+	for (size_t i = 0; i < ns; i++)
+		sector_to_pb(ls.ptrs[i], sectors[i]);
+	for (size_t i = 0; i < ni; i++)
+		interest_to_pb(li.ptrs[i], interests[i]);
+	for (size_t i = 0; i < nc; i++)
+		centre_to_pb(lc.ptrs[i], centres[i]);
+	state_recent_each(st, codec__recent_copy, &recent);
+	for (size_t i = 0; i < recent.n; i++)
+		recent.ptrs[i] = &recent.items[i];
+
+	snap.format = 1;
+	snap.last_seq = state_last_seq(st);
+	snap.taken_ms = now_ms;
+	snap.n_partners = np;
+	snap.partners = (PB(Partner) **)lp.ptrs;
+	snap.n_sectors = ns;
+	snap.sectors = (PB(Sector) **)ls.ptrs;
+	snap.n_interests = ni;
+	snap.interests = (PB(SectorInterest) **)li.ptrs;
+	snap.n_centres = nc;
+	snap.centres = (PB(Centre) **)lc.ptrs;
+	snap.n_recent_requests = recent.n;
+	snap.recent_requests = recent.ptrs;
+
+	len = vetalliance__v1__state_snapshot__get_packed_size(&snap);
+	buf = malloc(len ? len : 1);
+	if (buf == NULL) {
+		len = 0;
+		goto out;
+	}
+	vetalliance__v1__state_snapshot__pack(&snap, buf);
+	*buf_p = buf;
+out:
+	for (size_t i = 0; i < recent.n; i++) {
+		free(recent.items[i].actor);
+		free(recent.items[i].request_id);
+	}
+	free(recent.items);
+	free(recent.ptrs);
+	free(lp.ptrs);
+	free(lp.items);
+	free(ls.ptrs);
+	free(ls.items);
+	free(li.ptrs);
+	free(li.items);
+	free(lc.ptrs);
+	free(lc.items);
+	free(partners);
+	free(sectors);
+	free(interests);
+	free(centres);
+	return len;
+}
+
+int codec_snapshot_load(const void *buf, size_t len, struct state **st_p, char *err, size_t errlen)
+{
+	PB(StateSnapshot) *snap = vetalliance__v1__state_snapshot__unpack(NULL, len, buf);
+	state_t *st;
+
+	*st_p = NULL;
+	if (snap == NULL)
+		return codec__fail(err, errlen, "snapshot: not a vetalliance.v1.StateSnapshot");
+	if (snap->format != 1) {
+		unsigned format = snap->format;
+		vetalliance__v1__state_snapshot__free_unpacked(snap, NULL);
+		return codec__fail(err, errlen, "snapshot: unknown format %u", format);
+	}
+	st = state_new();
+	if (st == NULL) {
+		vetalliance__v1__state_snapshot__free_unpacked(snap, NULL);
+		return codec__fail(err, errlen, "snapshot: out of memory");
+	}
+	for (size_t i = 0; i < snap->n_partners; i++) {
+		partner_t p = {0};
+		partner_from_pb(&p, snap->partners[i]);
+		state_restore_partner(st, &p);
+		partner_release(&p);
+	}
+	for (size_t i = 0; i < snap->n_sectors; i++) {
+		sector_t s = {0};
+		sector_from_pb(&s, snap->sectors[i]);
+		state_restore_sector(st, &s);
+		sector_release(&s);
+	}
+	for (size_t i = 0; i < snap->n_interests; i++) {
+		interest_t in = {0};
+		interest_from_pb(&in, snap->interests[i]);
+		state_restore_interest(st, &in);
+		interest_release(&in);
+	}
+	for (size_t i = 0; i < snap->n_centres; i++) {
+		centre_t c = {0};
+		centre_from_pb(&c, snap->centres[i]);
+		state_restore_centre(st, &c);
+		centre_release(&c);
+	}
+	for (size_t i = 0; i < snap->n_recent_requests; i++)
+		state_restore_recent(st, snap->recent_requests[i]->actor,
+				     snap->recent_requests[i]->request_id,
+				     snap->recent_requests[i]->seq);
+	state_restore_last_seq(st, snap->last_seq);
+	vetalliance__v1__state_snapshot__free_unpacked(snap, NULL);
+	*st_p = st;
+	return 0;
 }

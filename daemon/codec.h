@@ -96,6 +96,23 @@ size_t codec_event_pack(const event_t *ev, uint8_t **buf_p, char *topic, size_t 
  */
 int codec_event_decode(const void *buf, size_t len, event_t *out, char *err, size_t errlen);
 
+struct state;
+
+/*
+ * codec_snapshot_pack - the whole state as a StateSnapshot
+ * (proto/snapshot.proto) in a malloc'd buffer (*buf_p, the caller frees).
+ * Returns the length, or 0 on out of memory.
+ */
+size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf_p);
+
+/*
+ * codec_snapshot_load - a new state rebuilt from snapshot bytes.
+ * Returns 0 and *st_p (free with state_free), or -VA_INVALID_ARGUMENT
+ * with a message when the bytes are not a snapshot this daemon reads.
+ */
+int codec_snapshot_load(const void *buf, size_t len, struct state **st_p, char *err,
+			size_t errlen);
+
 /* codec_time_zone_valid - whether `tz` names a zone in the system's tz
  * database (TZDIR or /usr/share/zoneinfo). */
 int codec_time_zone_valid(const char *tz);

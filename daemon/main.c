@@ -3,8 +3,10 @@
  *
  * main() parses the command line, builds the server on one libuv loop and
  * runs it until SIGINT or SIGTERM.  Exit codes follow sysexits(3): 0 after
- * a clean stop, 64 usage, 69 an endpoint cannot be bound, 70 internal,
- * 73 the state directory cannot be created, 78 configuration.
+ * a clean stop, 64 usage, 65 the state directory is damaged, 69 an endpoint
+ * cannot be bound, 70 internal, 73 the state directory cannot be created,
+ * 74 a journal write or fsync failed, 75 another daemon holds the state
+ * directory, 78 configuration.
  */
 #include <czmq.h>
 #include <getopt.h>
@@ -15,9 +17,12 @@
 #include <uv.h>
 
 #include <vetalliance/client.h>
+#include <vetalliance/error.h>
 
+#include "journal.h"
 #include "log.h"
 #include "server.h"
+#include "snapfile.h"
 
 typedef struct daemon_ctx {
 	uv_loop_t loop;
@@ -37,6 +42,11 @@ static void usage(FILE *out)
 		"  --defaults FILE     reference data to load into an empty state\n"
 		"                      (default: the compiled-in data)\n"
 		"  --max-msg-size N    largest accepted request in bytes (default 65536)\n"
+		"  --snapshot-every N  events between snapshots, 0 for none (default 100000)\n"
+		"  --segment-size N    journal segment size in bytes (default 67108864)\n"
+		"  --dedup-window N    request ids remembered for retries (default 100000)\n"
+		"  --verify            check the state directory offline, print what was\n"
+		"                      found and exit (0 sound, 65 damaged)\n"
 		"  --log-level LEVEL   error, warning, notice, info or debug (default info)\n"
 		"  --version           print the version and exit\n"
 		"  --help              print this help and exit\n",
@@ -53,6 +63,29 @@ static void on_signal(uv_signal_t *sig, int signum)
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 }
 
+/* --verify: read-only report on a state directory. */
+static int verify_state_dir(const char *dir)
+{
+	char err[1024];
+	int rc_snap, rc_journal;
+
+	printf("state directory '%s'\n", dir);
+	rc_snap = snapfile_verify(dir, stdout, err, sizeof err);
+	if (rc_snap < 0 && rc_snap != -VA_FAILED_PRECONDITION) {
+		fprintf(stderr, "vetallianced: %s\n", err);
+		return rc_snap == -VA_NOT_FOUND ? 66 : 74;
+	}
+	rc_journal = journal_verify(dir, stdout, err, sizeof err);
+	if (rc_journal < 0)
+		printf("damage: %s\n", err);
+	if (rc_snap < 0 || rc_journal < 0) {
+		printf("verdict: damaged\n");
+		return 65;
+	}
+	printf("verdict: sound\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -62,6 +95,10 @@ int main(int argc, char **argv)
 	    {"defaults", required_argument, NULL, 'd'},
 	    {"max-msg-size", required_argument, NULL, 'm'},
 	    {"log-level", required_argument, NULL, 'l'},
+	    {"snapshot-every", required_argument, NULL, 'S'},
+	    {"segment-size", required_argument, NULL, 'G'},
+	    {"dedup-window", required_argument, NULL, 'D'},
+	    {"verify", no_argument, NULL, 'v'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -71,7 +108,10 @@ int main(int argc, char **argv)
 	    .pub_endpoint = VA_DEFAULT_PUB_ENDPOINT,
 	    .state_dir = "./var",
 	    .max_msg_size = 65536,
+	    .snapshot_every = 100000,
 	};
+	int verify = 0;
+	unsigned long long n;
 	daemon_ctx_t d;
 	char err[1024];
 	int ch, level, exit_code = 0;
@@ -101,6 +141,28 @@ int main(int argc, char **argv)
 				return 64;
 			}
 			break;
+		case 'S':
+		case 'G':
+		case 'D':
+			n = strtoull(optarg, &end, 10);
+			if (*end != '\0' || *optarg == '\0' || *optarg == '-' ||
+			    (ch == 'D' && n == 0) || (ch == 'G' && n < 4096)) {
+				fprintf(stderr, "vetallianced: '%s' is not a valid %s\n", optarg,
+					ch == 'S'   ? "event count"
+					: ch == 'G' ? "segment size (>= 4096 bytes)"
+						    : "window (>= 1)");
+				return 64;
+			}
+			if (ch == 'S')
+				opt.snapshot_every = n;
+			else if (ch == 'G')
+				opt.segment_max_bytes = n;
+			else
+				opt.dedup_window = (size_t)n;
+			break;
+		case 'v':
+			verify = 1;
+			break;
 		case 'l':
 			level = log_level_parse(optarg);
 			if (level < 0) {
@@ -127,7 +189,13 @@ int main(int argc, char **argv)
 		return 64;
 	}
 
+	if (verify)
+		return verify_state_dir(opt.state_dir);
+
 	signal(SIGPIPE, SIG_IGN);
+	/* A file-size limit must show up as EFBIG from write(), which the
+	 * journal handles like a full disk, not as a fatal signal. */
+	signal(SIGXFSZ, SIG_IGN);
 	/* czmq must not install its own SIGINT handler: the loop owns signals. */
 	zsys_handler_set(NULL);
 

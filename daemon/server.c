@@ -5,11 +5,27 @@
  * one frame, a REQ client adds an empty delimiter, a proxy may add more.
  * The reply echoes every frame before the payload, so all of them work.
  *
- * Batching: every reply goes into the current batch.  While the batch
- * holds no event and nothing is being committed, it is flushed at once
- * (a query or a refusal costs no sync).  Once it holds events, later
- * replies wait behind them, even refusals and queries, because their
- * answers may depend on those events.
+ * Batches.  `cur` collects the events (framed for the journal and packed
+ * for PUB) and the replies of the commands decided since the last commit
+ * started; `syncing` is the one batch being written and fdatasync'ed on
+ * the threadpool, if any.  A uv_check handle, which runs right after the
+ * loop has handled its I/O, starts the next commit when no other is in
+ * flight, so every command read in one loop turn (and all that arrive
+ * while a sync runs) share one fdatasync.  A reply that carries no event
+ * (a query, a refusal) goes out at once when nothing is pending, and
+ * otherwise waits behind the pending events, because its answer may
+ * depend on them.
+ *
+ * Failures of a commit: a full disk (or a file-size limit) keeps the batch
+ * and retries it every second, refusing new commands with
+ * RESOURCE_EXHAUSTED and answering queries meanwhile; any other write or
+ * fdatasync error is fatal (exit 74), since after a failed fsync the
+ * kernel may have dropped the dirty pages and a retry could report a
+ * success that is not on disk.
+ *
+ * Idempotency: the state remembers which (actor, request_id) produced
+ * events; a repeat is answered OK with the original seq, behind the same
+ * durability barrier, and changes nothing.
  */
 #include <czmq.h>
 #include <errno.h>
@@ -23,12 +39,16 @@
 
 #include "codec.h"
 #include "defaults.h"
+#include "journal.h"
 #include "log.h"
 #include "server.h"
+#include "snapfile.h"
 #include "state/state.h"
 #include "zuv.h"
 
-#define SERVER_ERR_MAX 512
+#define SERVER_ERR_MAX        512
+#define SERVER_RETRY_MS       1000
+#define SERVER_SNAPSHOTS_KEPT 2
 
 typedef struct pub_event {
 	char topic[64];
@@ -37,6 +57,7 @@ typedef struct pub_event {
 } pub_event_t;
 
 typedef struct batch {
+	journal_batch_t *jb;
 	zuv_msg_t **replies;
 	size_t n_replies;
 	size_t cap_replies;
@@ -45,18 +66,51 @@ typedef struct batch {
 	size_t cap_events;
 } batch_t;
 
+typedef struct snapshot_job {
+	uv_work_t work;
+	server_t *srv;
+	uint64_t seq;
+	uint8_t *buf;
+	size_t len;
+	int rc;
+	char err[SERVER_ERR_MAX];
+} snapshot_job_t;
+
 struct server {
 	uv_loop_t *loop;
+	server_options_t opt;
+	char *state_dir;
 	zsock_t *router;
 	zsock_t *pub;
 	zuv_sock_t rz;
+	uv_check_t check;
+	uv_timer_t retry;
 	state_t *state;
-	batch_t batch;
+	journal_t *journal;
+	batch_t batches[2];
+	batch_t *cur;
+	batch_t *syncing; /* NULL when no commit is in flight */
+	uv_work_t sync_work;
+	int sync_running; /* the worker owns the journal */
+	int sync_rc;
+	char sync_err[SERVER_ERR_MAX];
+	int disk_full;
+	snapshot_job_t *snap;                      /* in flight */
+	uint64_t snap_seqs[SERVER_SNAPSHOTS_KEPT]; /* newest first */
+	uint64_t since_snapshot;
+	uint64_t compact_upto;
 	evlist_t scratch; /* events of the command being decided */
 	int stopping;
+	int closed;
+	int open_handles;
 	uint64_t requests;
 	uint64_t refused;
+	uint64_t commits;
+	uint64_t committed_events;
 };
+
+static void server__maybe_finish(server_t *srv);
+static void server__start_sync(server_t *srv);
 
 static int64_t server__now_ms(void)
 {
@@ -103,6 +157,7 @@ static void batch__release(batch_t *b)
 		free(b->events[i].buf);
 	free(b->replies);
 	free(b->events);
+	journal_batch_free(&b->jb);
 	memset(b, 0, sizeof *b);
 }
 
@@ -117,22 +172,184 @@ static void server__publish(server_t *srv, pub_event_t *ev)
 		log_debug("could not publish an event: %s", zmq_strerror(zmq_errno()));
 }
 
-/* Sends the batch's replies, then publishes its events in seq order. */
-static void server__commit(server_t *srv)
+/* The batch is durable: replies first, then the events in seq order. */
+static void server__release_batch(server_t *srv, batch_t *b)
 {
-	batch_t *b = &srv->batch;
-
 	for (size_t i = 0; i < b->n_replies; i++) {
-		zuv_sock_send(&srv->rz, b->replies[i]);
+		if (srv->closed)
+			zuv_msg_free(&b->replies[i]);
+		else
+			zuv_sock_send(&srv->rz, b->replies[i]);
 		b->replies[i] = NULL;
 	}
 	b->n_replies = 0;
 	for (size_t i = 0; i < b->n_events; i++) {
-		server__publish(srv, &b->events[i]);
+		if (srv->pub != NULL)
+			server__publish(srv, &b->events[i]);
 		free(b->events[i].buf);
 		b->events[i].buf = NULL;
 	}
 	b->n_events = 0;
+	journal_batch_reset(b->jb);
+}
+
+/* ---------------------------------------------------------- snapshots */
+
+static void server__snapshot_work(uv_work_t *w)
+{
+	snapshot_job_t *job = w->data;
+
+	job->rc = snapfile_write(job->srv->state_dir, job->seq, job->buf, job->len, job->err,
+				 sizeof job->err);
+	if (job->rc == 0)
+		job->rc = snapfile_prune(job->srv->state_dir, SERVER_SNAPSHOTS_KEPT, NULL, job->err,
+					 sizeof job->err);
+}
+
+static void server__compact(server_t *srv)
+{
+	char err[SERVER_ERR_MAX];
+	size_t removed = 0;
+
+	if (srv->compact_upto == 0 || srv->sync_running || srv->journal == NULL)
+		return;
+	if (journal_compact(srv->journal, srv->compact_upto, &removed, err, sizeof err) < 0)
+		log_warn("could not compact the journal: %s", err);
+	else if (removed > 0)
+		log_info("compacted the journal: %zu segment(s) up to seq %llu removed", removed,
+			 (unsigned long long)srv->compact_upto);
+	srv->compact_upto = 0;
+}
+
+static void server__snapshot_done(uv_work_t *w, int status)
+{
+	snapshot_job_t *job = w->data;
+	server_t *srv = job->srv;
+
+	(void)status;
+	if (job->rc < 0) {
+		log_warn("could not write the snapshot at seq %llu: %s",
+			 (unsigned long long)job->seq, job->err);
+	} else {
+		log_info("wrote a snapshot at seq %llu (%zu bytes)", (unsigned long long)job->seq,
+			 job->len);
+		/* Segments are removed only up to the older snapshot kept, so a
+		 * damaged newest snapshot can still fall back to it. */
+		srv->snap_seqs[1] = srv->snap_seqs[0];
+		srv->snap_seqs[0] = job->seq;
+		if (srv->snap_seqs[1] > 0)
+			srv->compact_upto = srv->snap_seqs[1];
+		server__compact(srv);
+	}
+	free(job->buf);
+	free(job);
+	srv->snap = NULL;
+	server__maybe_finish(srv);
+}
+
+static void server__maybe_snapshot(server_t *srv)
+{
+	snapshot_job_t *job;
+
+	if (srv->opt.snapshot_every == 0 || srv->since_snapshot < srv->opt.snapshot_every ||
+	    srv->snap != NULL || srv->stopping)
+		return;
+	job = calloc(1, sizeof *job);
+	if (job == NULL)
+		return;
+	job->srv = srv;
+	job->seq = state_last_seq(srv->state);
+	job->len = codec_snapshot_pack(srv->state, server__now_ms(), &job->buf);
+	if (job->len == 0) {
+		log_warn("could not encode a snapshot at seq %llu", (unsigned long long)job->seq);
+		free(job);
+		return;
+	}
+	job->work.data = job;
+	srv->snap = job;
+	srv->since_snapshot = 0;
+	uv_queue_work(srv->loop, &job->work, server__snapshot_work, server__snapshot_done);
+}
+
+/* ------------------------------------------------------- group commit */
+
+static void server__sync_work(uv_work_t *w)
+{
+	server_t *srv = w->data;
+
+	srv->sync_rc =
+	    journal_write(srv->journal, srv->syncing->jb, srv->sync_err, sizeof srv->sync_err);
+}
+
+static void server__retry_cb(uv_timer_t *t)
+{
+	server_t *srv = t->data;
+
+	if (srv->syncing != NULL && !srv->sync_running)
+		server__start_sync(srv);
+}
+
+static void server__sync_done(uv_work_t *w, int status)
+{
+	server_t *srv = w->data;
+	batch_t *b = srv->syncing;
+
+	(void)status;
+	srv->sync_running = 0;
+	if (srv->sync_rc == -VA_RESOURCE_EXHAUSTED) {
+		if (!srv->disk_full)
+			log_err("journal write failed, refusing commands until it succeeds: %s",
+				srv->sync_err);
+		srv->disk_full = 1;
+		if (srv->stopping) {
+			log_err("stopping with %zu events that were never written (their "
+				"commands were not acknowledged)",
+				journal_batch_count(b->jb));
+			server__maybe_finish(srv);
+			return;
+		}
+		uv_timer_start(&srv->retry, server__retry_cb, SERVER_RETRY_MS, 0);
+		return;
+	}
+	if (srv->sync_rc < 0)
+		fatal(74, "journal write failed: %s", srv->sync_err);
+	if (srv->disk_full) {
+		log_notice("journal writes resumed");
+		srv->disk_full = 0;
+	}
+	srv->commits++;
+	srv->committed_events += b->n_events;
+	srv->since_snapshot += b->n_events;
+	srv->syncing = NULL;
+	server__release_batch(srv, b);
+	server__compact(srv);
+	if (srv->cur->n_events > 0)
+		server__start_sync(srv);
+	else
+		server__release_batch(srv, srv->cur); /* replies that waited */
+	server__maybe_snapshot(srv);
+	server__maybe_finish(srv);
+}
+
+static void server__start_sync(server_t *srv)
+{
+	if (srv->syncing == NULL) {
+		if (srv->cur->n_events == 0)
+			return;
+		srv->syncing = srv->cur;
+		srv->cur = srv->cur == &srv->batches[0] ? &srv->batches[1] : &srv->batches[0];
+	}
+	srv->sync_running = 1;
+	srv->sync_work.data = srv;
+	uv_queue_work(srv->loop, &srv->sync_work, server__sync_work, server__sync_done);
+}
+
+static void server__on_check(uv_check_t *check)
+{
+	server_t *srv = check->data;
+
+	if (srv->syncing == NULL && srv->cur->n_events > 0)
+		server__start_sync(srv);
 }
 
 /* ----------------------------------------------------------- requests */
@@ -150,8 +367,12 @@ static zuv_msg_t *server__reply_msg(zmq_msg_t *frames, size_t nframes, zmq_msg_t
 	return msg;
 }
 
+/* `barrier`: the reply must wait for the pending events (it reports or
+ * depends on them).  Without one it may go out while a full disk holds a
+ * batch back. */
 static void server__answer(server_t *srv, zmq_msg_t *frames, size_t nframes, const char *request_id,
-			   int status, const char *message, uint64_t seq, const result_t *result)
+			   int status, const char *message, uint64_t seq, const result_t *result,
+			   int barrier)
 {
 	zmq_msg_t reply;
 	zuv_msg_t *msg;
@@ -167,10 +388,10 @@ static void server__answer(server_t *srv, zmq_msg_t *frames, size_t nframes, con
 		return;
 	if (status != 0)
 		srv->refused++;
-	if (srv->batch.n_events == 0)
+	if ((srv->cur->n_events == 0 && srv->syncing == NULL) || (srv->disk_full && !barrier))
 		zuv_sock_send(&srv->rz, msg);
 	else
-		batch__add_reply(&srv->batch, msg);
+		batch__add_reply(srv->cur, msg);
 }
 
 static void server__query(server_t *srv, const query_t *q, zmq_msg_t *frames, size_t nframes,
@@ -220,7 +441,7 @@ static void server__query(server_t *srv, const query_t *q, zmq_msg_t *frames, si
 		break;
 	}
 	res.many = (const void *const *)list;
-	server__answer(srv, frames, nframes, request_id, status, msg, seq, &res);
+	server__answer(srv, frames, nframes, request_id, status, msg, seq, &res, 0);
 	free(list);
 }
 
@@ -239,10 +460,12 @@ static int server__execute(server_t *srv, const cmd_t *cmd, const state_ctx_t *c
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < evs->n; i++) {
-		pub_event_t *pe = batch__add_event(&srv->batch);
+		pub_event_t *pe = batch__add_event(srv->cur);
 		pe->len = codec_event_pack(&evs->v[i], &pe->buf, pe->topic, sizeof pe->topic);
 		if (pe->len == 0)
 			fatal(70, "could not encode event %llu", (unsigned long long)evs->v[i].seq);
+		if (journal_batch_add(srv->cur->jb, evs->v[i].seq, pe->buf, pe->len) < 0)
+			fatal(70, "could not stage event %llu", (unsigned long long)evs->v[i].seq);
 		rc = state_apply(srv->state, &evs->v[i], err, errlen);
 		if (rc < 0)
 			fatal(70, "could not apply event %llu: %s",
@@ -253,18 +476,46 @@ static int server__execute(server_t *srv, const cmd_t *cmd, const state_ctx_t *c
 	return 0;
 }
 
+static void server__command(server_t *srv, request_t *req, zmq_msg_t *frames, size_t nframes)
+{
+	const char *actor = "local";
+	char err[SERVER_ERR_MAX] = "";
+	uint64_t seq = 0;
+	int rc;
+
+	/* A retry of a request that already took effect: its original answer,
+	 * once that is durable. */
+	if (state_request_seen(srv->state, actor, req->request_id, &seq)) {
+		server__answer(srv, frames, nframes, req->request_id, 0, "", seq, NULL, 1);
+		return;
+	}
+	if (srv->disk_full) {
+		server__answer(srv, frames, nframes, req->request_id, -VA_RESOURCE_EXHAUSTED,
+			       "journal: the disk is full; commands are refused until space "
+			       "returns (queries are served)",
+			       state_last_seq(srv->state), NULL, 0);
+		return;
+	}
+	state_ctx_t ctx = {
+	    .now_ms = server__now_ms(), .actor = actor, .request_id = req->request_id};
+	rc = server__execute(srv, &req->cmd, &ctx, &seq, err, sizeof err);
+	if (rc < 0)
+		seq = state_last_seq(srv->state);
+	server__answer(srv, frames, nframes, req->request_id, rc, rc < 0 ? err : "", seq, NULL,
+		       rc == 0);
+}
+
 static void server__on_request(zuv_sock_t *zs, zmq_msg_t *frames, size_t nframes)
 {
 	server_t *srv = zs->data;
 	zmq_msg_t *payload;
 	request_t req;
 	char err[SERVER_ERR_MAX] = "";
-	uint64_t seq = 0;
 	int rc;
 
 	/* [identity][payload] at the least; anything shorter is not from a
 	 * ZeroMQ client and has no one to answer. */
-	if (nframes < 2 || srv->stopping)
+	if (nframes < 2)
 		return;
 	srv->requests++;
 	payload = &frames[nframes - 1];
@@ -273,30 +524,124 @@ static void server__on_request(zuv_sock_t *zs, zmq_msg_t *frames, size_t nframes
 	if (rc < 0) {
 		log_debug("refused a request: %s", err);
 		server__answer(srv, frames, nframes, req.request_id, rc, err,
-			       state_last_seq(srv->state), NULL);
-		request_release(&req);
-		return;
-	}
-	if (req.is_query) {
+			       state_last_seq(srv->state), NULL, 0);
+	} else if (srv->stopping) {
+		server__answer(srv, frames, nframes, req.request_id, -VA_UNAVAILABLE,
+			       "the daemon is stopping; retry later", state_last_seq(srv->state),
+			       NULL, 0);
+	} else if (req.is_query) {
 		server__query(srv, &req.query, frames, nframes, req.request_id);
 	} else {
-		state_ctx_t ctx = {
-		    .now_ms = server__now_ms(),
-		    .actor = "local",
-		    .request_id = req.request_id,
-		};
-		rc = server__execute(srv, &req.cmd, &ctx, &seq, err, sizeof err);
-		if (rc < 0)
-			seq = state_last_seq(srv->state);
-		server__answer(srv, frames, nframes, req.request_id, rc, rc < 0 ? err : "", seq,
-			       NULL);
+		server__command(srv, &req, frames, nframes);
 	}
 	request_release(&req);
-	if (srv->batch.n_events > 0)
-		server__commit(srv);
 }
 
 /* ------------------------------------------------------------ set-up */
+
+static int server__replay_one(uint64_t seq, const void *bytes, size_t len, void *arg)
+{
+	server_t *srv = arg;
+	char err[SERVER_ERR_MAX];
+	event_t ev;
+	int rc;
+
+	rc = codec_event_decode(bytes, len, &ev, err, sizeof err);
+	if (rc == 0 && ev.seq != seq) {
+		snprintf(err, sizeof err, "record %llu holds event %llu", (unsigned long long)seq,
+			 (unsigned long long)ev.seq);
+		rc = -VA_FAILED_PRECONDITION;
+	}
+	if (rc == 0)
+		rc = state_apply(srv->state, &ev, err, sizeof err);
+	event_release(&ev);
+	if (rc < 0) {
+		log_err("journal event %llu: %s", (unsigned long long)seq, err);
+		return rc;
+	}
+	return 0;
+}
+
+/* Loads the snapshot and replays the journal.  Returns 0 or an exit code. */
+static int server__recover(server_t *srv, char *err, size_t errlen)
+{
+	journal_options_t jopt = {.segment_max_bytes = srv->opt.segment_max_bytes};
+	journal_report_t report;
+	snapfile_report_t sreport;
+	uint64_t snap_seq = 0, replayed;
+	void *bytes = NULL;
+	size_t len = 0;
+	struct timespec t0, t1;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(&sreport, 0, sizeof sreport);
+	rc = snapfile_load_newest(srv->state_dir, &snap_seq, &bytes, &len, &sreport, err, errlen);
+	if (rc < 0)
+		return 74;
+	if (sreport.skipped > 0)
+		log_warn("passed over %zu damaged snapshot(s): %s", sreport.skipped,
+			 sreport.detail);
+	if (bytes != NULL) {
+		rc = codec_snapshot_load(bytes, len, &srv->state, err, errlen);
+		free(bytes);
+		if (rc < 0)
+			return 65;
+		srv->snap_seqs[0] = snap_seq;
+		log_info("loaded the snapshot at seq %llu", (unsigned long long)snap_seq);
+	} else {
+		srv->state = state_new();
+		if (srv->state == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return 70;
+		}
+	}
+	state_set_dedup_window(srv->state, srv->opt.dedup_window);
+
+	memset(&report, 0, sizeof report);
+	rc = journal_open(srv->state_dir, &jopt, &srv->journal, &report, err, errlen);
+	if (rc == -VA_FAILED_PRECONDITION)
+		return 65;
+	if (rc == -VA_UNAVAILABLE)
+		return 75;
+	if (rc < 0)
+		return 74;
+	if (report.torn)
+		log_warn("journal: cut off a torn write at the end of '%s': %llu byte(s) from "
+			 "offset %llu (%s)",
+			 report.torn_file, (unsigned long long)report.torn_bytes,
+			 (unsigned long long)report.torn_offset, report.torn_reason);
+	if (report.records > 0 && journal_first_seq(srv->journal) > snap_seq + 1) {
+		snprintf(err, errlen,
+			 "the journal starts at seq %llu but the newest snapshot ends at seq %llu: "
+			 "events are missing",
+			 (unsigned long long)journal_first_seq(srv->journal),
+			 (unsigned long long)snap_seq);
+		return 65;
+	}
+	if (journal_last_seq(srv->journal) > 0 && journal_last_seq(srv->journal) < snap_seq) {
+		snprintf(err, errlen,
+			 "the snapshot at seq %llu is newer than the end of the journal (seq %llu)",
+			 (unsigned long long)snap_seq,
+			 (unsigned long long)journal_last_seq(srv->journal));
+		return 65;
+	}
+	rc = journal_replay(srv->journal, snap_seq + 1, server__replay_one, srv, err, errlen);
+	if (rc != 0) {
+		if (err[0] == '\0')
+			snprintf(err, errlen, "the journal does not replay onto the snapshot");
+		return 65;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	replayed = state_last_seq(srv->state) - snap_seq;
+	if (replayed > 0 || snap_seq > 0)
+		log_notice("recovered to seq %llu: snapshot %llu + %llu journal events in %.3f s",
+			   (unsigned long long)state_last_seq(srv->state),
+			   (unsigned long long)snap_seq, (unsigned long long)replayed,
+			   (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	srv->since_snapshot = replayed;
+	return 0;
+}
 
 static int server__load_defaults(server_t *srv, const char *path, char *err, size_t errlen)
 {
@@ -337,11 +682,16 @@ static int server__load_defaults(server_t *srv, const char *path, char *err, siz
 			snprintf(err, errlen, "reference data: %s", e);
 	}
 	defaults_free(&cmds, n);
-	if (rc == 0) {
-		log_info("loaded the reference data: %zu events", srv->batch.n_events);
-		server__commit(srv);
-	}
-	return rc;
+	if (rc < 0)
+		return rc;
+	/* Before the loop runs: write it here, blocking. */
+	rc = journal_write(srv->journal, srv->cur->jb, err, errlen);
+	if (rc < 0)
+		return rc;
+	log_info("loaded the reference data: %zu events", srv->cur->n_events);
+	srv->since_snapshot += srv->cur->n_events;
+	server__release_batch(srv, srv->cur);
+	return 0;
 }
 
 /* Plain (unauthenticated) mode is only for endpoints nobody else can
@@ -383,6 +733,20 @@ static zsock_t *server__bind(int type, const char *endpoint, const server_option
 	return s;
 }
 
+static void server__handle_closed(uv_handle_t *h)
+{
+	server_t *srv = h->data;
+
+	srv->open_handles--;
+}
+
+static void server__zuv_closed(zuv_sock_t *zs)
+{
+	server_t *srv = zs->data;
+
+	srv->open_handles--;
+}
+
 server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_code, char *err,
 		     size_t errlen)
 {
@@ -390,11 +754,23 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 	int rc;
 
 	*exit_code = 70;
+	err[0] = '\0';
 	if (srv == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	srv->loop = loop;
+	srv->opt = *opt;
+	if (srv->opt.dedup_window == 0)
+		srv->opt.dedup_window = STATE_DEDUP_WINDOW;
+	srv->state_dir = strdup(opt->state_dir ? opt->state_dir : "./var");
+	srv->batches[0].jb = journal_batch_new();
+	srv->batches[1].jb = journal_batch_new();
+	srv->cur = &srv->batches[0];
+	if (srv->state_dir == NULL || srv->batches[0].jb == NULL || srv->batches[1].jb == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (!server__endpoint_local(opt->cmd_endpoint) ||
 	    !server__endpoint_local(opt->pub_endpoint)) {
 		snprintf(err, errlen,
@@ -404,15 +780,15 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 		*exit_code = 78;
 		goto fail;
 	}
-	if (opt->state_dir != NULL && mkdir(opt->state_dir, 0750) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "could not create state directory '%s': %s", opt->state_dir,
+	if (mkdir(srv->state_dir, 0750) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "could not create state directory '%s': %s", srv->state_dir,
 			 strerror(errno));
 		*exit_code = 73;
 		goto fail;
 	}
-	srv->state = state_new();
-	if (srv->state == NULL) {
-		snprintf(err, errlen, "out of memory");
+	rc = server__recover(srv, err, errlen);
+	if (rc != 0) {
+		*exit_code = rc;
 		goto fail;
 	}
 	srv->router = server__bind(ZMQ_ROUTER, opt->cmd_endpoint, opt, err, errlen);
@@ -428,28 +804,67 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 	if (state_is_empty(srv->state)) {
 		rc = server__load_defaults(srv, opt->defaults_path, err, errlen);
 		if (rc < 0) {
-			*exit_code = 78;
+			*exit_code = rc == -VA_INVALID_ARGUMENT ? 78 : 74;
 			goto fail;
 		}
 	}
+	uv_check_init(loop, &srv->check);
+	srv->check.data = srv;
+	uv_check_start(&srv->check, server__on_check);
+	uv_timer_init(loop, &srv->retry);
+	srv->retry.data = srv;
+	srv->open_handles = 2;
 	rc = zuv_sock_init(loop, &srv->rz, zsock_resolve(srv->router), server__on_request, srv);
 	if (rc < 0) {
 		snprintf(err, errlen, "could not watch the command socket: %s", uv_strerror(rc));
 		goto fail;
 	}
+	srv->open_handles++;
 	log_notice("listening for commands on '%s', publishing events on '%s' (plain mode: no "
 		   "authentication, local endpoints only)",
 		   opt->cmd_endpoint, opt->pub_endpoint);
-	log_notice("state is kept in memory only: it is lost when the daemon stops");
 	return srv;
 fail:
+	if (srv->open_handles > 0) {
+		/* Handles were initialised: close them and let them go. */
+		uv_close((uv_handle_t *)&srv->check, NULL);
+		uv_close((uv_handle_t *)&srv->retry, NULL);
+		uv_run(loop, UV_RUN_NOWAIT);
+	}
 	zsock_destroy(&srv->pub);
 	zsock_destroy(&srv->router);
+	journal_free(&srv->journal);
 	state_free(&srv->state);
-	batch__release(&srv->batch);
+	batch__release(&srv->batches[0]);
+	batch__release(&srv->batches[1]);
 	evlist_release(&srv->scratch);
+	free(srv->state_dir);
 	free(srv);
 	return NULL;
+}
+
+/* Closes the handles once nothing is in flight; the loop then runs out. */
+static void server__maybe_finish(server_t *srv)
+{
+	if (!srv->stopping || srv->closed)
+		return;
+	if (srv->sync_running || srv->snap != NULL)
+		return;
+	if (srv->syncing != NULL && !srv->disk_full)
+		return;
+	if (srv->syncing == NULL && srv->cur->n_events > 0) {
+		server__start_sync(srv);
+		return;
+	}
+	if (srv->syncing == NULL)
+		server__release_batch(srv, srv->cur);
+	srv->closed = 1;
+	uv_timer_stop(&srv->retry);
+	uv_close((uv_handle_t *)&srv->check, server__handle_closed);
+	uv_close((uv_handle_t *)&srv->retry, server__handle_closed);
+	/* Replies still queued for a slow peer are dropped with the socket;
+	 * their commands are durable and a retry finds them. */
+	zuv_sock_close(&srv->rz, server__zuv_closed);
 }
 
 void server_stop(server_t *srv)
@@ -457,8 +872,7 @@ void server_stop(server_t *srv)
 	if (srv->stopping)
 		return;
 	srv->stopping = 1;
-	server__commit(srv);
-	zuv_sock_close(&srv->rz, NULL);
+	server__maybe_finish(srv);
 }
 
 uint64_t server_last_seq(const server_t *srv)
@@ -475,9 +889,12 @@ void server_free(server_t **self_p)
 	srv = *self_p;
 	zsock_destroy(&srv->router);
 	zsock_destroy(&srv->pub);
+	journal_free(&srv->journal);
 	state_free(&srv->state);
-	batch__release(&srv->batch);
+	batch__release(&srv->batches[0]);
+	batch__release(&srv->batches[1]);
 	evlist_release(&srv->scratch);
+	free(srv->state_dir);
 	free(srv);
 	*self_p = NULL;
 }

@@ -6,10 +6,14 @@
  *
  *   ROUTER -> decode (codec) -> state_decide -> state_apply -> batch
  *
- * Replies and events wait in the current batch until it is committed;
+ * Replies and events wait in the current batch until it is durable in the
+ * journal (group commit: while one batch is written and fdatasync'ed on
+ * the libuv threadpool, the loop keeps accepting commands into the next);
  * then the replies go out first and the events are published in seq
  * order.  A reply never reveals a change that a crash could still lose.
- * Without a journal a batch commits at once.
+ *
+ * Start-up: the newest valid snapshot, then the journal after it; the
+ * reference data only when both are empty.
  */
 #ifndef VA_SERVER_H
 #define VA_SERVER_H
@@ -24,21 +28,26 @@ typedef struct server_options {
 	const char *cmd_endpoint;
 	const char *pub_endpoint;
 	const char *state_dir;
-	const char *defaults_path; /* NULL: the compiled-in reference data */
-	int max_msg_size;          /* bytes; larger inbound messages drop the peer */
+	const char *defaults_path;  /* NULL: the compiled-in reference data */
+	int max_msg_size;           /* bytes; larger inbound messages drop the peer */
+	uint64_t snapshot_every;    /* events between snapshots; 0 = never */
+	uint64_t segment_max_bytes; /* journal segment size; 0 = the default */
+	size_t dedup_window;        /* requests remembered for retries; 0 = default */
 } server_options_t;
 
 /*
  * server_new - create sockets, bind both endpoints, load the reference
  * data if the state is empty.  Returns NULL with a message in err on
- * failure; *exit_code then says how main() should exit (69 unavailable,
- * 73 cannot create, 78 configuration).
+ * failure; *exit_code then says how main() should exit (65 the state
+ * directory is damaged, 69 unavailable, 73 cannot create, 74 I/O error,
+ * 78 configuration).
  */
 server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_code, char *err,
 		     size_t errlen);
 
-/* server_stop - stop taking requests, close every handle; the loop then
- * runs out.  Idempotent. */
+/* server_stop - stop taking requests, let the batches in flight become
+ * durable and their replies go out, then close every handle; the loop
+ * then runs out.  Idempotent. */
 void server_stop(server_t *srv);
 
 /* server_free - free after the loop has run out; sets *self_p to NULL. */

@@ -17,6 +17,16 @@
 
 #include "state/state.h"
 
+/* The idempotency table: a hash for lookups and a ring of keys in the
+ * order they were first seen, for forgetting the oldest. */
+typedef struct recent {
+	zhashx_t *seqs; /* "actor\x1frequest_id" -> uint64_t * */
+	char **ring;
+	size_t cap;
+	size_t head; /* oldest */
+	size_t n;
+} recent_t;
+
 struct state {
 	uint64_t last_seq;
 	partner_t *partners;
@@ -26,6 +36,7 @@ struct state {
 	interest_t *interests;
 	size_t n_interests;
 	zhashx_t *centres; /* id -> centre_t * */
+	recent_t recent;
 };
 
 static int state__fail(char *err, size_t errlen, int code, const char *fmt, ...)
@@ -54,6 +65,111 @@ static void state__centre_destroy(void **item_p)
 	*item_p = NULL;
 }
 
+static void state__free_item(void **item_p)
+{
+	free(*item_p);
+	*item_p = NULL;
+}
+
+static void state__recent_key(char *key, size_t len, const char *actor, const char *request_id)
+{
+	snprintf(key, len, "%s\x1f%s", actor ? actor : "", request_id ? request_id : "");
+}
+
+static void state__recent_put(state_t *st, const char *actor, const char *request_id, uint64_t seq)
+{
+	recent_t *r = &st->recent;
+	char key[512];
+	uint64_t *v;
+
+	if (request_id == NULL || *request_id == '\0' || r->cap == 0)
+		return;
+	state__recent_key(key, sizeof key, actor, request_id);
+	v = zhashx_lookup(r->seqs, key);
+	if (v != NULL) {
+		*v = seq;
+		return;
+	}
+	if (r->n == r->cap) {
+		zhashx_delete(r->seqs, r->ring[r->head]);
+		free(r->ring[r->head]);
+		r->ring[r->head] = NULL;
+		r->head = (r->head + 1) % r->cap;
+		r->n--;
+	}
+	v = malloc(sizeof *v);
+	if (v == NULL)
+		abort();
+	*v = seq;
+	zhashx_insert(r->seqs, key, v);
+	r->ring[(r->head + r->n) % r->cap] = model_strdup(key);
+	r->n++;
+}
+
+void state_set_dedup_window(state_t *st, size_t window)
+{
+	recent_t *r = &st->recent;
+	char **ring;
+	size_t keep = r->n < window ? r->n : window;
+
+	/* Keep the newest `keep` entries, in order, in a ring of the new size. */
+	while (r->n > keep) {
+		zhashx_delete(r->seqs, r->ring[r->head]);
+		free(r->ring[r->head]);
+		r->head = (r->head + 1) % r->cap;
+		r->n--;
+	}
+	ring = calloc(window ? window : 1, sizeof *ring);
+	if (ring == NULL)
+		abort();
+	for (size_t i = 0; i < r->n; i++)
+		ring[i] = r->ring[(r->head + i) % r->cap];
+	free(r->ring);
+	r->ring = ring;
+	r->cap = window;
+	r->head = 0;
+}
+
+int state_request_seen(const state_t *st, const char *actor, const char *request_id,
+		       uint64_t *seq_p)
+{
+	char key[512];
+	uint64_t *v;
+
+	state__recent_key(key, sizeof key, actor, request_id);
+	v = zhashx_lookup(st->recent.seqs, key);
+	if (v == NULL)
+		return 0;
+	*seq_p = *v;
+	return 1;
+}
+
+size_t state_recent_count(const state_t *st)
+{
+	return st->recent.n;
+}
+
+void state_recent_each(const state_t *st,
+		       void (*fn)(const char *actor, const char *request_id, uint64_t seq,
+				  void *arg),
+		       void *arg)
+{
+	const recent_t *r = &st->recent;
+
+	for (size_t i = 0; i < r->n; i++) {
+		const char *key = r->ring[(r->head + i) % r->cap];
+		const char *sep = strchr(key, '\x1f');
+		const uint64_t *v = zhashx_lookup(r->seqs, key);
+		char actor[256];
+		size_t alen = sep ? (size_t)(sep - key) : 0;
+		if (sep == NULL || v == NULL || alen >= sizeof actor)
+			continue;
+		memcpy(actor, key, alen);
+		actor[alen] = '\0';
+		fn(actor, sep + 1, *v, arg);
+	}
+}
+
 state_t *state_new(void)
 {
 	state_t *st = calloc(1, sizeof *st);
@@ -66,6 +182,14 @@ state_t *state_new(void)
 		return NULL;
 	}
 	zhashx_set_destructor(st->centres, state__centre_destroy);
+	st->recent.seqs = zhashx_new();
+	if (st->recent.seqs == NULL) {
+		zhashx_destroy(&st->centres);
+		free(st);
+		return NULL;
+	}
+	zhashx_set_destructor(st->recent.seqs, state__free_item);
+	state_set_dedup_window(st, STATE_DEDUP_WINDOW);
 	return st;
 }
 
@@ -86,6 +210,10 @@ void state_free(state_t **self_p)
 		interest_release(&st->interests[i]);
 	free(st->interests);
 	zhashx_destroy(&st->centres);
+	zhashx_destroy(&st->recent.seqs);
+	for (size_t i = 0; i < st->recent.n; i++)
+		free(st->recent.ring[(st->recent.head + i) % st->recent.cap]);
+	free(st->recent.ring);
 	free(st);
 	*self_p = NULL;
 }
@@ -455,5 +583,46 @@ int state_apply(state_t *st, const event_t *ev, char *err, size_t errlen)
 				   (unsigned long long)ev->seq, (int)ev->type);
 	}
 	st->last_seq = ev->seq;
+	state__recent_put(st, ev->actor, ev->request_id, ev->seq);
 	return 0;
+}
+
+/* ------------------------------------------------------------ restore */
+
+void state_restore_partner(state_t *st, const partner_t *p)
+{
+	st->partners = state__grow(st->partners, st->n_partners, sizeof *st->partners);
+	partner_copy(&st->partners[st->n_partners++], p);
+}
+
+void state_restore_sector(state_t *st, const sector_t *s)
+{
+	st->sectors = state__grow(st->sectors, st->n_sectors, sizeof *st->sectors);
+	sector_copy(&st->sectors[st->n_sectors++], s);
+}
+
+void state_restore_interest(state_t *st, const interest_t *i)
+{
+	st->interests = state__grow(st->interests, st->n_interests, sizeof *st->interests);
+	interest_copy(&st->interests[st->n_interests++], i);
+}
+
+void state_restore_centre(state_t *st, const centre_t *c)
+{
+	centre_t *copy = calloc(1, sizeof *copy);
+
+	if (copy == NULL)
+		abort();
+	centre_copy(copy, c);
+	zhashx_update(st->centres, copy->id, copy);
+}
+
+void state_restore_recent(state_t *st, const char *actor, const char *request_id, uint64_t seq)
+{
+	state__recent_put(st, actor, request_id, seq);
+}
+
+void state_restore_last_seq(state_t *st, uint64_t seq)
+{
+	st->last_seq = seq;
 }

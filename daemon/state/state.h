@@ -69,4 +69,40 @@ size_t state_interest_list(const state_t *st, const char *partner, const interes
 
 size_t state_centre_count(const state_t *st);
 
+/*
+ * Recent requests (idempotency).  Applying an event records its (actor,
+ * request_id) with the event's seq, so the table is rebuilt by replay and
+ * travels in snapshots: it is durable state.  The oldest entries are
+ * forgotten once more than `window` requests are remembered (default
+ * STATE_DEDUP_WINDOW).
+ */
+#define STATE_DEDUP_WINDOW 100000
+
+void state_set_dedup_window(state_t *st, size_t window);
+
+/* state_request_seen - 1 and *seq_p = the seq of the last event of that
+ * request when (actor, request_id) produced events recently, else 0. */
+int state_request_seen(const state_t *st, const char *actor, const char *request_id,
+		       uint64_t *seq_p);
+
+/* state_recent_count - how many requests are remembered. */
+size_t state_recent_count(const state_t *st);
+
+/* state_recent_each - call fn for each remembered request, oldest first. */
+void state_recent_each(const state_t *st,
+		       void (*fn)(const char *actor, const char *request_id, uint64_t seq,
+				  void *arg),
+		       void *arg);
+
+/*
+ * Restoring from a snapshot: the second way into a state, used only on an
+ * empty state_new() before any event is applied.  The objects are copied.
+ */
+void state_restore_partner(state_t *st, const partner_t *p);
+void state_restore_sector(state_t *st, const sector_t *s);
+void state_restore_interest(state_t *st, const interest_t *i);
+void state_restore_centre(state_t *st, const centre_t *c);
+void state_restore_recent(state_t *st, const char *actor, const char *request_id, uint64_t seq);
+void state_restore_last_seq(state_t *st, uint64_t seq);
+
 #endif
