@@ -84,24 +84,53 @@ static int codec__utf8_valid(const unsigned char *s, size_t len)
 	return 1;
 }
 
-static int codec__check_string(const char *s, const char *path, size_t max, char *err,
+/* The path of the field being checked, formatted only for a refusal:
+ * validation runs on every request and must cost no string work. */
+#define CODEC_PATH_DEPTH 8
+
+typedef struct codec_path {
+	const char *name[CODEC_PATH_DEPTH];
+	long index[CODEC_PATH_DEPTH]; /* -1: not a list entry */
+	int depth;
+} codec_path_t;
+
+static const char *codec__path_str(const codec_path_t *p, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < p->depth && off < len; i++) {
+		int n = snprintf(buf + off, len - off, "%s%s", i ? "." : "", p->name[i]);
+		off += n > 0 ? (size_t)n : 0;
+		if (p->index[i] >= 0 && off < len) {
+			n = snprintf(buf + off, len - off, "[%ld]", p->index[i]);
+			off += n > 0 ? (size_t)n : 0;
+		}
+	}
+	return buf;
+}
+
+static int codec__check_string(const char *s, const codec_path_t *p, size_t max, char *err,
 			       size_t errlen)
 {
 	size_t len = strlen(s);
+	char path[256];
 
 	if (len > max)
-		return codec__fail(err, errlen, "%s: longer than %zu bytes", path, max);
+		return codec__fail(err, errlen, "%s: longer than %zu bytes",
+				   codec__path_str(p, path, sizeof path), max);
 	if (!codec__utf8_valid((const unsigned char *)s, len))
-		return codec__fail(err, errlen, "%s: not valid UTF-8", path);
+		return codec__fail(err, errlen, "%s: not valid UTF-8",
+				   codec__path_str(p, path, sizeof path));
 	return 0;
 }
 
-static int codec__walk(const ProtobufCMessage *msg, const char *prefix, char *err, size_t errlen);
+static int codec__walk(const ProtobufCMessage *msg, codec_path_t *p, char *err, size_t errlen);
 
-static int codec__check_field(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
-			      const void *member, const char *path, char *err, size_t errlen)
+static int codec__check_field(const ProtobufCFieldDescriptor *f, const void *member,
+			      codec_path_t *p, char *err, size_t errlen)
 {
-	int rc;
+	char path[256];
 
 	switch (f->type) {
 	case PROTOBUF_C_TYPE_STRING: {
@@ -109,79 +138,74 @@ static int codec__check_field(const ProtobufCMessage *msg, const ProtobufCFieldD
 		size_t max = strcmp(f->name, "request_id") == 0 ? VA_REQUEST_ID_MAX
 			     : strcmp(f->name, "id") == 0       ? CODEC_ID_MAX
 								: CODEC_STRING_MAX;
-		return s == NULL ? 0 : codec__check_string(s, path, max, err, errlen);
+		return s == NULL ? 0 : codec__check_string(s, p, max, err, errlen);
 	}
 	case PROTOBUF_C_TYPE_ENUM: {
 		int v = *(const int *)member;
 		if (protobuf_c_enum_descriptor_get_value(f->descriptor, v) == NULL)
-			return codec__fail(err, errlen, "%s: unknown value %d", path, v);
+			return codec__fail(err, errlen, "%s: unknown value %d",
+					   codec__path_str(p, path, sizeof path), v);
 		return 0;
 	}
 	case PROTOBUF_C_TYPE_MESSAGE: {
 		const ProtobufCMessage *sub = *(ProtobufCMessage *const *)member;
-		if (sub == NULL)
-			return 0;
-		rc = codec__walk(sub, path, err, errlen);
-		return rc;
+		return sub == NULL ? 0 : codec__walk(sub, p, err, errlen);
 	}
 	default:
-		(void)msg;
 		return 0;
 	}
 }
 
-static int codec__walk(const ProtobufCMessage *msg, const char *prefix, char *err, size_t errlen)
+static int codec__walk_field(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
+			     codec_path_t *p, char *err, size_t errlen)
 {
-	const ProtobufCMessageDescriptor *d = msg->descriptor;
+	const char *base = (const char *)msg;
 	char path[256];
 	int rc;
 
-	for (unsigned i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		const char *base = (const char *)msg;
-		snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", f->name);
-		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
-			uint32_t which = *(const uint32_t *)(base + f->quantifier_offset);
-			if (which != f->id)
-				continue;
-		}
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n = *(const size_t *)(base + f->quantifier_offset);
-			char *const *arr = *(char *const *const *)(base + f->offset);
-			size_t esize = f->type == PROTOBUF_C_TYPE_STRING ||
-					       f->type == PROTOBUF_C_TYPE_MESSAGE ||
-					       f->type == PROTOBUF_C_TYPE_BYTES
-					   ? sizeof(void *)
-					   : 0;
-			if (n > CODEC_LIST_MAX)
-				return codec__fail(err, errlen, "%s: more than %d entries", path,
-						   CODEC_LIST_MAX);
-			if (f->type == PROTOBUF_C_TYPE_ENUM) {
-				const int *vals = (const int *)(const void *)arr;
-				for (size_t k = 0; k < n; k++)
-					if (protobuf_c_enum_descriptor_get_value(f->descriptor,
-										 vals[k]) == NULL)
-						return codec__fail(err, errlen,
-								   "%s[%zu]: unknown value %d",
-								   path, k, vals[k]);
-				continue;
-			}
-			if (esize == 0)
-				continue;
-			for (size_t k = 0; k < n; k++) {
-				char ipath[280];
-				snprintf(ipath, sizeof ipath, "%s[%zu]", path, k);
-				rc = codec__check_field(msg, f, &arr[k], ipath, err, errlen);
-				if (rc < 0)
-					return rc;
-			}
-			continue;
-		}
-		rc = codec__check_field(msg, f, base + f->offset, path, err, errlen);
+	if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+		uint32_t which = *(const uint32_t *)(base + f->quantifier_offset);
+		if (which != f->id)
+			return 0;
+	}
+	if (f->label != PROTOBUF_C_LABEL_REPEATED)
+		return codec__check_field(f, base + f->offset, p, err, errlen);
+
+	size_t n = *(const size_t *)(base + f->quantifier_offset);
+	const void *arr = *(void *const *)(base + f->offset);
+	if (n > CODEC_LIST_MAX)
+		return codec__fail(err, errlen, "%s: more than %d entries",
+				   codec__path_str(p, path, sizeof path), CODEC_LIST_MAX);
+	for (size_t k = 0; k < n; k++) {
+		p->index[p->depth - 1] = (long)k;
+		if (f->type == PROTOBUF_C_TYPE_ENUM)
+			rc = codec__check_field(f, (const int *)arr + k, p, err, errlen);
+		else if (f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_MESSAGE)
+			rc = codec__check_field(f, (void *const *)arr + k, p, err, errlen);
+		else
+			rc = 0;
 		if (rc < 0)
 			return rc;
 	}
 	return 0;
+}
+
+static int codec__walk(const ProtobufCMessage *msg, codec_path_t *p, char *err, size_t errlen)
+{
+	const ProtobufCMessageDescriptor *d = msg->descriptor;
+	int rc = 0;
+
+	/* The wire contract has no recursive types, so the depth is small. */
+	if (p->depth == CODEC_PATH_DEPTH)
+		return codec__fail(err, errlen, "request: nested too deeply");
+	p->depth++;
+	for (unsigned i = 0; i < d->n_fields && rc == 0; i++) {
+		p->name[p->depth - 1] = d->fields[i].name;
+		p->index[p->depth - 1] = -1;
+		rc = codec__walk_field(msg, &d->fields[i], p, err, errlen);
+	}
+	p->depth--;
+	return rc;
 }
 
 /* ------------------------------------------------ per-command checks */
@@ -525,7 +549,8 @@ int codec_request_decode(const void *buf, size_t len, request_t *out, char *err,
 	if (r->request_id != NULL && strlen(r->request_id) <= VA_REQUEST_ID_MAX &&
 	    codec__utf8_valid((const unsigned char *)r->request_id, strlen(r->request_id)))
 		out->request_id = model_strdup(r->request_id);
-	rc = codec__walk(&r->base, "", err, errlen);
+	codec_path_t path = {.depth = 0};
+	rc = codec__walk(&r->base, &path, err, errlen);
 	if (rc == 0 && (out->request_id == NULL || *out->request_id == '\0'))
 		rc = codec__fail(err, errlen, "request_id: must not be empty");
 	if (rc == 0)

@@ -69,14 +69,13 @@
 #include "journal.h"
 
 #include "crc32c.h"
+#include "fileio.h"
 
 #include <vetalliance/error.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -90,9 +89,7 @@
 #define REC_HEADER_SIZE 16
 #define SEG_PREFIX      "journal-"
 #define SEG_SUFFIX      ".log"
-#define SEG_DIGITS      20
-#define SEG_NAME_LEN    (sizeof SEG_PREFIX - 1 + SEG_DIGITS + sizeof SEG_SUFFIX - 1)
-#define SEG_NAME_SIZE   (SEG_NAME_LEN + 1)
+#define SEG_NAME_SIZE   (sizeof SEG_PREFIX - 1 + FILEIO_SEQ_DIGITS + sizeof SEG_SUFFIX)
 #define SEG_FILE_MODE   0640
 
 /* Index every record whose seq is a multiple of this. */
@@ -142,103 +139,10 @@ struct journal_batch {
 	size_t capindex;
 };
 
-__attribute__((format(printf, 4, 5))) static int fail(char *errbuf, size_t errlen, int code,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(errbuf, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
-
-static int status_from_errno(int e)
-{
-	switch (e) {
-	case ENOENT:
-	case ENOTDIR:
-		return -VA_NOT_FOUND;
-	case EACCES:
-	case EPERM:
-		return -VA_PERMISSION_DENIED;
-	case ENOSPC:
-	case EDQUOT:
-	case EFBIG:
-	case ENOMEM:
-		return -VA_RESOURCE_EXHAUSTED;
-	default:
-		return -VA_INTERNAL;
-	}
-}
-
-static void put_le32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put_le64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t get_le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_le64(const unsigned char *p)
-{
-	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
-
 static void seg_name(char buf[SEG_NAME_SIZE], uint64_t first_seq)
 {
-	snprintf(buf, SEG_NAME_SIZE, SEG_PREFIX "%0*" PRIu64 SEG_SUFFIX, SEG_DIGITS, first_seq);
-}
-
-/* 1 and *seq_p if name is a segment name, else 0. */
-static int seg_parse_name(const char *name, uint64_t *seq_p)
-{
-	const char *digits = name + sizeof SEG_PREFIX - 1;
-	uint64_t seq = 0;
-
-	if (strlen(name) != SEG_NAME_LEN || strncmp(name, SEG_PREFIX, sizeof SEG_PREFIX - 1) != 0 ||
-	    strcmp(digits + SEG_DIGITS, SEG_SUFFIX) != 0)
-		return 0;
-	for (int i = 0; i < SEG_DIGITS; i++) {
-		unsigned d = (unsigned char)digits[i] - '0';
-
-		if (d > 9 || seq > (UINT64_MAX - d) / 10)
-			return 0;
-		seq = seq * 10 + d;
-	}
-	*seq_p = seq;
-	return 1;
-}
-
-/* write all len bytes at offset off; 0 or -errno. */
-static int write_all(int fd, const unsigned char *buf, size_t len, uint64_t off)
-{
-	while (len > 0) {
-		ssize_t n = pwrite(fd, buf, len, (off_t)off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		buf += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
+	snprintf(buf, SEG_NAME_SIZE, SEG_PREFIX "%0*" PRIu64 SEG_SUFFIX, FILEIO_SEQ_DIGITS,
+		 first_seq);
 }
 
 /* The crc of a record at p (its header), whose length field is len. */
@@ -252,11 +156,11 @@ static int valid_record_after(const unsigned char *map, uint64_t size, uint64_t 
 {
 	for (uint64_t off = from; off + REC_HEADER_SIZE <= size; off++) {
 		const unsigned char *p = map + off;
-		uint32_t len = get_le32(p);
+		uint32_t len = fileio_get_le32(p);
 
 		if (len > JOURNAL_RECORD_MAX || size - off - REC_HEADER_SIZE < len)
 			continue;
-		if (record_crc(p, len) == get_le32(p + 4))
+		if (record_crc(p, len) == fileio_get_le32(p + 4))
 			return 1;
 	}
 	return 0;
@@ -309,49 +213,32 @@ static int cmp_seg(const void *a, const void *b)
 	return (x->first_seq > y->first_seq) - (x->first_seq < y->first_seq);
 }
 
+/* journal_list's listing callback: 1 when out of memory. */
+static int journal_list_one(const char *name, void *arg)
+{
+	journal_t *j = arg;
+	uint64_t seq;
+
+	if (!fileio_parse_seq_name(name, SEG_PREFIX, SEG_SUFFIX, &seq))
+		return 0;
+	if (segs_reserve(j, j->nsegs + 1) < 0)
+		return 1;
+	memset(&j->segs[j->nsegs], 0, sizeof j->segs[0]);
+	j->segs[j->nsegs].first_seq = seq;
+	j->segs[j->nsegs].last_seq = seq - 1;
+	j->nsegs++;
+	return 0;
+}
+
 /* Fill j->segs with the segment names of the directory, in seq order. */
 static int journal_list(journal_t *j, char *errbuf, size_t errlen)
 {
-	DIR *d = NULL;
-	struct dirent *de;
-	int fd, rc = 0;
+	int rc = fileio_list_dir(j->dirfd, j->dir, journal_list_one, j, errbuf, errlen);
 
-	fd = openat(j->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-		rc = fail(errbuf, errlen, status_from_errno(errno),
-			  "could not read directory '%s': %s", j->dir, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		goto out;
-	}
-	for (;;) {
-		uint64_t seq;
-
-		errno = 0;
-		de = readdir(d);
-		if (de == NULL) {
-			if (errno != 0)
-				rc = fail(errbuf, errlen, -VA_INTERNAL,
-					  "could not read directory '%s': %s", j->dir,
-					  strerror(errno));
-			break;
-		}
-		if (!seg_parse_name(de->d_name, &seq))
-			continue;
-		if ((rc = segs_reserve(j, j->nsegs + 1)) < 0) {
-			fail(errbuf, errlen, rc, "out of memory");
-			goto out;
-		}
-		memset(&j->segs[j->nsegs], 0, sizeof j->segs[0]);
-		j->segs[j->nsegs].first_seq = seq;
-		j->segs[j->nsegs].last_seq = seq - 1;
-		j->nsegs++;
-	}
-	if (j->nsegs > 1)
+	if (rc > 0)
+		return fileio_error(errbuf, errlen, -VA_RESOURCE_EXHAUSTED, "out of memory");
+	if (rc == 0 && j->nsegs > 1)
 		qsort(j->segs, j->nsegs, sizeof j->segs[0], cmp_seg);
-out:
-	if (d != NULL)
-		closedir(d);
 	return rc;
 }
 
@@ -367,18 +254,19 @@ static int map_file(journal_t *j, const char *name, const unsigned char **map_p,
 	*size_p = 0;
 	fd = openat(j->dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(errbuf, errlen, status_from_errno(errno), "could not open '%s/%s': %s",
-			    j->dir, name, strerror(errno));
+		return fileio_error(errbuf, errlen, fileio_status_from_errno(errno),
+				    "could not open '%s/%s': %s", j->dir, name, strerror(errno));
 	if (fstat(fd, &st) != 0) {
-		rc = fail(errbuf, errlen, -VA_INTERNAL, "could not stat '%s/%s': %s", j->dir, name,
-			  strerror(errno));
+		rc = fileio_error(errbuf, errlen, -VA_INTERNAL, "could not stat '%s/%s': %s",
+				  j->dir, name, strerror(errno));
 		goto out;
 	}
 	if (st.st_size > 0) {
 		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (map == MAP_FAILED) {
-			rc = fail(errbuf, errlen, status_from_errno(errno),
-				  "could not map '%s/%s': %s", j->dir, name, strerror(errno));
+			rc = fileio_error(errbuf, errlen, fileio_status_from_errno(errno),
+					  "could not map '%s/%s': %s", j->dir, name,
+					  strerror(errno));
 			goto out;
 		}
 		madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
@@ -399,21 +287,19 @@ static int repair_tail(journal_t *j, struct segment *s, char *errbuf, size_t err
 	seg_name(name, s->first_seq);
 	if (s->records == 0) {
 		if (unlinkat(j->dirfd, name, 0) != 0)
-			return fail(errbuf, errlen, status_from_errno(errno),
-				    "could not remove '%s/%s': %s", j->dir, name, strerror(errno));
-		if (fsync(j->dirfd) != 0)
-			return fail(errbuf, errlen, -VA_INTERNAL,
-				    "could not sync directory '%s': %s", j->dir, strerror(errno));
-		return 0;
+			return fileio_error(errbuf, errlen, fileio_status_from_errno(errno),
+					    "could not remove '%s/%s': %s", j->dir, name,
+					    strerror(errno));
+		return fileio_fsync_dir(j->dirfd, j->dir, errbuf, errlen);
 	}
 	fd = openat(j->dirfd, name, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(errbuf, errlen, status_from_errno(errno), "could not open '%s/%s': %s",
-			    j->dir, name, strerror(errno));
+		return fileio_error(errbuf, errlen, fileio_status_from_errno(errno),
+				    "could not open '%s/%s': %s", j->dir, name, strerror(errno));
 	if (ftruncate(fd, (off_t)s->size) != 0 || fsync(fd) != 0)
-		rc = fail(errbuf, errlen, status_from_errno(errno),
-			  "could not truncate '%s/%s' to %" PRIu64 " bytes: %s", j->dir, name,
-			  s->size, strerror(errno));
+		rc = fileio_error(errbuf, errlen, fileio_status_from_errno(errno),
+				  "could not truncate '%s/%s' to %" PRIu64 " bytes: %s", j->dir,
+				  name, s->size, strerror(errno));
 	close(fd);
 	return rc;
 }
@@ -435,15 +321,15 @@ static int scan_segment(journal_t *j, size_t i, uint64_t *next_seq, journal_repo
 
 	seg_name(name, s->first_seq);
 	if (s->first_seq == 0) {
-		rc = fail(errbuf, errlen, -VA_FAILED_PRECONDITION,
-			  "'%s/%s': bad segment name at offset 0 (seq 0)", j->dir, name);
+		rc = fileio_error(errbuf, errlen, -VA_FAILED_PRECONDITION,
+				  "'%s/%s': bad segment name at offset 0 (seq 0)", j->dir, name);
 		goto out;
 	}
 	if (*next_seq != 0 && s->first_seq != *next_seq) {
-		rc = fail(errbuf, errlen, -VA_FAILED_PRECONDITION,
-			  "'%s/%s': seq gap at offset 0 (segment starts at seq %" PRIu64
-			  ", expected %" PRIu64 ")",
-			  j->dir, name, s->first_seq, *next_seq);
+		rc = fileio_error(errbuf, errlen, -VA_FAILED_PRECONDITION,
+				  "'%s/%s': seq gap at offset 0 (segment starts at seq %" PRIu64
+				  ", expected %" PRIu64 ")",
+				  j->dir, name, s->first_seq, *next_seq);
 		goto out;
 	}
 	if ((rc = map_file(j, name, &map, &size, errbuf, errlen)) < 0)
@@ -454,14 +340,14 @@ static int scan_segment(journal_t *j, size_t i, uint64_t *next_seq, journal_repo
 		bad = "truncated segment header";
 		goto damaged;
 	}
-	if (memcmp(map, SEG_MAGIC, 4) != 0 || get_le64(map + 8) != s->first_seq) {
+	if (memcmp(map, SEG_MAGIC, 4) != 0 || fileio_get_le64(map + 8) != s->first_seq) {
 		bad = "bad segment header";
 		goto damaged;
 	}
-	if (get_le32(map + 4) != SEG_VERSION) {
-		rc = fail(errbuf, errlen, -VA_FAILED_PRECONDITION,
-			  "'%s/%s': unsupported segment version %" PRIu32 " at offset 4", j->dir,
-			  name, get_le32(map + 4));
+	if (fileio_get_le32(map + 4) != SEG_VERSION) {
+		rc = fileio_error(errbuf, errlen, -VA_FAILED_PRECONDITION,
+				  "'%s/%s': unsupported segment version %" PRIu32 " at offset 4",
+				  j->dir, name, fileio_get_le32(map + 4));
 		goto out;
 	}
 	off = SEG_HEADER_SIZE;
@@ -473,7 +359,7 @@ static int scan_segment(journal_t *j, size_t i, uint64_t *next_seq, journal_repo
 			bad = "truncated record header";
 			goto damaged;
 		}
-		len = get_le32(p);
+		len = fileio_get_le32(p);
 		if (len > JOURNAL_RECORD_MAX) {
 			bad = "bad record length";
 			goto damaged;
@@ -482,20 +368,20 @@ static int scan_segment(journal_t *j, size_t i, uint64_t *next_seq, journal_repo
 			bad = "truncated record";
 			goto damaged;
 		}
-		if (record_crc(p, len) != get_le32(p + 4)) {
+		if (record_crc(p, len) != fileio_get_le32(p + 4)) {
 			bad = "bad crc";
 			goto damaged;
 		}
-		if (get_le64(p + 8) != seq) {
-			rc = fail(errbuf, errlen, -VA_FAILED_PRECONDITION,
-				  "'%s/%s': seq gap at offset %" PRIu64 " (seq %" PRIu64
-				  ", expected %" PRIu64 ")",
-				  j->dir, name, off, get_le64(p + 8), seq);
+		if (fileio_get_le64(p + 8) != seq) {
+			rc = fileio_error(errbuf, errlen, -VA_FAILED_PRECONDITION,
+					  "'%s/%s': seq gap at offset %" PRIu64 " (seq %" PRIu64
+					  ", expected %" PRIu64 ")",
+					  j->dir, name, off, fileio_get_le64(p + 8), seq);
 			goto out;
 		}
 		if (seq % INDEX_STRIDE == 0 &&
 		    index_push(&s->index, &s->nindex, &s->capindex, seq, off) < 0) {
-			rc = fail(errbuf, errlen, -VA_RESOURCE_EXHAUSTED, "out of memory");
+			rc = fileio_error(errbuf, errlen, -VA_RESOURCE_EXHAUSTED, "out of memory");
 			goto out;
 		}
 		seq++;
@@ -514,8 +400,8 @@ static int scan_segment(journal_t *j, size_t i, uint64_t *next_seq, journal_repo
 damaged:
 	/* off is where the valid data ends; bad says why. */
 	if (!is_last || valid_record_after(map, size, off + 1)) {
-		rc = fail(errbuf, errlen, -VA_FAILED_PRECONDITION, "'%s/%s': %s at offset %" PRIu64,
-			  j->dir, name, bad, off);
+		rc = fileio_error(errbuf, errlen, -VA_FAILED_PRECONDITION,
+				  "'%s/%s': %s at offset %" PRIu64, j->dir, name, bad, off);
 		goto out;
 	}
 	s->size = s->records > 0 ? off : 0;
@@ -575,26 +461,25 @@ static int journal_open_partial(const char *dir, const journal_options_t *option
 		errbuf[0] = '\0';
 	*journal_p = j = calloc(1, sizeof *j);
 	if (j == NULL)
-		return fail(errbuf, errlen, -VA_RESOURCE_EXHAUSTED, "out of memory");
+		return fileio_error(errbuf, errlen, -VA_RESOURCE_EXHAUSTED, "out of memory");
 	j->dirfd = -1;
 	j->fd = -1;
 	if ((j->dir = strdup(dir)) == NULL)
-		return fail(errbuf, errlen, -VA_RESOURCE_EXHAUSTED, "out of memory");
+		return fileio_error(errbuf, errlen, -VA_RESOURCE_EXHAUSTED, "out of memory");
 	j->readonly = options != NULL && options->readonly;
 	j->segment_max = options != NULL && options->segment_max_bytes > 0
 			     ? options->segment_max_bytes
 			     : JOURNAL_SEGMENT_MAX_DEFAULT;
 
-	j->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (j->dirfd < 0)
-		return fail(errbuf, errlen, status_from_errno(errno),
-			    "could not open directory '%s': %s", dir, strerror(errno));
+	if ((rc = fileio_open_dir(dir, errbuf, errlen)) < 0)
+		return rc;
+	j->dirfd = rc;
 	if (!j->readonly && flock(j->dirfd, LOCK_EX | LOCK_NB) != 0) {
 		if (errno == EWOULDBLOCK)
-			return fail(errbuf, errlen, -VA_UNAVAILABLE,
-				    "directory '%s' is in use by another journal", dir);
-		return fail(errbuf, errlen, -VA_INTERNAL, "could not lock directory '%s': %s", dir,
-			    strerror(errno));
+			return fileio_error(errbuf, errlen, -VA_UNAVAILABLE,
+					    "directory '%s' is in use by another journal", dir);
+		return fileio_error(errbuf, errlen, -VA_INTERNAL,
+				    "could not lock directory '%s': %s", dir, strerror(errno));
 	}
 	if ((rc = journal_list(j, errbuf, errlen)) < 0)
 		return rc;
@@ -617,8 +502,9 @@ static int journal_open_partial(const char *dir, const journal_options_t *option
 		seg_name(name, j->segs[j->nsegs - 1].first_seq);
 		j->fd = openat(j->dirfd, name, O_WRONLY | O_CLOEXEC);
 		if (j->fd < 0)
-			return fail(errbuf, errlen, status_from_errno(errno),
-				    "could not open '%s/%s': %s", dir, name, strerror(errno));
+			return fileio_error(errbuf, errlen, fileio_status_from_errno(errno),
+					    "could not open '%s/%s': %s", dir, name,
+					    strerror(errno));
 	}
 	return 0;
 }
@@ -721,11 +607,11 @@ int journal_batch_add(journal_batch_t *b, uint64_t seq, const void *bytes, size_
 		return -VA_RESOURCE_EXHAUSTED;
 
 	p = b->buf + b->len;
-	put_le32(p, (uint32_t)len);
-	put_le64(p + 8, seq);
+	fileio_put_le32(p, (uint32_t)len);
+	fileio_put_le64(p + 8, seq);
 	if (len > 0)
 		memcpy(p + REC_HEADER_SIZE, bytes, len);
-	put_le32(p + 4, record_crc(p, (uint32_t)len));
+	fileio_put_le32(p + 4, record_crc(p, (uint32_t)len));
 	b->len = need;
 	if (b->count++ == 0)
 		b->first_seq = seq;
@@ -777,21 +663,22 @@ static int segment_create(journal_t *j, uint64_t first_seq, int *fd_p, char *err
 	seg_name(name, first_seq);
 	fd = openat(j->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, SEG_FILE_MODE);
 	if (fd < 0) {
-		rc = status_from_errno(errno) == -VA_RESOURCE_EXHAUSTED ? -VA_RESOURCE_EXHAUSTED
-									: -VA_INTERNAL;
-		return fail(errbuf, errlen, rc, "could not create '%s/%s': %s", j->dir, name,
-			    strerror(errno));
+		rc = fileio_status_from_errno(errno) == -VA_RESOURCE_EXHAUSTED
+			 ? -VA_RESOURCE_EXHAUSTED
+			 : -VA_INTERNAL;
+		return fileio_error(errbuf, errlen, rc, "could not create '%s/%s': %s", j->dir,
+				    name, strerror(errno));
 	}
 	memcpy(hdr, SEG_MAGIC, 4);
-	put_le32(hdr + 4, SEG_VERSION);
-	put_le64(hdr + 8, first_seq);
-	if ((rc = write_all(fd, hdr, sizeof hdr, 0)) < 0) {
+	fileio_put_le32(hdr + 4, SEG_VERSION);
+	fileio_put_le64(hdr + 8, first_seq);
+	if ((rc = fileio_pwrite_all(fd, hdr, sizeof hdr, 0)) < 0) {
 		int e = -rc;
 
-		rc = status_from_errno(e) == -VA_RESOURCE_EXHAUSTED ? -VA_RESOURCE_EXHAUSTED
-								    : -VA_INTERNAL;
-		fail(errbuf, errlen, rc, "could not write to '%s/%s': %s", j->dir, name,
-		     strerror(e));
+		rc = fileio_status_from_errno(e) == -VA_RESOURCE_EXHAUSTED ? -VA_RESOURCE_EXHAUSTED
+									   : -VA_INTERNAL;
+		fileio_error(errbuf, errlen, rc, "could not write to '%s/%s': %s", j->dir, name,
+			     strerror(e));
 		close(fd);
 		if (unlinkat(j->dirfd, name, 0) != 0 || rc != -VA_RESOURCE_EXHAUSTED)
 			j->failed = 1;
@@ -809,24 +696,26 @@ int journal_write(journal_t *j, const journal_batch_t *b, char *errbuf, size_t e
 	int fd = -1, created = 0, rc;
 
 	if (j->readonly)
-		return fail(errbuf, errlen, -VA_FAILED_PRECONDITION,
-			    "journal in '%s' is open readonly", j->dir);
+		return fileio_error(errbuf, errlen, -VA_FAILED_PRECONDITION,
+				    "journal in '%s' is open readonly", j->dir);
 	if (j->failed)
-		return fail(errbuf, errlen, -VA_INTERNAL,
-			    "journal in '%s' refuses writes after an earlier failure", j->dir);
+		return fileio_error(errbuf, errlen, -VA_INTERNAL,
+				    "journal in '%s' refuses writes after an earlier failure",
+				    j->dir);
 	if (b->count == 0)
 		return 0;
 	if (j->nsegs > 0 && b->first_seq != j->segs[j->nsegs - 1].last_seq + 1)
-		return fail(errbuf, errlen, -VA_INVALID_ARGUMENT,
-			    "batch starts at seq %" PRIu64 ", the journal expects %" PRIu64,
-			    b->first_seq, j->segs[j->nsegs - 1].last_seq + 1);
+		return fileio_error(errbuf, errlen, -VA_INVALID_ARGUMENT,
+				    "batch starts at seq %" PRIu64 ", the journal expects %" PRIu64,
+				    b->first_seq, j->segs[j->nsegs - 1].last_seq + 1);
 
 	if (j->nsegs > 0)
 		s = &j->segs[j->nsegs - 1];
 	if (s == NULL || (s->size >= j->segment_max && s->records > 0)) {
 		/* Reserve memory first: after the fsync nothing may fail. */
 		if (segs_reserve(j, j->nsegs + 1) < 0)
-			return fail(errbuf, errlen, -VA_RESOURCE_EXHAUSTED, "out of memory");
+			return fileio_error(errbuf, errlen, -VA_RESOURCE_EXHAUSTED,
+					    "out of memory");
 		if ((rc = segment_create(j, b->first_seq, &fd, errbuf, errlen)) < 0)
 			return rc;
 		created = 1;
@@ -838,11 +727,11 @@ int journal_write(journal_t *j, const journal_batch_t *b, char *errbuf, size_t e
 		seg_name(name, s->first_seq);
 	}
 
-	if ((rc = write_all(fd, b->buf, b->len, off)) < 0) {
+	if ((rc = fileio_pwrite_all(fd, b->buf, b->len, off)) < 0) {
 		int e = -rc;
 
-		rc = fail(errbuf, errlen, status_from_errno(e), "could not write to '%s/%s': %s",
-			  j->dir, name, strerror(e));
+		rc = fileio_error(errbuf, errlen, fileio_status_from_errno(e),
+				  "could not write to '%s/%s': %s", j->dir, name, strerror(e));
 		if (rc != -VA_RESOURCE_EXHAUSTED) {
 			rc = -VA_INTERNAL;
 			j->failed = 1;
@@ -853,27 +742,26 @@ int journal_write(journal_t *j, const journal_batch_t *b, char *errbuf, size_t e
 				j->failed = 1;
 		} else if (ftruncate(fd, (off_t)off) != 0) {
 			j->failed = 1;
-			rc = fail(errbuf, errlen, -VA_INTERNAL,
-				  "could not cut '%s/%s' back to %" PRIu64
-				  " bytes after a failed write: %s",
-				  j->dir, name, off, strerror(errno));
+			rc = fileio_error(errbuf, errlen, -VA_INTERNAL,
+					  "could not cut '%s/%s' back to %" PRIu64
+					  " bytes after a failed write: %s",
+					  j->dir, name, off, strerror(errno));
 		}
 		return rc;
 	}
 	if (fdatasync(fd) != 0) {
 		j->failed = 1;
-		rc = fail(errbuf, errlen, -VA_INTERNAL, "could not sync '%s/%s': %s", j->dir, name,
-			  strerror(errno));
+		rc = fileio_error(errbuf, errlen, -VA_INTERNAL, "could not sync '%s/%s': %s",
+				  j->dir, name, strerror(errno));
 		if (created)
 			close(fd);
 		return rc;
 	}
 	if (created) {
-		if (fsync(j->dirfd) != 0) {
+		if ((rc = fileio_fsync_dir(j->dirfd, j->dir, errbuf, errlen)) < 0) {
 			j->failed = 1;
 			close(fd);
-			return fail(errbuf, errlen, -VA_INTERNAL,
-				    "could not sync directory '%s': %s", j->dir, strerror(errno));
+			return rc;
 		}
 		if (j->fd >= 0)
 			close(j->fd);
@@ -930,9 +818,9 @@ static int replay_segment(journal_t *j, const struct segment *s, uint64_t from_s
 	if ((rc = map_file(j, name, &map, &size, errbuf, errlen)) < 0)
 		return rc;
 	if (size < s->size) {
-		rc = fail(errbuf, errlen, -VA_FAILED_PRECONDITION,
-			  "'%s/%s': shrank to %" PRIu64 " bytes, expected %" PRIu64, j->dir, name,
-			  size, s->size);
+		rc = fileio_error(errbuf, errlen, -VA_FAILED_PRECONDITION,
+				  "'%s/%s': shrank to %" PRIu64 " bytes, expected %" PRIu64, j->dir,
+				  name, size, s->size);
 		goto out;
 	}
 	seg_seek(s, from_seq, &off, &seq);
@@ -940,12 +828,13 @@ static int replay_segment(journal_t *j, const struct segment *s, uint64_t from_s
 		const unsigned char *p = map + off;
 		uint32_t len;
 
-		len = s->size - off >= REC_HEADER_SIZE ? get_le32(p) : UINT32_MAX;
+		len = s->size - off >= REC_HEADER_SIZE ? fileio_get_le32(p) : UINT32_MAX;
 		if (len > JOURNAL_RECORD_MAX || s->size - off - REC_HEADER_SIZE < len ||
-		    get_le64(p + 8) != seq ||
-		    (seq >= from_seq && record_crc(p, len) != get_le32(p + 4))) {
-			rc = fail(errbuf, errlen, -VA_FAILED_PRECONDITION,
-				  "'%s/%s': bad record at offset %" PRIu64, j->dir, name, off);
+		    fileio_get_le64(p + 8) != seq ||
+		    (seq >= from_seq && record_crc(p, len) != fileio_get_le32(p + 4))) {
+			rc = fileio_error(errbuf, errlen, -VA_FAILED_PRECONDITION,
+					  "'%s/%s': bad record at offset %" PRIu64, j->dir, name,
+					  off);
 			goto out;
 		}
 		if (seq >= from_seq && (rc = fn(seq, p + REC_HEADER_SIZE, len, arg)) != 0)
@@ -971,10 +860,10 @@ int journal_replay(journal_t *j, uint64_t from_seq, journal_replay_fn fn, void *
 	if (from_seq == 0)
 		from_seq = first;
 	if (from_seq < first)
-		return fail(errbuf, errlen, -VA_NOT_FOUND,
-			    "seq %" PRIu64 " is before the first record (%" PRIu64
-			    ") of the journal in '%s'",
-			    from_seq, first, j->dir);
+		return fileio_error(errbuf, errlen, -VA_NOT_FOUND,
+				    "seq %" PRIu64 " is before the first record (%" PRIu64
+				    ") of the journal in '%s'",
+				    from_seq, first, j->dir);
 	if (from_seq > last)
 		return 0;
 	/* the last segment that starts at or before from_seq */
@@ -999,19 +888,20 @@ int journal_compact(journal_t *j, uint64_t upto_seq, size_t *removed, char *errb
 {
 	char name[SEG_NAME_SIZE];
 	size_t n = 0;
-	int rc = 0;
+	int rc = 0, sync_rc;
 
 	if (removed != NULL)
 		*removed = 0;
 	if (j->readonly)
-		return fail(errbuf, errlen, -VA_FAILED_PRECONDITION,
-			    "journal in '%s' is open readonly", j->dir);
+		return fileio_error(errbuf, errlen, -VA_FAILED_PRECONDITION,
+				    "journal in '%s' is open readonly", j->dir);
 	/* oldest first, so that a crash leaves a gapless suffix */
 	while (n + 1 < j->nsegs && j->segs[n].last_seq <= upto_seq) {
 		seg_name(name, j->segs[n].first_seq);
 		if (unlinkat(j->dirfd, name, 0) != 0 && errno != ENOENT) {
-			rc = fail(errbuf, errlen, -VA_INTERNAL, "could not remove '%s/%s': %s",
-				  j->dir, name, strerror(errno));
+			rc = fileio_error(errbuf, errlen, -VA_INTERNAL,
+					  "could not remove '%s/%s': %s", j->dir, name,
+					  strerror(errno));
 			break;
 		}
 		n++;
@@ -1024,10 +914,9 @@ int journal_compact(journal_t *j, uint64_t upto_seq, size_t *removed, char *errb
 	j->nsegs -= n;
 	if (removed != NULL)
 		*removed = n;
-	if (fsync(j->dirfd) != 0 && rc == 0)
-		rc = fail(errbuf, errlen, -VA_INTERNAL, "could not sync directory '%s': %s", j->dir,
-			  strerror(errno));
-	return rc;
+	/* even after a failed remove, so that the removals before it are durable */
+	sync_rc = fileio_fsync_dir(j->dirfd, j->dir, rc == 0 ? errbuf : NULL, errlen);
+	return rc < 0 ? rc : sync_rc;
 }
 
 int journal_verify(const char *dir, FILE *out, char *errbuf, size_t errlen)
@@ -1061,7 +950,7 @@ int journal_verify(const char *dir, FILE *out, char *errbuf, size_t errlen)
 			r.torn_file_removed ? " (the whole file)" : "");
 	if (rc < 0) {
 		fprintf(out, "damaged: %s\n", msg);
-		fail(errbuf, errlen, rc, "%s", msg);
+		fileio_error(errbuf, errlen, rc, "%s", msg);
 	} else
 		fprintf(out, "%s\n", r.torn ? "ok, with a torn tail" : "ok");
 	journal_free(&j);

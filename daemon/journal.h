@@ -86,7 +86,8 @@ typedef struct {
  * is open.
  * Returns 0, -VA_FAILED_PRECONDITION for corruption, -VA_UNAVAILABLE when
  * another process has the directory open for writing, -VA_NOT_FOUND when
- * dir does not exist, -VA_INVALID_ARGUMENT for bad options,
+ * dir does not exist, -VA_PERMISSION_DENIED when dir or a segment may not
+ * be opened (EACCES, EPERM), -VA_INVALID_ARGUMENT for bad options,
  * -VA_RESOURCE_EXHAUSTED when out of memory, -VA_INTERNAL for I/O errors.
  */
 int journal_open(const char *dir, const journal_options_t *options, journal_t **journal_p,

@@ -95,7 +95,9 @@ struct server {
 	int sync_rc;
 	char sync_err[SERVER_ERR_MAX];
 	int disk_full;
-	snapshot_job_t *snap;                      /* in flight */
+	snapshot_job_t *snap;                      /* taken, not yet written */
+	int snap_queued;                           /* its write is on the threadpool */
+	uint64_t durable_seq;                      /* last seq on disk */
 	uint64_t snap_seqs[SERVER_SNAPSHOTS_KEPT]; /* newest first */
 	uint64_t since_snapshot;
 	uint64_t compact_upto;
@@ -244,7 +246,19 @@ static void server__snapshot_done(uv_work_t *w, int status)
 	free(job->buf);
 	free(job);
 	srv->snap = NULL;
+	srv->snap_queued = 0;
 	server__maybe_finish(srv);
+}
+
+/* A snapshot holds every applied event, durable or not, so it is written
+ * only once the journal has reached its seq: a snapshot never runs ahead
+ * of the journal. */
+static void server__maybe_write_snapshot(server_t *srv)
+{
+	if (srv->snap == NULL || srv->snap_queued || srv->durable_seq < srv->snap->seq)
+		return;
+	srv->snap_queued = 1;
+	uv_queue_work(srv->loop, &srv->snap->work, server__snapshot_work, server__snapshot_done);
 }
 
 static void server__maybe_snapshot(server_t *srv)
@@ -268,7 +282,7 @@ static void server__maybe_snapshot(server_t *srv)
 	job->work.data = job;
 	srv->snap = job;
 	srv->since_snapshot = 0;
-	uv_queue_work(srv->loop, &job->work, server__snapshot_work, server__snapshot_done);
+	server__maybe_write_snapshot(srv);
 }
 
 /* ------------------------------------------------------- group commit */
@@ -302,9 +316,6 @@ static void server__sync_done(uv_work_t *w, int status)
 				srv->sync_err);
 		srv->disk_full = 1;
 		if (srv->stopping) {
-			log_err("stopping with %zu events that were never written (their "
-				"commands were not acknowledged)",
-				journal_batch_count(b->jb));
 			server__maybe_finish(srv);
 			return;
 		}
@@ -320,6 +331,7 @@ static void server__sync_done(uv_work_t *w, int status)
 	srv->commits++;
 	srv->committed_events += b->n_events;
 	srv->since_snapshot += b->n_events;
+	srv->durable_seq = journal_batch_last_seq(b->jb);
 	srv->syncing = NULL;
 	server__release_batch(srv, b);
 	server__compact(srv);
@@ -328,6 +340,7 @@ static void server__sync_done(uv_work_t *w, int status)
 	else
 		server__release_batch(srv, srv->cur); /* replies that waited */
 	server__maybe_snapshot(srv);
+	server__maybe_write_snapshot(srv);
 	server__maybe_finish(srv);
 }
 
@@ -683,11 +696,11 @@ static int server__load_defaults(server_t *srv, const char *path, char *err, siz
 	}
 	defaults_free(&cmds, n);
 	if (rc < 0)
-		return rc;
+		return -VA_INVALID_ARGUMENT;
 	/* Before the loop runs: write it here, blocking. */
 	rc = journal_write(srv->journal, srv->cur->jb, err, errlen);
 	if (rc < 0)
-		return rc;
+		return rc == -VA_INVALID_ARGUMENT ? -VA_INTERNAL : rc;
 	log_info("loaded the reference data: %zu events", srv->cur->n_events);
 	srv->since_snapshot += srv->cur->n_events;
 	server__release_batch(srv, srv->cur);
@@ -804,10 +817,12 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 	if (state_is_empty(srv->state)) {
 		rc = server__load_defaults(srv, opt->defaults_path, err, errlen);
 		if (rc < 0) {
+			/* bad reference data: configuration; else the disk */
 			*exit_code = rc == -VA_INVALID_ARGUMENT ? 78 : 74;
 			goto fail;
 		}
 	}
+	srv->durable_seq = state_last_seq(srv->state);
 	uv_check_init(loop, &srv->check);
 	srv->check.data = srv;
 	uv_check_start(&srv->check, server__on_check);
@@ -848,10 +863,30 @@ static void server__maybe_finish(server_t *srv)
 {
 	if (!srv->stopping || srv->closed)
 		return;
-	if (srv->sync_running || srv->snap != NULL)
+	if (srv->sync_running || srv->snap_queued)
 		return;
 	if (srv->syncing != NULL && !srv->disk_full)
 		return;
+	if (srv->snap != NULL && (srv->disk_full || srv->durable_seq >= srv->snap->seq)) {
+		/* Its events will not reach the disk now; or it is written. */
+		if (!srv->disk_full) {
+			server__maybe_write_snapshot(srv);
+			return;
+		}
+		free(srv->snap->buf);
+		free(srv->snap);
+		srv->snap = NULL;
+	}
+	if (srv->snap != NULL && srv->syncing == NULL && srv->cur->n_events == 0) {
+		/* Cannot happen: the snapshot's events are in a batch. */
+		free(srv->snap->buf);
+		free(srv->snap);
+		srv->snap = NULL;
+	}
+	if (srv->syncing != NULL && srv->disk_full)
+		log_err("stopping with %zu event(s) that could not be written for lack of space; "
+			"their commands were never acknowledged",
+			journal_batch_count(srv->syncing->jb) + journal_batch_count(srv->cur->jb));
 	if (srv->syncing == NULL && srv->cur->n_events > 0) {
 		server__start_sync(srv);
 		return;

@@ -30,14 +30,13 @@
 #include "snapfile.h"
 
 #include "crc32c.h"
+#include "fileio.h"
 
 #include <vetalliance/error.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -49,8 +48,7 @@
 #define SNAP_PREFIX      "snapshot-"
 #define SNAP_SUFFIX      ".snap"
 #define SNAP_TMP_SUFFIX  ".snap.tmp"
-#define SNAP_DIGITS      20
-#define SNAP_NAME_SIZE   (sizeof SNAP_PREFIX - 1 + SNAP_DIGITS + sizeof SNAP_TMP_SUFFIX)
+#define SNAP_NAME_SIZE   (sizeof SNAP_PREFIX - 1 + FILEIO_SEQ_DIGITS + sizeof SNAP_TMP_SUFFIX)
 #define SNAP_FILE_MODE   0640
 
 struct snap_entry {
@@ -58,134 +56,33 @@ struct snap_entry {
 	int tmp; /* a leftover snapshot-<seq>.snap.tmp */
 };
 
-struct snap_list {
-	struct snap_entry *v;
+/* One pass over the snapshots of a directory (snap_scan_open() to
+ * snap_scan_close()). */
+struct snap_scan {
+	const char *dir;
+	int dirfd;
+	struct snap_entry *v; /* snapshot and temp files, newest first */
 	size_t n;
 	size_t cap;
+	char why[128]; /* why snap_check() last found a snapshot damaged */
 };
-
-__attribute__((format(printf, 4, 5))) static int fail(char *errbuf, size_t errlen, int code,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(errbuf, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
-
-static int status_from_errno(int e)
-{
-	switch (e) {
-	case ENOENT:
-	case ENOTDIR:
-		return -VA_NOT_FOUND;
-	case ENOSPC:
-	case EDQUOT:
-	case EFBIG:
-	case ENOMEM:
-		return -VA_RESOURCE_EXHAUSTED;
-	default:
-		return -VA_INTERNAL;
-	}
-}
-
-static void put_le32(unsigned char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put_le64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t get_le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_le64(const unsigned char *p)
-{
-	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
 
 static void snap_name(char buf[SNAP_NAME_SIZE], uint64_t seq, int tmp)
 {
-	snprintf(buf, SNAP_NAME_SIZE, SNAP_PREFIX "%0*" PRIu64 "%s", SNAP_DIGITS, seq,
+	snprintf(buf, SNAP_NAME_SIZE, SNAP_PREFIX "%0*" PRIu64 "%s", FILEIO_SEQ_DIGITS, seq,
 		 tmp ? SNAP_TMP_SUFFIX : SNAP_SUFFIX);
 }
 
 /* 1 and the entry if name is a snapshot or a temp file name, else 0. */
 static int snap_parse_name(const char *name, struct snap_entry *e)
 {
-	const char *digits = name + sizeof SNAP_PREFIX - 1;
-	uint64_t seq = 0;
-
-	if (strncmp(name, SNAP_PREFIX, sizeof SNAP_PREFIX - 1) != 0 ||
-	    strlen(name) < sizeof SNAP_PREFIX - 1 + SNAP_DIGITS)
-		return 0;
-	if (strcmp(digits + SNAP_DIGITS, SNAP_SUFFIX) == 0)
+	if (fileio_parse_seq_name(name, SNAP_PREFIX, SNAP_SUFFIX, &e->seq))
 		e->tmp = 0;
-	else if (strcmp(digits + SNAP_DIGITS, SNAP_TMP_SUFFIX) == 0)
+	else if (fileio_parse_seq_name(name, SNAP_PREFIX, SNAP_TMP_SUFFIX, &e->seq))
 		e->tmp = 1;
 	else
 		return 0;
-	for (int i = 0; i < SNAP_DIGITS; i++) {
-		unsigned d = (unsigned char)digits[i] - '0';
-
-		if (d > 9 || seq > (UINT64_MAX - d) / 10)
-			return 0;
-		seq = seq * 10 + d;
-	}
-	e->seq = seq;
-	return seq > 0;
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Read exactly len bytes; 0, -errno, or -EIO at a premature end of file. */
-static int read_all(int fd, void *buf, size_t len)
-{
-	unsigned char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return e->seq > 0;
 }
 
 static int cmp_entry_desc(const void *a, const void *b)
@@ -195,61 +92,68 @@ static int cmp_entry_desc(const void *a, const void *b)
 	return (x->seq < y->seq) - (x->seq > y->seq);
 }
 
-/* The snapshot and temp files of dir, newest first. */
-static int snap_list(int dirfd, const char *dir, struct snap_list *l, char *errbuf, size_t errlen)
+/* snap_scan_open()'s listing callback: 1 when out of memory. */
+static int snap_scan_add(const char *name, void *arg)
 {
-	DIR *d = NULL;
-	struct dirent *de;
-	int fd, rc = 0;
+	struct snap_scan *sc = arg;
+	struct snap_entry e;
 
-	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-		rc = fail(errbuf, errlen, status_from_errno(errno),
-			  "could not read directory '%s': %s", dir, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (!snap_parse_name(name, &e))
+		return 0;
+	if (sc->n == sc->cap) {
+		size_t ncap = sc->cap ? sc->cap * 2 : 16;
+		struct snap_entry *v = realloc(sc->v, ncap * sizeof *v);
+
+		if (v == NULL)
+			return 1;
+		sc->v = v;
+		sc->cap = ncap;
+	}
+	sc->v[sc->n++] = e;
+	return 0;
+}
+
+/* Open dir and list its snapshot and temp files, newest first.  On 0 the
+ * caller ends the scan with snap_scan_close(); on failure nothing is left
+ * open. */
+static int snap_scan_open(struct snap_scan *sc, const char *dir, char *errbuf, size_t errlen)
+{
+	int rc;
+
+	memset(sc, 0, sizeof *sc);
+	sc->dir = dir;
+	if ((sc->dirfd = fileio_open_dir(dir, errbuf, errlen)) < 0)
+		return sc->dirfd;
+	rc = fileio_list_dir(sc->dirfd, dir, snap_scan_add, sc, errbuf, errlen);
+	if (rc > 0)
+		rc = fileio_error(errbuf, errlen, -VA_RESOURCE_EXHAUSTED, "out of memory");
+	if (rc < 0) {
+		free(sc->v);
+		close(sc->dirfd);
 		return rc;
 	}
-	for (;;) {
-		struct snap_entry e;
+	if (sc->n > 1)
+		qsort(sc->v, sc->n, sizeof sc->v[0], cmp_entry_desc);
+	return 0;
+}
 
-		errno = 0;
-		if ((de = readdir(d)) == NULL) {
-			if (errno != 0)
-				rc =
-				    fail(errbuf, errlen, -VA_INTERNAL,
-					 "could not read directory '%s': %s", dir, strerror(errno));
-			break;
-		}
-		if (!snap_parse_name(de->d_name, &e))
-			continue;
-		if (l->n == l->cap) {
-			size_t ncap = l->cap ? l->cap * 2 : 16;
-			struct snap_entry *v = realloc(l->v, ncap * sizeof *v);
-
-			if (v == NULL) {
-				rc = fail(errbuf, errlen, -VA_RESOURCE_EXHAUSTED, "out of memory");
-				break;
-			}
-			l->v = v;
-			l->cap = ncap;
-		}
-		l->v[l->n++] = e;
-	}
-	closedir(d);
-	if (rc == 0 && l->n > 1)
-		qsort(l->v, l->n, sizeof l->v[0], cmp_entry_desc);
-	return rc;
+static void snap_scan_close(struct snap_scan *sc)
+{
+	free(sc->v);
+	close(sc->dirfd);
 }
 
 /*
- * Check snapshot seq of dir in full.  Returns 0 if valid (and, if bytes_p is
- * not NULL, its content in *bytes_p, *len_p), 1 if damaged or unreadable
- * (why says how), or -VA_RESOURCE_EXHAUSTED.
+ * Check snapshot seq of the scan's directory in full.  Returns 0 if valid
+ * (and, if bytes_p is not NULL, its content in *bytes_p, *len_p), 1 if
+ * damaged or unreadable (sc->why says how), or -VA_RESOURCE_EXHAUSTED
+ * (errbuf says so).
  */
-static int snap_check(int dirfd, uint64_t seq, void **bytes_p, size_t *len_p, char *why,
-		      size_t whylen)
+static int snap_check(struct snap_scan *sc, uint64_t seq, void **bytes_p, size_t *len_p,
+		      char *errbuf, size_t errlen)
 {
+	char *why = sc->why;
+	size_t whylen = sizeof sc->why;
 	unsigned char hdr[SNAP_HEADER_SIZE];
 	char name[SNAP_NAME_SIZE];
 	unsigned char *content = NULL;
@@ -258,7 +162,7 @@ static int snap_check(int dirfd, uint64_t seq, void **bytes_p, size_t *len_p, ch
 	int fd, rc = 1, e;
 
 	snap_name(name, seq, 0);
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	fd = openat(sc->dirfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(why, whylen, "could not open: %s", strerror(errno));
 		return 1;
@@ -271,37 +175,38 @@ static int snap_check(int dirfd, uint64_t seq, void **bytes_p, size_t *len_p, ch
 		snprintf(why, whylen, "truncated header (%jd bytes)", (intmax_t)st.st_size);
 		goto out;
 	}
-	if ((e = read_all(fd, hdr, sizeof hdr)) < 0) {
+	if ((e = fileio_pread_all(fd, hdr, sizeof hdr, 0)) < 0) {
 		snprintf(why, whylen, "could not read: %s", strerror(-e));
 		goto out;
 	}
-	if (memcmp(hdr, SNAP_MAGIC, 4) != 0 || crc32c(hdr, 28) != get_le32(hdr + 28)) {
+	if (memcmp(hdr, SNAP_MAGIC, 4) != 0 || crc32c(hdr, 28) != fileio_get_le32(hdr + 28)) {
 		snprintf(why, whylen, "bad header");
 		goto out;
 	}
-	if (get_le32(hdr + 4) != SNAP_VERSION) {
-		snprintf(why, whylen, "unsupported version %" PRIu32, get_le32(hdr + 4));
+	if (fileio_get_le32(hdr + 4) != SNAP_VERSION) {
+		snprintf(why, whylen, "unsupported version %" PRIu32, fileio_get_le32(hdr + 4));
 		goto out;
 	}
-	if (get_le64(hdr + 8) != seq) {
-		snprintf(why, whylen, "header names seq %" PRIu64, get_le64(hdr + 8));
+	if (fileio_get_le64(hdr + 8) != seq) {
+		snprintf(why, whylen, "header names seq %" PRIu64, fileio_get_le64(hdr + 8));
 		goto out;
 	}
-	length = get_le64(hdr + 16);
+	length = fileio_get_le64(hdr + 16);
 	if (length > SIZE_MAX - 1 || (uint64_t)st.st_size - SNAP_HEADER_SIZE != length) {
 		snprintf(why, whylen, "size %jd does not match length %" PRIu64,
 			 (intmax_t)st.st_size, length);
 		goto out;
 	}
 	if ((content = malloc(length > 0 ? (size_t)length : 1)) == NULL) {
-		rc = -VA_RESOURCE_EXHAUSTED;
+		rc = fileio_error(errbuf, errlen, -VA_RESOURCE_EXHAUSTED,
+				  "out of memory reading '%s/%s'", sc->dir, name);
 		goto out;
 	}
-	if ((e = read_all(fd, content, (size_t)length)) < 0) {
+	if ((e = fileio_pread_all(fd, content, (size_t)length, SNAP_HEADER_SIZE)) < 0) {
 		snprintf(why, whylen, "could not read: %s", strerror(-e));
 		goto out;
 	}
-	if (crc32c(content, (size_t)length) != get_le32(hdr + 24)) {
+	if (crc32c(content, (size_t)length) != fileio_get_le32(hdr + 24)) {
 		snprintf(why, whylen, "bad crc");
 		goto out;
 	}
@@ -317,16 +222,6 @@ out:
 	return rc;
 }
 
-static int open_dir(const char *dir, char *errbuf, size_t errlen)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0)
-		return fail(errbuf, errlen, status_from_errno(errno),
-			    "could not open directory '%s': %s", dir, strerror(errno));
-	return fd;
-}
-
 int snapfile_write(const char *dir, uint64_t seq, const void *bytes, size_t len, char *errbuf,
 		   size_t errlen)
 {
@@ -335,48 +230,46 @@ int snapfile_write(const char *dir, uint64_t seq, const void *bytes, size_t len,
 	int dirfd, fd = -1, rc, e;
 
 	if (seq == 0)
-		return fail(errbuf, errlen, -VA_INVALID_ARGUMENT, "snapshot seq must be >= 1");
-	if ((dirfd = open_dir(dir, errbuf, errlen)) < 0)
+		return fileio_error(errbuf, errlen, -VA_INVALID_ARGUMENT,
+				    "snapshot seq must be >= 1");
+	if ((dirfd = fileio_open_dir(dir, errbuf, errlen)) < 0)
 		return dirfd;
 	snap_name(tmp, seq, 1);
 	snap_name(name, seq, 0);
 
 	memcpy(hdr, SNAP_MAGIC, 4);
-	put_le32(hdr + 4, SNAP_VERSION);
-	put_le64(hdr + 8, seq);
-	put_le64(hdr + 16, len);
-	put_le32(hdr + 24, crc32c(bytes, len));
-	put_le32(hdr + 28, crc32c(hdr, 28));
+	fileio_put_le32(hdr + 4, SNAP_VERSION);
+	fileio_put_le64(hdr + 8, seq);
+	fileio_put_le64(hdr + 16, len);
+	fileio_put_le32(hdr + 24, crc32c(bytes, len));
+	fileio_put_le32(hdr + 28, crc32c(hdr, 28));
 
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, SNAP_FILE_MODE);
 	if (fd < 0) {
-		rc = fail(errbuf, errlen, status_from_errno(errno), "could not create '%s/%s': %s",
-			  dir, tmp, strerror(errno));
+		rc = fileio_error(errbuf, errlen, fileio_status_from_errno(errno),
+				  "could not create '%s/%s': %s", dir, tmp, strerror(errno));
 		goto out;
 	}
-	if ((e = write_all(fd, hdr, sizeof hdr)) < 0 || (e = write_all(fd, bytes, len)) < 0) {
-		rc = fail(errbuf, errlen, status_from_errno(-e), "could not write '%s/%s': %s", dir,
-			  tmp, strerror(-e));
+	if ((e = fileio_pwrite_all(fd, hdr, sizeof hdr, 0)) < 0 ||
+	    (e = fileio_pwrite_all(fd, bytes, len, sizeof hdr)) < 0) {
+		rc = fileio_error(errbuf, errlen, fileio_status_from_errno(-e),
+				  "could not write '%s/%s': %s", dir, tmp, strerror(-e));
 		goto fail_tmp;
 	}
 	if (fsync(fd) != 0) {
-		rc = fail(errbuf, errlen, status_from_errno(errno), "could not sync '%s/%s': %s",
-			  dir, tmp, strerror(errno));
+		rc = fileio_error(errbuf, errlen, fileio_status_from_errno(errno),
+				  "could not sync '%s/%s': %s", dir, tmp, strerror(errno));
 		goto fail_tmp;
 	}
 	close(fd);
 	fd = -1;
 	if (renameat(dirfd, tmp, dirfd, name) != 0) {
-		rc = fail(errbuf, errlen, status_from_errno(errno),
-			  "could not rename '%s/%s' to '%s': %s", dir, tmp, name, strerror(errno));
+		rc = fileio_error(errbuf, errlen, fileio_status_from_errno(errno),
+				  "could not rename '%s/%s' to '%s': %s", dir, tmp, name,
+				  strerror(errno));
 		goto fail_tmp;
 	}
-	if (fsync(dirfd) != 0) {
-		rc = fail(errbuf, errlen, -VA_INTERNAL, "could not sync directory '%s': %s", dir,
-			  strerror(errno));
-		goto out;
-	}
-	rc = 0;
+	rc = fileio_fsync_dir(dirfd, dir, errbuf, errlen);
 	goto out;
 
 fail_tmp:
@@ -407,128 +300,113 @@ static void report_skip(snapfile_report_t *r, uint64_t seq, const char *why)
 int snapfile_load_newest(const char *dir, uint64_t *seq_p, void **bytes_p, size_t *len_p,
 			 snapfile_report_t *report, char *errbuf, size_t errlen)
 {
-	struct snap_list l = {0};
-	char why[128];
-	int dirfd, rc;
+	struct snap_scan sc;
+	int rc;
 
 	*seq_p = 0;
 	*bytes_p = NULL;
 	*len_p = 0;
 	if (report != NULL)
 		memset(report, 0, sizeof *report);
-	if ((dirfd = open_dir(dir, errbuf, errlen)) < 0)
-		return dirfd;
-	if ((rc = snap_list(dirfd, dir, &l, errbuf, errlen)) < 0)
-		goto out;
-	for (size_t i = 0; i < l.n; i++) {
-		if (l.v[i].tmp)
+	if ((rc = snap_scan_open(&sc, dir, errbuf, errlen)) < 0)
+		return rc;
+	for (size_t i = 0; i < sc.n; i++) {
+		if (sc.v[i].tmp)
 			continue;
-		rc = snap_check(dirfd, l.v[i].seq, bytes_p, len_p, why, sizeof why);
-		if (rc < 0) {
-			fail(errbuf, errlen, rc, "out of memory loading a snapshot from '%s'", dir);
+		if ((rc = snap_check(&sc, sc.v[i].seq, bytes_p, len_p, errbuf, errlen)) < 0)
 			goto out;
-		}
 		if (rc == 0) {
-			*seq_p = l.v[i].seq;
+			*seq_p = sc.v[i].seq;
 			goto out;
 		}
-		report_skip(report, l.v[i].seq, why);
+		report_skip(report, sc.v[i].seq, sc.why);
 	}
 	rc = 0;
 out:
-	free(l.v);
-	close(dirfd);
+	snap_scan_close(&sc);
 	return rc;
 }
 
 int snapfile_prune(const char *dir, size_t keep, size_t *removed, char *errbuf, size_t errlen)
 {
-	struct snap_list l = {0};
-	char name[SNAP_NAME_SIZE], why[128];
+	struct snap_scan sc;
+	char name[SNAP_NAME_SIZE];
 	size_t kept = 0, n = 0;
-	int dirfd, rc;
+	int rc;
 
 	if (removed != NULL)
 		*removed = 0;
 	if (keep == 0)
-		return fail(errbuf, errlen, -VA_INVALID_ARGUMENT,
-			    "must keep at least one snapshot");
-	if ((dirfd = open_dir(dir, errbuf, errlen)) < 0)
-		return dirfd;
-	if ((rc = snap_list(dirfd, dir, &l, errbuf, errlen)) < 0)
-		goto out;
-	for (size_t i = 0; i < l.n; i++) {
-		if (!l.v[i].tmp && kept < keep) {
-			rc = snap_check(dirfd, l.v[i].seq, NULL, NULL, why, sizeof why);
-			if (rc < 0) {
-				fail(errbuf, errlen, rc,
-				     "out of memory checking a snapshot in '%s'", dir);
+		return fileio_error(errbuf, errlen, -VA_INVALID_ARGUMENT,
+				    "must keep at least one snapshot");
+	if ((rc = snap_scan_open(&sc, dir, errbuf, errlen)) < 0)
+		return rc;
+	for (size_t i = 0; i < sc.n; i++) {
+		if (!sc.v[i].tmp && kept < keep) {
+			if ((rc = snap_check(&sc, sc.v[i].seq, NULL, NULL, errbuf, errlen)) < 0)
 				goto out;
-			}
 			if (rc == 0) {
 				kept++;
 				continue;
 			}
 		}
-		snap_name(name, l.v[i].seq, l.v[i].tmp);
-		if (unlinkat(dirfd, name, 0) != 0 && errno != ENOENT) {
-			rc = fail(errbuf, errlen, -VA_INTERNAL, "could not remove '%s/%s': %s", dir,
-				  name, strerror(errno));
+		snap_name(name, sc.v[i].seq, sc.v[i].tmp);
+		if (unlinkat(sc.dirfd, name, 0) != 0 && errno != ENOENT) {
+			rc = fileio_error(errbuf, errlen, -VA_INTERNAL,
+					  "could not remove '%s/%s': %s", dir, name,
+					  strerror(errno));
 			break;
 		}
 		n++;
 	}
-	if (n > 0 && fsync(dirfd) != 0 && rc >= 0)
-		rc = fail(errbuf, errlen, -VA_INTERNAL, "could not sync directory '%s': %s", dir,
-			  strerror(errno));
+	if (n > 0) {
+		/* even after a failed remove, so that the removals before it are durable */
+		int sync_rc = fileio_fsync_dir(sc.dirfd, dir, rc >= 0 ? errbuf : NULL, errlen);
+
+		if (rc >= 0)
+			rc = sync_rc;
+	}
 	if (rc > 0)
 		rc = 0;
 	if (removed != NULL)
 		*removed = n;
 out:
-	free(l.v);
-	close(dirfd);
+	snap_scan_close(&sc);
 	return rc;
 }
 
 int snapfile_verify(const char *dir, FILE *out, char *errbuf, size_t errlen)
 {
-	struct snap_list l = {0};
-	char name[SNAP_NAME_SIZE], why[128];
+	struct snap_scan sc;
+	char name[SNAP_NAME_SIZE];
 	size_t bad = 0, good = 0;
-	int dirfd, rc;
+	int rc;
 
-	if ((dirfd = open_dir(dir, errbuf, errlen)) < 0)
-		return dirfd;
-	if ((rc = snap_list(dirfd, dir, &l, errbuf, errlen)) < 0)
-		goto out;
+	if ((rc = snap_scan_open(&sc, dir, errbuf, errlen)) < 0)
+		return rc;
 	fprintf(out, "snapshots in '%s'\n", dir);
-	for (size_t i = 0; i < l.n; i++) {
-		snap_name(name, l.v[i].seq, l.v[i].tmp);
-		if (l.v[i].tmp) {
+	for (size_t i = 0; i < sc.n; i++) {
+		snap_name(name, sc.v[i].seq, sc.v[i].tmp);
+		if (sc.v[i].tmp) {
 			fprintf(out, "  %s: leftover of an interrupted write, ignored\n", name);
 			continue;
 		}
-		rc = snap_check(dirfd, l.v[i].seq, NULL, NULL, why, sizeof why);
-		if (rc < 0) {
-			fail(errbuf, errlen, rc, "out of memory checking a snapshot in '%s'", dir);
+		if ((rc = snap_check(&sc, sc.v[i].seq, NULL, NULL, errbuf, errlen)) < 0)
 			goto out;
-		}
 		if (rc == 0) {
 			fprintf(out, "  %s: ok%s\n", name, good == 0 ? " (newest valid)" : "");
 			good++;
 		} else {
-			fprintf(out, "  %s: damaged: %s\n", name, why);
+			fprintf(out, "  %s: damaged: %s\n", name, sc.why);
 			bad++;
 		}
 	}
 	fprintf(out, "snapshots %zu valid, %zu damaged\n", good, bad);
 	rc = 0;
 	if (bad > 0)
-		rc = fail(errbuf, errlen, -VA_FAILED_PRECONDITION, "%zu damaged snapshots in '%s'",
-			  bad, dir);
+		rc = fileio_error(errbuf, errlen, -VA_FAILED_PRECONDITION,
+				  "%zu damaged snapshots in '%s'", bad, dir);
 out:
-	free(l.v);
-	close(dirfd);
+	snap_scan_close(&sc);
 	return rc;
 }

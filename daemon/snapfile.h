@@ -36,7 +36,9 @@ typedef struct {
  * at all.
  * Returns 0, -VA_INVALID_ARGUMENT for seq 0, -VA_RESOURCE_EXHAUSTED when
  * the disk is full or the file too large (no file is left behind),
- * -VA_NOT_FOUND if dir does not exist, -VA_INTERNAL for other I/O errors.
+ * -VA_NOT_FOUND if dir does not exist, -VA_PERMISSION_DENIED if dir or the
+ * file may not be opened, created or renamed (EACCES, EPERM), -VA_INTERNAL
+ * for other I/O errors.
  */
 int snapfile_write(const char *dir, uint64_t seq, const void *bytes, size_t len, char *errbuf,
 		   size_t errlen);
@@ -49,7 +51,8 @@ int snapfile_write(const char *dir, uint64_t seq, const void *bytes, size_t len,
  *              there is no valid snapshot (a fresh state directory).
  *   report     may be NULL; the snapshots skipped.
  * Returns 0, -VA_RESOURCE_EXHAUSTED when out of memory, -VA_NOT_FOUND if
- * dir does not exist, -VA_INTERNAL if it cannot be read.
+ * dir does not exist, -VA_PERMISSION_DENIED if it may not be opened,
+ * -VA_INTERNAL if it cannot be read.
  */
 int snapfile_load_newest(const char *dir, uint64_t *seq_p, void **bytes_p, size_t *len_p,
 			 snapfile_report_t *report, char *errbuf, size_t errlen);
@@ -61,7 +64,8 @@ int snapfile_load_newest(const char *dir, uint64_t *seq_p, void **bytes_p, size_
  * read and checked in full.
  *   removed  may be NULL; receives the number of files deleted.
  * Returns 0, -VA_INVALID_ARGUMENT for keep 0, -VA_RESOURCE_EXHAUSTED when
- * out of memory, -VA_INTERNAL for I/O errors.
+ * out of memory, -VA_NOT_FOUND if dir does not exist, -VA_PERMISSION_DENIED
+ * if it may not be opened, -VA_INTERNAL for other I/O errors.
  */
 int snapfile_prune(const char *dir, size_t keep, size_t *removed, char *errbuf, size_t errlen);
 

@@ -73,7 +73,17 @@ static void state__free_item(void **item_p)
 
 static void state__recent_key(char *key, size_t len, const char *actor, const char *request_id)
 {
-	snprintf(key, len, "%s\x1f%s", actor ? actor : "", request_id ? request_id : "");
+	size_t a = actor ? strlen(actor) : 0, r = request_id ? strlen(request_id) : 0;
+
+	/* Both parts are length-checked at the edge; cut rather than overflow. */
+	if (a > len / 2 - 1)
+		a = len / 2 - 1;
+	if (r > len - a - 2)
+		r = len - a - 2;
+	memcpy(key, actor ? actor : "", a);
+	key[a] = '\x1f';
+	memcpy(key + a + 1, request_id ? request_id : "", r);
+	key[a + 1 + r] = '\0';
 }
 
 static void state__recent_put(state_t *st, const char *actor, const char *request_id, uint64_t seq)

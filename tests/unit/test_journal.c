@@ -8,54 +8,26 @@
  */
 #include <criterion/criterion.h>
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <vetalliance/error.h>
 
 #include "crc32c.h"
 #include "journal.h"
+#include "testfs.h"
 
 #define SEG_HDR 16
 #define REC_HDR 16
 
-static char dir[PATH_MAX];
 static char errbuf[512];
 
-static void setup(void)
-{
-	const char *t = getenv("TMPDIR");
-
-	snprintf(dir, sizeof dir, "%s/test_journal.XXXXXX", t != NULL && *t ? t : "/tmp");
-	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void teardown(void)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-TestSuite(journal, .init = setup, .fini = teardown);
+TestSuite(journal, .init = testfs_setup, .fini = testfs_teardown);
 
 /* --- helpers --------------------------------------------------------- */
 
@@ -86,14 +58,6 @@ static uint64_t rec_off(uint64_t first, uint64_t seq)
 	return off;
 }
 
-static char *path_of(const char *name)
-{
-	static char p[PATH_MAX + 64];
-
-	snprintf(p, sizeof p, "%s/%s", dir, name);
-	return p;
-}
-
 static const char *seg_file(uint64_t first)
 {
 	static char name[64];
@@ -102,80 +66,10 @@ static const char *seg_file(uint64_t first)
 	return name;
 }
 
-static unsigned char *read_file(const char *name, size_t *len_p)
-{
-	FILE *f = fopen(path_of(name), "rb");
-	unsigned char *buf;
-	long n;
-
-	cr_assert_not_null(f, "open %s: %s", name, strerror(errno));
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	cr_assert_not_null(buf);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len_p = (size_t)n;
-	return buf;
-}
-
-static void write_file(const char *name, const void *buf, size_t len)
-{
-	FILE *f = fopen(path_of(name), "wb");
-
-	cr_assert_not_null(f, "create %s: %s", name, strerror(errno));
-	cr_assert_eq(fwrite(buf, 1, len, f), len);
-	cr_assert_eq(fclose(f), 0);
-}
-
-static void append_file(const char *name, const void *buf, size_t len)
-{
-	FILE *f = fopen(path_of(name), "ab");
-
-	cr_assert_not_null(f);
-	cr_assert_eq(fwrite(buf, 1, len, f), len);
-	cr_assert_eq(fclose(f), 0);
-}
-
-static off_t file_size(const char *name)
-{
-	struct stat st;
-
-	if (stat(path_of(name), &st) != 0)
-		return -1;
-	return st.st_size;
-}
-
-static void flip_byte(const char *name, size_t off, unsigned char mask)
-{
-	size_t len;
-	unsigned char *buf = read_file(name, &len);
-
-	cr_assert_lt(off, len);
-	buf[off] ^= mask;
-	write_file(name, buf, len);
-	free(buf);
-}
-
-static size_t count_segments(void)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	size_t n = 0;
-
-	cr_assert_not_null(d);
-	while ((de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, "journal-", 8) == 0)
-			n++;
-	closedir(d);
-	return n;
-}
-
 static journal_t *open_ok(const journal_options_t *opts, journal_report_t *r)
 {
 	journal_t *j = NULL;
-	int rc = journal_open(dir, opts, &j, r, errbuf, sizeof errbuf);
+	int rc = journal_open(testfs_dir, opts, &j, r, errbuf, sizeof errbuf);
 
 	cr_assert_eq(rc, 0, "journal_open: %d %s", rc, errbuf);
 	cr_assert_not_null(j);
@@ -275,7 +169,7 @@ static void craft_segment(uint64_t first, const uint64_t *seqs, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		len += frame(buf + len, seqs[i], p, payload_for(seqs[i], p));
-	write_file(seg_file(first), buf, len);
+	testfs_write(seg_file(first), buf, len);
 	free(buf);
 }
 
@@ -295,7 +189,7 @@ Test(journal, empty_directory_is_a_fresh_journal)
 	cr_assert_eq(journal_last_seq(j), 0);
 	replay_expect(j, 1, 0);
 	replay_expect(j, 0, 0);
-	cr_assert_eq(count_segments(), 0, "open must not create files");
+	cr_assert_eq(testfs_count("journal-"), 0, "open must not create files");
 	journal_free(&j);
 	cr_assert_null(j);
 	journal_free(&j);
@@ -306,7 +200,7 @@ Test(journal, missing_directory)
 	journal_t *j = NULL;
 	char missing[PATH_MAX + 16];
 
-	snprintf(missing, sizeof missing, "%s/nope", dir);
+	snprintf(missing, sizeof missing, "%s/nope", testfs_dir);
 	cr_assert_eq(journal_open(missing, NULL, &j, NULL, errbuf, sizeof errbuf), -VA_NOT_FOUND);
 	cr_assert_null(j);
 	cr_assert_not_null(strstr(errbuf, "nope"), "%s", errbuf);
@@ -322,9 +216,9 @@ Test(journal, file_format_is_as_documented)
 	write_range(j, 1, 3, 2);
 	write_range(j, 4, 5, 10);
 	journal_free(&j);
-	got = read_file(seg_file(1), &got_len);
+	got = testfs_read(seg_file(1), &got_len);
 	craft_segment(1, seqs, 5);
-	want = read_file(seg_file(1), &want_len);
+	want = testfs_read(seg_file(1), &want_len);
 	cr_assert_eq(got_len, want_len);
 	cr_assert_eq(got_len, rec_off(1, 6));
 	cr_assert_eq(memcmp(got, want, got_len), 0);
@@ -442,12 +336,12 @@ Test(journal, batch_rules)
 	cr_assert_eq(journal_write(j, b, errbuf, sizeof errbuf), 0, "%s", errbuf);
 	cr_assert_eq(journal_first_seq(j), 5);
 	cr_assert_eq(journal_last_seq(j), 6);
-	cr_assert_eq(count_segments(), 1);
-	cr_assert_eq(file_size(seg_file(5)), SEG_HDR + 2 * REC_HDR + 3);
+	cr_assert_eq(testfs_count("journal-"), 1);
+	cr_assert_eq(testfs_size(seg_file(5)), SEG_HDR + 2 * REC_HDR + 3);
 
 	cr_assert_eq(journal_write(j, b, errbuf, sizeof errbuf), -VA_INVALID_ARGUMENT);
 	cr_assert_not_null(strstr(errbuf, "expects 7"), "%s", errbuf);
-	cr_assert_eq(file_size(seg_file(5)), SEG_HDR + 2 * REC_HDR + 3);
+	cr_assert_eq(testfs_size(seg_file(5)), SEG_HDR + 2 * REC_HDR + 3);
 
 	journal_batch_reset(b);
 	cr_assert_eq(journal_batch_count(b), 0);
@@ -474,7 +368,7 @@ Test(journal, rollover_keeps_order_and_gapless_seq)
 
 	write_range(j, 1, 600, 9);
 	cr_assert_gt(journal_segment_count(j), 5);
-	cr_assert_eq(journal_segment_count(j), count_segments());
+	cr_assert_eq(journal_segment_count(j), testfs_count("journal-"));
 	replay_expect(j, 1, 600);
 	journal_free(&j);
 
@@ -482,7 +376,7 @@ Test(journal, rollover_keeps_order_and_gapless_seq)
 	 * previous one ended; each was cut once it passed the limit */
 	while (first <= 600) {
 		size_t len;
-		unsigned char *buf = read_file(seg_file(first), &len);
+		unsigned char *buf = testfs_read(seg_file(first), &len);
 		uint64_t off = SEG_HDR, seq = first;
 
 		cr_assert_eq(memcmp(buf, "VAJ1", 4), 0);
@@ -558,10 +452,10 @@ Test(journal, other_files_are_ignored)
 
 	write_range(j, 1, 20, 5);
 	journal_free(&j);
-	write_file("snapshot-00000000000000000010.snap", "x", 1);
-	write_file("journal-abc.log", "garbage", 7);
-	write_file("journal-00000000000000000001.log.bak", "garbage", 7);
-	write_file("notes.txt", "hello", 5);
+	testfs_write("snapshot-00000000000000000010.snap", "x", 1);
+	testfs_write("journal-abc.log", "garbage", 7);
+	testfs_write("journal-00000000000000000001.log.bak", "garbage", 7);
+	testfs_write("notes.txt", "hello", 5);
 	j = open_ok(NULL, NULL);
 	replay_expect(j, 1, 20);
 	journal_free(&j);
@@ -573,9 +467,10 @@ Test(journal, directory_is_locked_against_a_second_writer)
 	journal_t *j = open_ok(NULL, NULL), *j2 = NULL;
 
 	write_range(j, 1, 10, 10);
-	cr_assert_eq(journal_open(dir, NULL, &j2, NULL, errbuf, sizeof errbuf), -VA_UNAVAILABLE);
+	cr_assert_eq(journal_open(testfs_dir, NULL, &j2, NULL, errbuf, sizeof errbuf),
+		     -VA_UNAVAILABLE);
 	cr_assert_null(j2);
-	cr_assert_not_null(strstr(errbuf, dir), "%s", errbuf);
+	cr_assert_not_null(strstr(errbuf, testfs_dir), "%s", errbuf);
 	j2 = open_ok(&ro, NULL);
 	replay_expect(j2, 1, 10);
 	journal_free(&j2);
@@ -605,7 +500,7 @@ static void expect_torn(uint64_t last_first, uint64_t keep, uint64_t off, uint64
 		cr_assert_str_eq(r.torn_reason, reason);
 	cr_assert_eq(r.last_seq, keep);
 	cr_assert_eq(journal_last_seq(j), keep);
-	cr_assert_eq(file_size(seg_file(last_first)), (off_t)off);
+	cr_assert_eq(testfs_size(seg_file(last_first)), (off_t)off);
 	replay_expect(j, 1, keep);
 
 	write_range(j, keep + 1, keep + 20, 6);
@@ -623,7 +518,7 @@ Test(journal, torn_tail_cut_inside_the_last_record)
 
 	write_range(j, 1, 50, 10);
 	journal_free(&j);
-	cr_assert_eq(truncate(path_of(seg_file(1)), (off_t)end - 3), 0);
+	cr_assert_eq(truncate(testfs_path(seg_file(1)), (off_t)end - 3), 0);
 	expect_torn(1, 49, rec_off(1, 50), rec_size(50) - 3, "truncated record");
 }
 
@@ -634,7 +529,7 @@ Test(journal, torn_tail_truncated_record_header)
 
 	write_range(j, 1, 50, 10);
 	journal_free(&j);
-	cr_assert_eq(truncate(path_of(seg_file(1)), (off_t)at + 5), 0);
+	cr_assert_eq(truncate(testfs_path(seg_file(1)), (off_t)at + 5), 0);
 	expect_torn(1, 49, at, 5, "truncated record header");
 }
 
@@ -647,7 +542,7 @@ Test(journal, torn_tail_garbage_appended)
 	journal_free(&j);
 	for (size_t i = 0; i < sizeof junk; i++)
 		junk[i] = (unsigned char)(i * 89 + 7);
-	append_file(seg_file(1), junk, sizeof junk);
+	testfs_append(seg_file(1), junk, sizeof junk);
 	expect_torn(1, 50, rec_off(1, 51), sizeof junk, NULL);
 }
 
@@ -658,7 +553,7 @@ Test(journal, torn_tail_zeros_appended)
 
 	write_range(j, 1, 50, 10);
 	journal_free(&j);
-	append_file(seg_file(1), zeros, sizeof zeros);
+	testfs_append(seg_file(1), zeros, sizeof zeros);
 	expect_torn(1, 50, rec_off(1, 51), sizeof zeros, "bad crc");
 }
 
@@ -668,7 +563,7 @@ Test(journal, torn_tail_bad_crc_in_the_last_record)
 
 	write_range(j, 1, 50, 10);
 	journal_free(&j);
-	flip_byte(seg_file(1), rec_off(1, 51) - 1, 0x40);
+	testfs_flip_byte(seg_file(1), rec_off(1, 51) - 1, 0x40);
 	expect_torn(1, 49, rec_off(1, 50), rec_size(50), "bad crc");
 }
 
@@ -688,11 +583,11 @@ Test(journal, torn_tail_in_the_last_of_several_segments)
 	 * full segment; find it from the directory */
 	last_first = 0;
 	for (uint64_t s = 1; s <= 200; s++)
-		if (file_size(seg_file(s)) > 0)
+		if (testfs_size(seg_file(s)) > 0)
 			last_first = s;
 	cr_assert_gt(last_first, 1);
-	cr_assert_eq(truncate(path_of(seg_file(last_first)), (off_t)rec_off(last_first, 201) - 1),
-		     0);
+	cr_assert_eq(
+	    truncate(testfs_path(seg_file(last_first)), (off_t)rec_off(last_first, 201) - 1), 0);
 	expect_torn(last_first, 199, rec_off(last_first, 200), rec_size(200) - 1, NULL);
 }
 
@@ -706,7 +601,7 @@ Test(journal, every_truncation_point_of_the_tail)
 
 	write_range(j, 1, 6, 3);
 	journal_free(&j);
-	orig = read_file(seg_file(1), &len);
+	orig = testfs_read(seg_file(1), &len);
 	cr_assert_eq(len, rec_off(1, 7));
 
 	for (uint64_t cut = rec_off(1, 5); cut <= len; cut++) {
@@ -714,11 +609,11 @@ Test(journal, every_truncation_point_of_the_tail)
 		uint64_t good = rec_off(1, keep + 1);
 		journal_report_t r;
 
-		write_file(seg_file(1), orig, (size_t)cut);
+		testfs_write(seg_file(1), orig, (size_t)cut);
 		j = open_ok(NULL, &r);
 		cr_assert_eq(r.torn, cut != good, "cut %" PRIu64, cut);
 		cr_assert_eq(r.last_seq, keep, "cut %" PRIu64, cut);
-		cr_assert_eq(file_size(seg_file(1)), (off_t)good, "cut %" PRIu64, cut);
+		cr_assert_eq(testfs_size(seg_file(1)), (off_t)good, "cut %" PRIu64, cut);
 		if (r.torn) {
 			cr_assert_eq(r.torn_offset, good);
 			cr_assert_eq(r.torn_bytes, cut - good);
@@ -740,7 +635,7 @@ Test(journal, torn_segment_header_is_removed)
 	nseg = journal_segment_count(j);
 	journal_free(&j);
 	/* a crash while creating the next segment */
-	write_file(seg_file(101), "VAJ1\1\0", 6);
+	testfs_write(seg_file(101), "VAJ1\1\0", 6);
 	j = open_ok(&o, &r);
 	cr_assert_eq(r.torn, 1);
 	cr_assert_eq(r.torn_file_removed, 1);
@@ -748,10 +643,10 @@ Test(journal, torn_segment_header_is_removed)
 	cr_assert_str_eq(r.torn_file, seg_file(101));
 	cr_assert_eq(r.torn_bytes, 6);
 	cr_assert_eq(r.segments, nseg);
-	cr_assert_eq(file_size(seg_file(101)), -1, "the torn segment is gone");
+	cr_assert_eq(testfs_size(seg_file(101)), -1, "the torn segment is gone");
 	replay_expect(j, 1, 100);
 	write_range(j, 101, 110, 5);
-	cr_assert_gt(file_size(seg_file(101)), 0, "and made anew");
+	cr_assert_gt(testfs_size(seg_file(101)), 0, "and made anew");
 	journal_free(&j);
 	j = open_ok(&o, &r);
 	cr_assert_eq(r.torn, 0);
@@ -766,14 +661,14 @@ Test(journal, segment_with_a_header_and_no_records_is_removed)
 	journal_t *j;
 
 	frame_header(hdr, 1);
-	write_file(seg_file(1), hdr, sizeof hdr);
+	testfs_write(seg_file(1), hdr, sizeof hdr);
 	j = open_ok(NULL, &r);
 	cr_assert_eq(r.torn, 1);
 	cr_assert_eq(r.torn_file_removed, 1);
 	cr_assert_eq(r.torn_offset, 0);
 	cr_assert_eq(r.torn_bytes, SEG_HDR);
 	cr_assert_eq(r.segments, 0);
-	cr_assert_eq(count_segments(), 0);
+	cr_assert_eq(testfs_count("journal-"), 0);
 	cr_assert_eq(journal_last_seq(j), 0);
 	write_range(j, 1, 3, 3);
 	journal_free(&j);
@@ -790,17 +685,17 @@ static void expect_corrupt(const char *name, uint64_t off)
 {
 	char want[64];
 	size_t before_len, after_len;
-	unsigned char *before = read_file(name, &before_len), *after;
+	unsigned char *before = testfs_read(name, &before_len), *after;
 	journal_report_t r;
 	journal_t *j = NULL;
-	int rc = journal_open(dir, NULL, &j, &r, errbuf, sizeof errbuf);
+	int rc = journal_open(testfs_dir, NULL, &j, &r, errbuf, sizeof errbuf);
 
 	cr_assert_eq(rc, -VA_FAILED_PRECONDITION, "rc %d: %s", rc, errbuf);
 	cr_assert_null(j);
 	cr_assert_not_null(strstr(errbuf, name), "message '%s' does not name %s", errbuf, name);
 	snprintf(want, sizeof want, "at offset %" PRIu64, off);
 	cr_assert_not_null(strstr(errbuf, want), "message '%s' lacks '%s'", errbuf, want);
-	after = read_file(name, &after_len);
+	after = testfs_read(name, &after_len);
 	cr_assert_eq(after_len, before_len, "the file was modified");
 	cr_assert_eq(memcmp(before, after, before_len), 0, "the file was modified");
 	free(before);
@@ -813,7 +708,7 @@ Test(journal, bad_crc_in_the_middle_is_corruption)
 
 	write_range(j, 1, 50, 10);
 	journal_free(&j);
-	flip_byte(seg_file(1), rec_off(1, 7) + REC_HDR + 1, 0x01);
+	testfs_flip_byte(seg_file(1), rec_off(1, 7) + REC_HDR + 1, 0x01);
 	expect_corrupt(seg_file(1), rec_off(1, 7));
 	cr_assert_not_null(strstr(errbuf, "bad crc"), "%s", errbuf);
 }
@@ -824,7 +719,7 @@ Test(journal, bad_length_in_the_middle_is_corruption)
 
 	write_range(j, 1, 50, 10);
 	journal_free(&j);
-	flip_byte(seg_file(1), rec_off(1, 20) + 3, 0x80); /* a huge length */
+	testfs_flip_byte(seg_file(1), rec_off(1, 20) + 3, 0x80); /* a huge length */
 	expect_corrupt(seg_file(1), rec_off(1, 20));
 }
 
@@ -837,7 +732,7 @@ Test(journal, every_byte_flip)
 	size_t len;
 
 	craft_segment(1, seqs, 3);
-	orig = read_file(seg_file(1), &len);
+	orig = testfs_read(seg_file(1), &len);
 	for (size_t pos = 0; pos < len; pos++) {
 		unsigned char masks[] = {0x01, 0x80, 0xFF};
 
@@ -849,19 +744,19 @@ Test(journal, every_byte_flip)
 			journal_report_t r;
 			journal_t *j = NULL;
 
-			write_file(seg_file(1), orig, len);
-			flip_byte(seg_file(1), pos, masks[m]);
+			testfs_write(seg_file(1), orig, len);
+			testfs_flip_byte(seg_file(1), pos, masks[m]);
 			if (rec < 3) {
 				expect_corrupt(seg_file(1), rec == 0 ? (pos >= 4 && pos < 8 ? 4 : 0)
 								     : rec_off(1, rec));
 				continue;
 			}
-			cr_assert_eq(journal_open(dir, NULL, &j, &r, errbuf, sizeof errbuf), 0,
-				     "pos %zu: %s", pos, errbuf);
+			cr_assert_eq(journal_open(testfs_dir, NULL, &j, &r, errbuf, sizeof errbuf),
+				     0, "pos %zu: %s", pos, errbuf);
 			cr_assert_eq(r.torn, 1, "pos %zu", pos);
 			cr_assert_eq(r.torn_offset, rec_off(1, 3), "pos %zu", pos);
 			cr_assert_eq(r.last_seq, 2);
-			cr_assert_eq(file_size(seg_file(1)), (off_t)rec_off(1, 3));
+			cr_assert_eq(testfs_size(seg_file(1)), (off_t)rec_off(1, 3));
 			journal_free(&j);
 		}
 	}
@@ -878,12 +773,12 @@ Test(journal, damage_at_the_end_of_an_earlier_segment_is_corruption)
 	cr_assert_gt(journal_segment_count(j), 2);
 	journal_free(&j);
 	for (uint64_t s = 2; s <= 100 && second == 0; s++)
-		if (file_size(seg_file(s)) > 0)
+		if (testfs_size(seg_file(s)) > 0)
 			second = s;
 	cr_assert_gt(second, 0);
 	/* cut the last record of the first segment: torn-looking, but not in
 	 * the last segment */
-	cr_assert_eq(truncate(path_of(seg_file(1)), (off_t)rec_off(1, second) - 2), 0);
+	cr_assert_eq(truncate(testfs_path(seg_file(1)), (off_t)rec_off(1, second) - 2), 0);
 	expect_corrupt(seg_file(1), rec_off(1, second - 1));
 	cr_assert_not_null(strstr(errbuf, "truncated record"), "%s", errbuf);
 }
@@ -895,7 +790,7 @@ Test(journal, bad_crc_in_an_earlier_segment_is_corruption)
 
 	write_range(j, 1, 100, 5);
 	journal_free(&j);
-	flip_byte(seg_file(1), rec_off(1, 2) + 9, 0x10); /* seq of record 2 */
+	testfs_flip_byte(seg_file(1), rec_off(1, 2) + 9, 0x10); /* seq of record 2 */
 	expect_corrupt(seg_file(1), rec_off(1, 2));
 }
 
@@ -910,9 +805,9 @@ Test(journal, missing_segment_is_a_seq_gap)
 	cr_assert_geq(journal_segment_count(j), 3);
 	journal_free(&j);
 	for (uint64_t s = 1; s <= 100 && n < 3; s++)
-		if (file_size(seg_file(s)) > 0)
+		if (testfs_size(seg_file(s)) > 0)
 			firsts[n++] = s;
-	cr_assert_eq(unlink(path_of(seg_file(firsts[1]))), 0);
+	cr_assert_eq(unlink(testfs_path(seg_file(firsts[1]))), 0);
 	expect_corrupt(seg_file(firsts[2]), 0);
 	cr_assert_not_null(strstr(errbuf, "seq gap"), "%s", errbuf);
 }
@@ -951,8 +846,8 @@ Test(journal, renamed_segment_is_corruption)
 	journal_free(&j);
 	char from[PATH_MAX + 64];
 
-	snprintf(from, sizeof from, "%s", path_of(seg_file(1)));
-	cr_assert_eq(rename(from, path_of(seg_file(3))), 0);
+	snprintf(from, sizeof from, "%s", testfs_path(seg_file(1)));
+	cr_assert_eq(rename(from, testfs_path(seg_file(3))), 0);
 	expect_corrupt(seg_file(3), 0);
 }
 
@@ -962,7 +857,7 @@ Test(journal, unsupported_version_is_corruption)
 
 	write_range(j, 1, 10, 5);
 	journal_free(&j);
-	flip_byte(seg_file(1), 4, 0x02);
+	testfs_flip_byte(seg_file(1), 4, 0x02);
 	expect_corrupt(seg_file(1), 4);
 	cr_assert_not_null(strstr(errbuf, "version"), "%s", errbuf);
 }
@@ -974,7 +869,7 @@ Test(journal, replay_detects_damage_after_open)
 	char want[64];
 
 	write_range(j, 1, 30, 5);
-	flip_byte(seg_file(1), rec_off(1, 20) + REC_HDR, 0x08);
+	testfs_flip_byte(seg_file(1), rec_off(1, 20) + REC_HDR, 0x08);
 	cr_assert_eq(journal_replay(j, 1, check_cb, &c, errbuf, sizeof errbuf),
 		     -VA_FAILED_PRECONDITION);
 	cr_assert_eq(c.count, 19, "the records before the damage were delivered");
@@ -1003,7 +898,7 @@ Test(journal, compaction_removes_covered_segments)
 	/* segments whose last record is <= 150: every segment before the one
 	 * holding 151 */
 	for (uint64_t s = 1; s <= 151; s++)
-		if (file_size(seg_file(s)) > 0) {
+		if (testfs_size(seg_file(s)) > 0) {
 			if (prev != 0)
 				expect++;
 			prev = s;
@@ -1012,11 +907,11 @@ Test(journal, compaction_removes_covered_segments)
 	cr_assert_eq(removed, expect);
 	cr_assert_gt(removed, 0);
 	cr_assert_eq(journal_segment_count(j), before - removed);
-	cr_assert_eq(count_segments(), before - removed);
+	cr_assert_eq(testfs_count("journal-"), before - removed);
 	first = journal_first_seq(j);
 	cr_assert_eq(first, prev, "the segment holding 151 stays");
 	cr_assert_leq(first, 151);
-	cr_assert_eq(file_size(seg_file(1)), -1);
+	cr_assert_eq(testfs_size(seg_file(1)), -1);
 	replay_expect(j, 151, 300);
 	replay_expect(j, first, 300);
 	replay_expect(j, 0, 300);
@@ -1038,7 +933,7 @@ Test(journal, compaction_removes_covered_segments)
 	/* never the current segment, even past the end */
 	cr_assert_eq(journal_compact(j, 100000, &removed, errbuf, sizeof errbuf), 0);
 	cr_assert_eq(journal_segment_count(j), 1);
-	cr_assert_eq(count_segments(), 1);
+	cr_assert_eq(testfs_count("journal-"), 1);
 	cr_assert_eq(journal_last_seq(j), 300);
 	write_range(j, 301, 320, 6);
 	replay_expect(j, journal_first_seq(j), 320);
@@ -1049,16 +944,6 @@ Test(journal, compaction_removes_covered_segments)
 }
 
 /* --- a full disk ---------------------------------------------------------- */
-
-static int set_fsize_limit(rlim_t soft)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_FSIZE, &rl) != 0)
-		return -1;
-	rl.rlim_cur = soft;
-	return setrlimit(RLIMIT_FSIZE, &rl);
-}
 
 static void write_batch_in_child(journal_batch_t *b, uint64_t from, uint64_t to)
 {
@@ -1082,37 +967,37 @@ static int fsize_child(void)
 
 	if (getrlimit(RLIMIT_FSIZE, &rl) != 0 || b == NULL)
 		return 1;
-	if (journal_open(dir, &o, &j, NULL, errbuf, sizeof errbuf) != 0)
+	if (journal_open(testfs_dir, &o, &j, NULL, errbuf, sizeof errbuf) != 0)
 		return 2;
 	write_batch_in_child(b, 1, 10);
 	if (journal_write(j, b, errbuf, sizeof errbuf) != 0)
 		return 3;
-	size = file_size(seg_file(1));
+	size = testfs_size(seg_file(1));
 
 	/* EFBIG in the middle of the batch: nothing of it stays */
 	write_batch_in_child(b, 11, 30);
-	if (set_fsize_limit((rlim_t)size + 100) != 0)
+	if (testfs_set_fsize_limit((rlim_t)size + 100) != 0)
 		return 4;
 	rc = journal_write(j, b, errbuf, sizeof errbuf);
 	if (rc != -VA_RESOURCE_EXHAUSTED)
 		return 5;
 	if (strstr(errbuf, seg_file(1)) == NULL)
 		return 6;
-	if (file_size(seg_file(1)) != size || journal_last_seq(j) != 10)
+	if (testfs_size(seg_file(1)) != size || journal_last_seq(j) != 10)
 		return 7;
 	/* again: still refused, still clean */
 	if (journal_write(j, b, errbuf, sizeof errbuf) != -VA_RESOURCE_EXHAUSTED ||
-	    file_size(seg_file(1)) != size)
+	    testfs_size(seg_file(1)) != size)
 		return 8;
 
 	/* space comes back: the same batch goes in */
-	if (set_fsize_limit(rl.rlim_cur) != 0)
+	if (testfs_set_fsize_limit(rl.rlim_cur) != 0)
 		return 9;
 	if (journal_write(j, b, errbuf, sizeof errbuf) != 0 || journal_last_seq(j) != 30)
 		return 10;
 
 	/* fill the segment past its limit, so the next write rolls over */
-	for (uint64_t s = 31; file_size(seg_file(1)) < 4000; s += 10) {
+	for (uint64_t s = 31; testfs_size(seg_file(1)) < 4000; s += 10) {
 		write_batch_in_child(b, s, s + 9);
 		if (journal_write(j, b, errbuf, sizeof errbuf) != 0)
 			return 11;
@@ -1121,25 +1006,25 @@ static int fsize_child(void)
 	write_batch_in_child(b, next, next + 4);
 
 	/* the new segment's header cannot be written */
-	if (set_fsize_limit(10) != 0)
+	if (testfs_set_fsize_limit(10) != 0)
 		return 12;
 	if (journal_write(j, b, errbuf, sizeof errbuf) != -VA_RESOURCE_EXHAUSTED)
 		return 13;
-	if (file_size(seg_file(next)) != -1 || journal_segment_count(j) != 1)
+	if (testfs_size(seg_file(next)) != -1 || journal_segment_count(j) != 1)
 		return 14;
 
 	/* the header fits but the batch does not */
-	if (set_fsize_limit(SEG_HDR + 20) != 0)
+	if (testfs_set_fsize_limit(SEG_HDR + 20) != 0)
 		return 15;
 	if (journal_write(j, b, errbuf, sizeof errbuf) != -VA_RESOURCE_EXHAUSTED)
 		return 16;
-	if (file_size(seg_file(next)) != -1 || journal_segment_count(j) != 1)
+	if (testfs_size(seg_file(next)) != -1 || journal_segment_count(j) != 1)
 		return 17;
 
-	if (set_fsize_limit(rl.rlim_cur) != 0)
+	if (testfs_set_fsize_limit(rl.rlim_cur) != 0)
 		return 18;
 	if (journal_write(j, b, errbuf, sizeof errbuf) != 0 || journal_segment_count(j) != 2 ||
-	    file_size(seg_file(next)) <= 0)
+	    testfs_size(seg_file(next)) <= 0)
 		return 19;
 	journal_free(&j);
 	journal_batch_free(&b);
@@ -1150,18 +1035,8 @@ Test(journal, full_disk_is_resource_exhausted_and_leaves_no_partial_record)
 {
 	journal_report_t r;
 	journal_t *j;
-	pid_t pid;
-	int status;
 
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		signal(SIGXFSZ, SIG_IGN);
-		_exit(fsize_child());
-	}
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	cr_assert(WIFEXITED(status), "child died, status %d", status);
-	cr_assert_eq(WEXITSTATUS(status), 0, "child failed at step %d", WEXITSTATUS(status));
+	testfs_run_child(fsize_child);
 
 	j = open_ok(NULL, &r);
 	cr_assert_eq(r.torn, 0, "no partial record was left behind");
@@ -1185,8 +1060,8 @@ Test(journal, readonly_reports_a_torn_tail_without_repairing_it)
 
 	write_range(j, 1, 40, 8);
 	journal_free(&j);
-	cr_assert_eq(truncate(path_of(seg_file(1)), (off_t)rec_off(1, 41) - 4), 0);
-	before = read_file(seg_file(1), &before_len);
+	cr_assert_eq(truncate(testfs_path(seg_file(1)), (off_t)rec_off(1, 41) - 4), 0);
+	before = testfs_read(seg_file(1), &before_len);
 
 	j = open_ok(&ro, &r);
 	cr_assert_eq(r.torn, 1);
@@ -1201,7 +1076,7 @@ Test(journal, readonly_reports_a_torn_tail_without_repairing_it)
 		     -VA_FAILED_PRECONDITION);
 	journal_free(&j);
 
-	after = read_file(seg_file(1), &after_len);
+	after = testfs_read(seg_file(1), &after_len);
 	cr_assert_eq(after_len, before_len);
 	cr_assert_eq(memcmp(before, after, before_len), 0);
 	journal_batch_free(&b);
@@ -1215,13 +1090,13 @@ Test(journal, readonly_keeps_a_torn_segment_file)
 	journal_report_t r;
 	journal_t *j;
 
-	write_file(seg_file(1), "VAJ", 3);
+	testfs_write(seg_file(1), "VAJ", 3);
 	j = open_ok(&ro, &r);
 	cr_assert_eq(r.torn, 1);
 	cr_assert_eq(r.torn_file_removed, 1);
 	cr_assert_eq(r.torn_repaired, 0);
 	cr_assert_eq(journal_last_seq(j), 0);
-	cr_assert_eq(file_size(seg_file(1)), 3);
+	cr_assert_eq(testfs_size(seg_file(1)), 3);
 	journal_free(&j);
 }
 
@@ -1232,7 +1107,7 @@ static char *verify_output(int *rc_p)
 	FILE *out = open_memstream(&text, &len);
 
 	cr_assert_not_null(out);
-	*rc_p = journal_verify(dir, out, errbuf, sizeof errbuf);
+	*rc_p = journal_verify(testfs_dir, out, errbuf, sizeof errbuf);
 	fclose(out);
 	return text;
 }
@@ -1259,10 +1134,10 @@ Test(journal, verify_prints_segments_and_the_torn_tail)
 	free(text);
 
 	for (uint64_t s = 1; s <= 60; s++)
-		if (file_size(seg_file(s)) > 0)
+		if (testfs_size(seg_file(s)) > 0)
 			last_first = s;
-	append_file(seg_file(last_first), "torn", 4);
-	before = read_file(seg_file(last_first), &before_len);
+	testfs_append(seg_file(last_first), "torn", 4);
+	before = testfs_read(seg_file(last_first), &before_len);
 	text = verify_output(&rc);
 	cr_assert_eq(rc, 0, "%s", errbuf);
 	snprintf(want, sizeof want, "torn tail: '%s'", seg_file(last_first));
@@ -1270,7 +1145,7 @@ Test(journal, verify_prints_segments_and_the_torn_tail)
 	snprintf(want, sizeof want, "at offset %" PRIu64 ", 4 bytes", rec_off(last_first, 61));
 	cr_assert_not_null(strstr(text, want), "%s", text);
 	free(text);
-	after = read_file(seg_file(last_first), &after_len);
+	after = testfs_read(seg_file(last_first), &after_len);
 	cr_assert_eq(after_len, before_len, "verify modified the file");
 	cr_assert_eq(memcmp(before, after, before_len), 0);
 	free(before);
@@ -1285,7 +1160,7 @@ Test(journal, verify_reports_corruption)
 
 	write_range(j, 1, 30, 5);
 	journal_free(&j);
-	flip_byte(seg_file(1), rec_off(1, 3) + 20, 0x04);
+	testfs_flip_byte(seg_file(1), rec_off(1, 3) + 20, 0x04);
 	text = verify_output(&rc);
 	cr_assert_eq(rc, -VA_FAILED_PRECONDITION);
 	snprintf(want, sizeof want, "%s': bad crc at offset %" PRIu64, seg_file(1), rec_off(1, 3));

@@ -5,52 +5,24 @@
  */
 #include <criterion/criterion.h>
 
-#include <dirent.h>
-#include <errno.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <vetalliance/error.h>
 
 #include "crc32c.h"
 #include "snapfile.h"
+#include "testfs.h"
 
 #define HDR 32
 
-static char dir[PATH_MAX];
 static char errbuf[512];
 
-static void setup(void)
-{
-	const char *t = getenv("TMPDIR");
-
-	snprintf(dir, sizeof dir, "%s/test_snapfile.XXXXXX", t != NULL && *t ? t : "/tmp");
-	cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void teardown(void)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-TestSuite(snapfile, .init = setup, .fini = teardown);
+TestSuite(snapfile, .init = testfs_setup, .fini = testfs_teardown);
 
 static const char *snap_file(uint64_t seq)
 {
@@ -58,51 +30,6 @@ static const char *snap_file(uint64_t seq)
 
 	snprintf(name, sizeof name, "snapshot-%020" PRIu64 ".snap", seq);
 	return name;
-}
-
-static char *path_of(const char *name)
-{
-	static char p[PATH_MAX + 64];
-
-	snprintf(p, sizeof p, "%s/%s", dir, name);
-	return p;
-}
-
-static off_t file_size(const char *name)
-{
-	struct stat st;
-
-	if (stat(path_of(name), &st) != 0)
-		return -1;
-	return st.st_size;
-}
-
-static size_t count_files(void)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	size_t n = 0;
-
-	cr_assert_not_null(d);
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-static void flip_byte(const char *name, off_t off, unsigned char mask)
-{
-	FILE *f = fopen(path_of(name), "r+b");
-	int c;
-
-	cr_assert_not_null(f);
-	cr_assert_eq(fseek(f, off, SEEK_SET), 0);
-	c = fgetc(f);
-	cr_assert_neq(c, EOF);
-	cr_assert_eq(fseek(f, off, SEEK_SET), 0);
-	fputc(c ^ mask, f);
-	cr_assert_eq(fclose(f), 0);
 }
 
 static void content_for(uint64_t seq, char *buf, size_t cap)
@@ -116,7 +43,7 @@ static void write_snap(uint64_t seq)
 	int rc;
 
 	content_for(seq, content, sizeof content);
-	rc = snapfile_write(dir, seq, content, strlen(content), errbuf, sizeof errbuf);
+	rc = snapfile_write(testfs_dir, seq, content, strlen(content), errbuf, sizeof errbuf);
 	cr_assert_eq(rc, 0, "snapfile_write %" PRIu64 ": %d %s", seq, rc, errbuf);
 }
 
@@ -128,7 +55,7 @@ static void expect_newest(uint64_t seq, size_t skipped)
 	void *bytes = (void *)1;
 	size_t len = 99;
 	char want[64];
-	int rc = snapfile_load_newest(dir, &got, &bytes, &len, &r, errbuf, sizeof errbuf);
+	int rc = snapfile_load_newest(testfs_dir, &got, &bytes, &len, &r, errbuf, sizeof errbuf);
 
 	cr_assert_eq(rc, 0, "load: %d %s", rc, errbuf);
 	cr_assert_eq(got, seq, "newest %" PRIu64 ", want %" PRIu64, got, seq);
@@ -161,7 +88,7 @@ Test(snapfile, file_format_is_as_documented)
 	size_t n;
 
 	write_snap(42);
-	f = fopen(path_of(snap_file(42)), "rb");
+	f = fopen(testfs_path(snap_file(42)), "rb");
 	cr_assert_not_null(f);
 	n = fread(buf, 1, sizeof buf, f);
 	fclose(f);
@@ -173,7 +100,7 @@ Test(snapfile, file_format_is_as_documented)
 	cr_assert_eq(le32(buf + 24), crc32c(buf + HDR, n - HDR));
 	cr_assert_eq(le32(buf + 28), crc32c(buf, 28));
 	cr_assert_eq(memcmp(buf + HDR, "state after event 42", n - HDR), 0);
-	cr_assert_eq(count_files(), 1, "no temp file is left");
+	cr_assert_eq(testfs_count(""), 1, "no temp file is left");
 }
 
 Test(snapfile, none_in_a_fresh_directory)
@@ -191,7 +118,7 @@ Test(snapfile, roundtrip_and_newest)
 	/* rewriting a seq replaces it */
 	write_snap(1000);
 	expect_newest(1000, 0);
-	cr_assert_eq(count_files(), 3);
+	cr_assert_eq(testfs_count(""), 3);
 }
 
 Test(snapfile, empty_and_large_content)
@@ -205,15 +132,18 @@ Test(snapfile, empty_and_large_content)
 	cr_assert_not_null(p);
 	for (size_t i = 0; i < big; i++)
 		p[i] = (unsigned char)(i * 7 + (i >> 11));
-	cr_assert_eq(snapfile_write(dir, 1, NULL, 0, errbuf, sizeof errbuf), 0, "%s", errbuf);
-	cr_assert_eq(snapfile_load_newest(dir, &seq, &bytes, &len, NULL, errbuf, sizeof errbuf), 0);
+	cr_assert_eq(snapfile_write(testfs_dir, 1, NULL, 0, errbuf, sizeof errbuf), 0, "%s",
+		     errbuf);
+	cr_assert_eq(
+	    snapfile_load_newest(testfs_dir, &seq, &bytes, &len, NULL, errbuf, sizeof errbuf), 0);
 	cr_assert_eq(seq, 1);
 	cr_assert_not_null(bytes, "a valid empty snapshot is not 'none'");
 	cr_assert_eq(len, 0);
 	free(bytes);
 
-	cr_assert_eq(snapfile_write(dir, 2, p, big, errbuf, sizeof errbuf), 0, "%s", errbuf);
-	cr_assert_eq(snapfile_load_newest(dir, &seq, &bytes, &len, NULL, errbuf, sizeof errbuf), 0);
+	cr_assert_eq(snapfile_write(testfs_dir, 2, p, big, errbuf, sizeof errbuf), 0, "%s", errbuf);
+	cr_assert_eq(
+	    snapfile_load_newest(testfs_dir, &seq, &bytes, &len, NULL, errbuf, sizeof errbuf), 0);
 	cr_assert_eq(seq, 2);
 	cr_assert_eq(len, big);
 	cr_assert_eq(memcmp(bytes, p, big), 0);
@@ -223,8 +153,9 @@ Test(snapfile, empty_and_large_content)
 
 Test(snapfile, seq_zero_is_refused)
 {
-	cr_assert_eq(snapfile_write(dir, 0, "x", 1, errbuf, sizeof errbuf), -VA_INVALID_ARGUMENT);
-	cr_assert_eq(count_files(), 0);
+	cr_assert_eq(snapfile_write(testfs_dir, 0, "x", 1, errbuf, sizeof errbuf),
+		     -VA_INVALID_ARGUMENT);
+	cr_assert_eq(testfs_count(""), 0);
 }
 
 Test(snapfile, missing_directory)
@@ -234,7 +165,7 @@ Test(snapfile, missing_directory)
 	void *bytes;
 	size_t len;
 
-	snprintf(missing, sizeof missing, "%s/nope", dir);
+	snprintf(missing, sizeof missing, "%s/nope", testfs_dir);
 	cr_assert_eq(snapfile_write(missing, 1, "x", 1, errbuf, sizeof errbuf), -VA_NOT_FOUND);
 	cr_assert_not_null(strstr(errbuf, "nope"), "%s", errbuf);
 	cr_assert_eq(snapfile_load_newest(missing, &seq, &bytes, &len, NULL, errbuf, sizeof errbuf),
@@ -251,13 +182,14 @@ Test(snapfile, damaged_newest_falls_back_to_the_previous)
 	write_snap(10);
 	write_snap(20);
 	write_snap(30);
-	flip_byte(snap_file(30), HDR + 3, 0x20);
+	testfs_flip_byte(snap_file(30), HDR + 3, 0x20);
 	expect_newest(20, 1);
-	cr_assert_eq(snapfile_load_newest(dir, &seq, &bytes, &len, &r, errbuf, sizeof errbuf), 0);
+	cr_assert_eq(
+	    snapfile_load_newest(testfs_dir, &seq, &bytes, &len, &r, errbuf, sizeof errbuf), 0);
 	cr_assert_not_null(strstr(r.detail, snap_file(30)), "%s", r.detail);
 	cr_assert_not_null(strstr(r.detail, "bad crc"), "%s", r.detail);
 	free(bytes);
-	cr_assert_gt(file_size(snap_file(30)), 0, "loading deletes nothing");
+	cr_assert_gt(testfs_size(snap_file(30)), 0, "loading deletes nothing");
 }
 
 Test(snapfile, every_kind_of_damage_is_skipped)
@@ -274,14 +206,15 @@ Test(snapfile, every_kind_of_damage_is_skipped)
 	write_snap(4); /* renamed: seq differs from the name */
 	write_snap(6); /* grown */
 	write_snap(7); /* shorter than a header */
-	cr_assert_eq(truncate(path_of(snap_file(2)), file_size(snap_file(2)) - 1), 0);
-	flip_byte(snap_file(3), 9, 0x01);
-	snprintf(from, sizeof from, "%s", path_of(snap_file(4)));
-	cr_assert_eq(rename(from, path_of(snap_file(5))), 0);
-	cr_assert_eq(truncate(path_of(snap_file(6)), file_size(snap_file(6)) + 1), 0);
-	cr_assert_eq(truncate(path_of(snap_file(7)), 10), 0);
+	cr_assert_eq(truncate(testfs_path(snap_file(2)), testfs_size(snap_file(2)) - 1), 0);
+	testfs_flip_byte(snap_file(3), 9, 0x01);
+	snprintf(from, sizeof from, "%s", testfs_path(snap_file(4)));
+	cr_assert_eq(rename(from, testfs_path(snap_file(5))), 0);
+	cr_assert_eq(truncate(testfs_path(snap_file(6)), testfs_size(snap_file(6)) + 1), 0);
+	cr_assert_eq(truncate(testfs_path(snap_file(7)), 10), 0);
 	expect_newest(1, 5);
-	cr_assert_eq(snapfile_load_newest(dir, &seq, &bytes, &len, &r, errbuf, sizeof errbuf), 0);
+	cr_assert_eq(
+	    snapfile_load_newest(testfs_dir, &seq, &bytes, &len, &r, errbuf, sizeof errbuf), 0);
 	free(bytes);
 	cr_assert_not_null(strstr(r.detail, "truncated header"), "%s", r.detail);
 	cr_assert_not_null(strstr(r.detail, "header names seq 4"), "%s", r.detail);
@@ -294,13 +227,13 @@ Test(snapfile, every_kind_of_damage_is_skipped)
 Test(snapfile, all_damaged_means_none)
 {
 	write_snap(3);
-	flip_byte(snap_file(3), 0, 0x01);
+	testfs_flip_byte(snap_file(3), 0, 0x01);
 	expect_newest(0, 1);
 }
 
 Test(snapfile, leftover_temp_files_are_ignored_and_pruned)
 {
-	FILE *f = fopen(path_of("snapshot-00000000000000000009.snap.tmp"), "wb");
+	FILE *f = fopen(testfs_path("snapshot-00000000000000000009.snap.tmp"), "wb");
 	size_t removed;
 
 	cr_assert_not_null(f);
@@ -308,9 +241,10 @@ Test(snapfile, leftover_temp_files_are_ignored_and_pruned)
 	fclose(f);
 	write_snap(5);
 	expect_newest(5, 0);
-	cr_assert_eq(snapfile_prune(dir, 1, &removed, errbuf, sizeof errbuf), 0, "%s", errbuf);
+	cr_assert_eq(snapfile_prune(testfs_dir, 1, &removed, errbuf, sizeof errbuf), 0, "%s",
+		     errbuf);
 	cr_assert_eq(removed, 1);
-	cr_assert_eq(count_files(), 1);
+	cr_assert_eq(testfs_count(""), 1);
 	expect_newest(5, 0);
 }
 
@@ -320,27 +254,30 @@ Test(snapfile, prune_keeps_the_newest_valid)
 
 	for (uint64_t s = 10; s <= 50; s += 10)
 		write_snap(s);
-	cr_assert_eq(snapfile_prune(dir, 0, &removed, errbuf, sizeof errbuf), -VA_INVALID_ARGUMENT);
-	cr_assert_eq(snapfile_prune(dir, 2, &removed, errbuf, sizeof errbuf), 0, "%s", errbuf);
+	cr_assert_eq(snapfile_prune(testfs_dir, 0, &removed, errbuf, sizeof errbuf),
+		     -VA_INVALID_ARGUMENT);
+	cr_assert_eq(snapfile_prune(testfs_dir, 2, &removed, errbuf, sizeof errbuf), 0, "%s",
+		     errbuf);
 	cr_assert_eq(removed, 3);
-	cr_assert_eq(count_files(), 2);
-	cr_assert_gt(file_size(snap_file(50)), 0);
-	cr_assert_gt(file_size(snap_file(40)), 0);
+	cr_assert_eq(testfs_count(""), 2);
+	cr_assert_gt(testfs_size(snap_file(50)), 0);
+	cr_assert_gt(testfs_size(snap_file(40)), 0);
 	expect_newest(50, 0);
 
 	/* a damaged newest does not count: the two newest valid stay */
 	write_snap(60);
-	flip_byte(snap_file(60), HDR, 0x01);
-	cr_assert_eq(snapfile_prune(dir, 2, &removed, errbuf, sizeof errbuf), 0, "%s", errbuf);
+	testfs_flip_byte(snap_file(60), HDR, 0x01);
+	cr_assert_eq(snapfile_prune(testfs_dir, 2, &removed, errbuf, sizeof errbuf), 0, "%s",
+		     errbuf);
 	cr_assert_eq(removed, 1);
-	cr_assert_eq(file_size(snap_file(60)), -1);
-	cr_assert_gt(file_size(snap_file(50)), 0);
-	cr_assert_gt(file_size(snap_file(40)), 0);
+	cr_assert_eq(testfs_size(snap_file(60)), -1);
+	cr_assert_gt(testfs_size(snap_file(50)), 0);
+	cr_assert_gt(testfs_size(snap_file(40)), 0);
 
 	/* nothing to do */
-	cr_assert_eq(snapfile_prune(dir, 5, &removed, errbuf, sizeof errbuf), 0);
+	cr_assert_eq(snapfile_prune(testfs_dir, 5, &removed, errbuf, sizeof errbuf), 0);
 	cr_assert_eq(removed, 0);
-	cr_assert_eq(count_files(), 2);
+	cr_assert_eq(testfs_count(""), 2);
 }
 
 Test(snapfile, verify_lists_and_flags_damage)
@@ -354,21 +291,21 @@ Test(snapfile, verify_lists_and_flags_damage)
 	write_snap(7);
 	write_snap(8);
 	out = open_memstream(&text, &len);
-	rc = snapfile_verify(dir, out, errbuf, sizeof errbuf);
+	rc = snapfile_verify(testfs_dir, out, errbuf, sizeof errbuf);
 	fclose(out);
 	cr_assert_eq(rc, 0, "%s", errbuf);
 	cr_assert_not_null(strstr(text, "2 valid, 0 damaged"), "%s", text);
 	free(text);
 
-	flip_byte(snap_file(8), HDR + 1, 0x02);
-	size = file_size(snap_file(8));
+	testfs_flip_byte(snap_file(8), HDR + 1, 0x02);
+	size = testfs_size(snap_file(8));
 	out = open_memstream(&text, &len);
-	rc = snapfile_verify(dir, out, errbuf, sizeof errbuf);
+	rc = snapfile_verify(testfs_dir, out, errbuf, sizeof errbuf);
 	fclose(out);
 	cr_assert_eq(rc, -VA_FAILED_PRECONDITION);
 	cr_assert_not_null(strstr(text, "damaged: bad crc"), "%s", text);
 	cr_assert_not_null(strstr(text, "1 valid, 1 damaged"), "%s", text);
-	cr_assert_eq(file_size(snap_file(8)), size, "verify modifies nothing");
+	cr_assert_eq(testfs_size(snap_file(8)), size, "verify modifies nothing");
 	free(text);
 }
 
@@ -377,40 +314,25 @@ Test(snapfile, verify_lists_and_flags_damage)
 static int fsize_child(void)
 {
 	static char big[8192];
-	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_FSIZE, &rl) != 0)
+	if (testfs_set_fsize_limit(4096) != 0)
 		return 1;
-	rl.rlim_cur = 4096;
-	if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
-		return 2;
-	if (snapfile_write(dir, 9, big, sizeof big, errbuf, sizeof errbuf) !=
+	if (snapfile_write(testfs_dir, 9, big, sizeof big, errbuf, sizeof errbuf) !=
 	    -VA_RESOURCE_EXHAUSTED)
-		return 3;
+		return 2;
 	if (strstr(errbuf, "snapshot-00000000000000000009") == NULL)
+		return 3;
+	if (testfs_count("") != 1)
 		return 4;
-	if (count_files() != 1)
+	if (snapfile_write(testfs_dir, 9, big, 100, errbuf, sizeof errbuf) != 0)
 		return 5;
-	if (snapfile_write(dir, 9, big, 100, errbuf, sizeof errbuf) != 0)
-		return 6;
 	return 0;
 }
 
 Test(snapfile, full_disk_is_resource_exhausted_and_leaves_nothing)
 {
-	pid_t pid;
-	int status;
-
 	write_snap(3);
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		signal(SIGXFSZ, SIG_IGN);
-		_exit(fsize_child());
-	}
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	cr_assert(WIFEXITED(status), "child died, status %d", status);
-	cr_assert_eq(WEXITSTATUS(status), 0, "child failed at step %d", WEXITSTATUS(status));
-	cr_assert_eq(count_files(), 2);
-	cr_assert_eq(file_size(snap_file(9)), HDR + 100);
+	testfs_run_child(fsize_child);
+	cr_assert_eq(testfs_count(""), 2);
+	cr_assert_eq(testfs_size(snap_file(9)), HDR + 100);
 }
