@@ -8,13 +8,16 @@
  * Batches.  `cur` collects the events (framed for the journal and packed
  * for PUB) and the replies of the commands decided since the last commit
  * started; `syncing` is the one batch being written and fdatasync'ed on
- * the threadpool, if any.  A uv_check handle, which runs right after the
- * loop has handled its I/O, starts the next commit when no other is in
- * flight, so every command read in one loop turn (and all that arrive
- * while a sync runs) share one fdatasync.  A reply that carries no event
- * (a query, a refusal) goes out at once when nothing is pending, and
- * otherwise waits behind the pending events, because its answer may
- * depend on them.
+ * the threadpool, if any.  A uv_prepare handle, which runs just before the
+ * loop blocks for I/O, starts the next commit when no other is in flight,
+ * so every command read in one loop turn (and all that arrive while a
+ * sync runs) share one fdatasync.  (Not uv_check: commands read in the
+ * idle phase, when the bridge drains a burst, would then wait for the
+ * next wake-up, since the loop may block before any check runs.)
+ *
+ * A reply that carries no event (a query, a refusal) goes out at once when
+ * nothing is pending, and otherwise waits behind the pending events,
+ * because its answer may depend on them.
  *
  * Failures of a commit: a full disk (or a file-size limit) keeps the batch
  * and retries it every second, refusing new commands with
@@ -83,7 +86,7 @@ struct server {
 	zsock_t *router;
 	zsock_t *pub;
 	zuv_sock_t rz;
-	uv_check_t check;
+	uv_prepare_t prepare;
 	uv_timer_t retry;
 	state_t *state;
 	journal_t *journal;
@@ -357,9 +360,9 @@ static void server__start_sync(server_t *srv)
 	uv_queue_work(srv->loop, &srv->sync_work, server__sync_work, server__sync_done);
 }
 
-static void server__on_check(uv_check_t *check)
+static void server__on_prepare(uv_prepare_t *prepare)
 {
-	server_t *srv = check->data;
+	server_t *srv = prepare->data;
 
 	if (srv->syncing == NULL && srv->cur->n_events > 0)
 		server__start_sync(srv);
@@ -823,9 +826,9 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 		}
 	}
 	srv->durable_seq = state_last_seq(srv->state);
-	uv_check_init(loop, &srv->check);
-	srv->check.data = srv;
-	uv_check_start(&srv->check, server__on_check);
+	uv_prepare_init(loop, &srv->prepare);
+	srv->prepare.data = srv;
+	uv_prepare_start(&srv->prepare, server__on_prepare);
 	uv_timer_init(loop, &srv->retry);
 	srv->retry.data = srv;
 	srv->open_handles = 2;
@@ -842,7 +845,7 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 fail:
 	if (srv->open_handles > 0) {
 		/* Handles were initialised: close them and let them go. */
-		uv_close((uv_handle_t *)&srv->check, NULL);
+		uv_close((uv_handle_t *)&srv->prepare, NULL);
 		uv_close((uv_handle_t *)&srv->retry, NULL);
 		uv_run(loop, UV_RUN_NOWAIT);
 	}
@@ -895,7 +898,7 @@ static void server__maybe_finish(server_t *srv)
 		server__release_batch(srv, srv->cur);
 	srv->closed = 1;
 	uv_timer_stop(&srv->retry);
-	uv_close((uv_handle_t *)&srv->check, server__handle_closed);
+	uv_close((uv_handle_t *)&srv->prepare, server__handle_closed);
 	uv_close((uv_handle_t *)&srv->retry, server__handle_closed);
 	/* Replies still queued for a slow peer are dropped with the socket;
 	 * their commands are durable and a retry finds them. */
@@ -907,6 +910,10 @@ void server_stop(server_t *srv)
 	if (srv->stopping)
 		return;
 	srv->stopping = 1;
+	log_info("requests %llu (refused %llu), commits %llu of %llu events (%.1f per commit)",
+		 (unsigned long long)srv->requests, (unsigned long long)srv->refused,
+		 (unsigned long long)srv->commits, (unsigned long long)srv->committed_events,
+		 srv->commits ? (double)srv->committed_events / (double)srv->commits : 0.0);
 	server__maybe_finish(srv);
 }
 
