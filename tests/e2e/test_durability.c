@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zmq.h>
 
 #include <vetalliance/client.h>
 
@@ -476,4 +477,63 @@ Test(durability, snapshot_and_compaction_round_trip)
 	state_counts(&seq, &centres);
 	cr_assert_eq(centres, 155);
 	cr_assert_eq(seq, REFERENCE_EVENTS + 155);
+}
+
+/* ------------------------------------------------- a burst of commands */
+
+/*
+ * 20 000 registrations from one DEALER without waiting: the bridge drains
+ * them over many loop turns (some in the idle phase) and every one must
+ * be committed and answered without any other client waking the loop.
+ */
+Test(durability, burst_of_commands_is_answered)
+{
+	enum { N = 20000 };
+	void *ctx = zmq_ctx_new(), *sock;
+	size_t sent = 0, received = 0, ok = 0;
+	char id[64];
+
+	cr_assert_eq(vt_daemon_start(&d, NULL), 0);
+	sock = zmq_socket(ctx, ZMQ_DEALER);
+	cr_assert_not_null(sock);
+	int linger = 0;
+	zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+	cr_assert_eq(zmq_connect(sock, d.cmd_ep), 0);
+	int64_t deadline = vt_now_ms() + 180000;
+	while (received < N && vt_now_ms() < deadline) {
+		zmq_pollitem_t item = {.socket = sock, .events = ZMQ_POLLIN};
+		if (sent < N)
+			item.events |= ZMQ_POLLOUT;
+		if (zmq_poll(&item, 1, 1000) < 0)
+			break;
+		if ((item.revents & ZMQ_POLLOUT) && sent < N) {
+			va_request_t req;
+			Vetalliance__V1__CentreRegister reg;
+			Vetalliance__V1__Centre c;
+			size_t len;
+			snprintf(id, sizeof id, "BURST%zu", sent);
+			centre_request(&req, &reg, &c, id);
+			uint8_t *buf = vt_request_pack(&req, &len);
+			cr_assert_not_null(buf);
+			if (zmq_send(sock, buf, len, ZMQ_DONTWAIT) == (int)len)
+				sent++;
+			free(buf);
+		}
+		if (item.revents & ZMQ_POLLIN) {
+			va_reply_t *reply = vt_zmq_recv_reply(sock, 0, NULL);
+			if (reply != NULL) {
+				received++;
+				ok += reply->status == VETALLIANCE__V1__STATUS__STATUS_OK;
+				va_reply_free(&reply);
+			}
+		}
+	}
+	zmq_close(sock);
+	zmq_ctx_term(ctx);
+	cr_assert_eq(received, (size_t)N, "%zu of %d replies", received, N);
+	cr_assert_eq(ok, (size_t)N, "%zu of %d OK", ok, N);
+	uint64_t seq = 0;
+	size_t centres = 0;
+	state_counts(&seq, &centres);
+	cr_assert_eq(centres, (size_t)N);
 }
