@@ -1,0 +1,2491 @@
+/*
+ * vetbench - the benchmark client of vetallianced.
+ *
+ *   vetbench [--endpoint E] [--clients N] [--window W]
+ *            [--requests R | --duration S] [--warmup S]
+ *            [--mix realistic|register|update|query] [--prefix P]
+ *            [--timeout MS] [--json]
+ *   vetbench --cold-start --daemon PATH --events N [--state-dir DIR]
+ *            [--repeat K] [--daemon-arg ARG]... [--clients N] [--window W]
+ *            [--json]
+ *
+ * Throughput mode.  N clients, each with its own DEALER socket, all driven
+ * from this one thread by zmq_poll() over every socket (two cores are
+ * shared with the daemon: fifty busy threads would only measure the
+ * scheduler).  Each client keeps W requests in flight: a reply frees its
+ * slot and the slot is refilled at once.  A request id names its client,
+ * its slot and its number ("vb-<prefix>-<client>-<slot>-<n>"), so a reply
+ * finds its slot without a table, and a late reply to a slot that timed
+ * out and was reused is recognised and dropped.  Latency is measured per
+ * request from just before zmq_send() to the reply's receipt
+ * (CLOCK_MONOTONIC) and recorded in a log-linear histogram: 128 buckets
+ * per power of two, so a percentile is exact to within 0.8%, in 60 KiB
+ * whatever the run's length.
+ *
+ * A run has phases:
+ *
+ *   PREPARE -> WARMUP -> MEASURE -> DRAIN -> DONE
+ *
+ * PREPARE registers the centres that the update and query mixes work on
+ * (a few per client; skipped for the other mixes), WARMUP runs the mix
+ * unrecorded, MEASURE records every request it sends, and DRAIN stops
+ * sending and waits for what is still in flight.  Throughput is the
+ * replies to recorded requests divided by the time from the start of
+ * MEASURE to the last of those replies.
+ *
+ * Ids: centres are "B<prefix>-<client>-<n>" and request ids carry the
+ * prefix too, so runs with different prefixes (random by default) never
+ * collide against the same daemon, which remembers request ids.
+ *
+ * Cold-start mode.  Creates a state directory, starts the daemon on
+ * ipc:// endpoints in a temporary directory, fills it with N centre
+ * registrations (one event each) through the throughput engine, stops it
+ * with SIGTERM, then times restarts: from spawn until the daemon answers
+ * its first query.  The query is sent before the spawn on a socket that
+ * retries its connection every millisecond, so the time is not rounded
+ * up to ZeroMQ's default 100 ms reconnect interval.  After each restart
+ * the reply's seq must equal the seq after the fill and the last centre
+ * registered must be found; otherwise the state did not survive.
+ *
+ * Signals: SIGINT and SIGTERM are blocked before any ZeroMQ thread starts
+ * and read from a signalfd polled beside the sockets.  In throughput mode
+ * they end the run early and the figures so far are printed; in
+ * cold-start mode the daemon is stopped and the temporary files removed.
+ *
+ * Exit codes (sysexits): 0 ok, 1 some requests failed or a check did not
+ * hold, 64 usage, 69 the daemon is unreachable or does not start,
+ * 70 internal error, 73 a directory cannot be created.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <zmq.h>
+
+#include <vetalliance/client.h>
+#include <vetalliance/error.h>
+
+#define EXIT_FAILED 1
+
+#define DEFAULT_CLIENTS        50
+#define DEFAULT_WINDOW         1
+#define DEFAULT_DURATION_S     10.0
+#define DEFAULT_TIMEOUT_MS     5000
+#define DEFAULT_REPEAT         3
+#define DEFAULT_START_TIMEOUT  120.0
+#define DEFAULT_STOP_TIMEOUT_S 60.0
+#define COLD_CLIENTS           4
+#define COLD_WINDOW            256
+#define MAX_CLIENTS            1024
+#define MAX_WINDOW             4096
+#define MAX_REPEAT             99
+#define PREFIX_MAX             8
+#define RECV_BUDGET            256
+#define POOL_MIN               8
+
+#define NS_PER_S  1000000000LL
+#define NS_PER_MS 1000000LL
+
+/* ------------------------------------------------------- histogram */
+
+/*
+ * Values below 2 * HIST_SUB are counted exactly; above, each power of two
+ * is split into HIST_SUB buckets, so a bucket spans at most 1/HIST_SUB of
+ * its value.
+ */
+#define HIST_SUB_BITS 7
+#define HIST_SUB      (1u << HIST_SUB_BITS)
+#define HIST_BUCKETS  (2 * HIST_SUB + (64 - HIST_SUB_BITS - 1) * HIST_SUB)
+
+struct hist {
+	uint64_t count;
+	uint64_t min, max;
+	double sum;
+	uint64_t b[HIST_BUCKETS];
+};
+
+static unsigned hist_index(uint64_t v)
+{
+	unsigned msb, shift;
+
+	if (v < 2 * HIST_SUB)
+		return (unsigned)v;
+	msb = 63u - (unsigned)__builtin_clzll(v);
+	shift = msb - HIST_SUB_BITS;
+	return 2 * HIST_SUB + (shift - 1) * HIST_SUB + (unsigned)((v >> shift) - HIST_SUB);
+}
+
+/* hist_upper - the highest value counted in bucket i. */
+static uint64_t hist_upper(unsigned i)
+{
+	unsigned k, shift;
+	uint64_t top;
+
+	if (i < 2 * HIST_SUB)
+		return i;
+	k = i - 2 * HIST_SUB;
+	shift = k / HIST_SUB + 1;
+	top = k % HIST_SUB + HIST_SUB;
+	return ((top + 1) << shift) - 1;
+}
+
+static void hist_add(struct hist *h, uint64_t v)
+{
+	if (h->count == 0 || v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+	h->count++;
+	h->sum += (double)v;
+	h->b[hist_index(v)]++;
+}
+
+/* hist_percentile - the value below which p percent of samples fall (the
+ * top of its bucket, never above the largest sample); 0 if empty. */
+static uint64_t hist_percentile(const struct hist *h, double p)
+{
+	uint64_t rank, seen = 0;
+	double exact;
+
+	if (h->count == 0)
+		return 0;
+	exact = p / 100.0 * (double)h->count;
+	rank = (uint64_t)exact;
+	if ((double)rank < exact)
+		rank++;
+	if (rank < 1)
+		rank = 1;
+	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
+		seen += h->b[i];
+		if (seen >= rank)
+			return hist_upper(i) < h->max ? hist_upper(i) : h->max;
+	}
+	return h->max;
+}
+
+/* ----------------------------------------------------- the workload */
+
+enum op { OP_REGISTER, OP_UPDATE, OP_INTEREST, OP_CENTRE_GET, OP_PARTNER_LIST, OP_COUNT };
+
+static const char *const op_names[OP_COUNT] = {
+    [OP_REGISTER] = "centre_register",  [OP_UPDATE] = "centre_update",
+    [OP_INTEREST] = "interest_mark",    [OP_CENTRE_GET] = "centre_get",
+    [OP_PARTNER_LIST] = "partner_list",
+};
+
+enum mix { MIX_REALISTIC, MIX_REGISTER, MIX_UPDATE, MIX_QUERY, MIX_COUNT };
+
+static const char *const mix_names[MIX_COUNT] = {"realistic", "register", "update", "query"};
+
+/* The reference data of daemon/data/defaults.zpl that requests name. */
+struct partner_ref {
+	const char *id;
+	const char *country;
+	const char *regions[5];
+	unsigned n_regions;
+};
+
+static const struct partner_ref partners[] = {
+    {"CYL", "ES", {"Segovia", "Ávila", "Salamanca", "Valladolid", "León"}, 5},
+    {"SBH", "DE", {"Nordrhein-Westfalen", "Berlin", "Sachsen"}, 3},
+    {"STK", "PL", {"Małopolska", "Mazowieckie", "Śląskie"}, 3},
+    {"IEFP", "PT", {"Lisboa", "Norte", "Centro"}, 3},
+    {"SAMIEDU", "FI", {"Etelä-Savo", "Pohjois-Savo"}, 2},
+};
+#define N_PARTNERS (sizeof partners / sizeof partners[0])
+
+static char *const sectors[] = {
+    "logistics",
+    "international-commerce",
+    "mechatronics",
+    "railway-electric-power",
+    "it",
+    "electronics",
+    "food-processing",
+    "sports-animation",
+    "child-education",
+    "care-assistance",
+};
+#define N_SECTORS (sizeof sectors / sizeof sectors[0])
+
+/* Centre kinds, weighted: mostly VET centres, then companies. */
+static const Vetalliance__V1__CentreKind kinds[10] = {
+    VETALLIANCE__V1__CENTRE_KIND__CENTRE_KIND_VET_CENTRE,
+    VETALLIANCE__V1__CENTRE_KIND__CENTRE_KIND_VET_CENTRE,
+    VETALLIANCE__V1__CENTRE_KIND__CENTRE_KIND_VET_CENTRE,
+    VETALLIANCE__V1__CENTRE_KIND__CENTRE_KIND_VET_CENTRE,
+    VETALLIANCE__V1__CENTRE_KIND__CENTRE_KIND_VET_CENTRE,
+    VETALLIANCE__V1__CENTRE_KIND__CENTRE_KIND_VET_CENTRE,
+    VETALLIANCE__V1__CENTRE_KIND__CENTRE_KIND_TRAINING_ACADEMY,
+    VETALLIANCE__V1__CENTRE_KIND__CENTRE_KIND_COMPANY,
+    VETALLIANCE__V1__CENTRE_KIND__CENTRE_KIND_COMPANY,
+    VETALLIANCE__V1__CENTRE_KIND__CENTRE_KIND_CLUSTER,
+};
+
+/* ------------------------------------------------------- the engine */
+
+struct run_cfg {
+	const char *endpoint;
+	unsigned clients;
+	unsigned window;
+	enum mix mix;
+	uint64_t requests; /* 0: run for duration_s */
+	double duration_s;
+	double warmup_s;
+	int timeout_ms;
+	const char *prefix;
+	unsigned pool; /* centres each client registers before WARMUP */
+};
+
+struct op_stats {
+	uint64_t sent;
+	uint64_t replies;
+	uint64_t ok;
+	uint64_t status[VA_STATUS_COUNT + 1]; /* [VA_STATUS_COUNT]: unknown */
+	struct hist lat;                      /* ns, every reply */
+};
+
+struct run_result {
+	struct op_stats ops[OP_COUNT];
+	struct op_stats all;
+	char example[VA_STATUS_COUNT + 1][160]; /* first message per status */
+	uint64_t timeouts;
+	uint64_t unmatched;   /* replies to no request in flight */
+	uint64_t undecodable; /* messages that are not a Reply */
+	uint64_t seq_max;     /* largest seq of an OK reply to a command */
+	double elapsed_s;
+	int interrupted;
+	int prepare_failed;
+	char fail_msg[256];
+	char last_centre[40]; /* id of a centre registered OK, "" if none */
+	double cpu_s;         /* CPU time during MEASURE and DRAIN: the process, */
+	double engine_cpu_s;  /* and the engine's thread alone */
+};
+
+enum phase { PHASE_PREPARE, PHASE_WARMUP, PHASE_MEASURE, PHASE_DRAIN, PHASE_DONE };
+
+struct slot {
+	uint64_t n; /* the client's request number, in the request id */
+	int64_t sent_ns;
+	uint32_t centre; /* the centre a register or update names */
+	uint8_t op;
+	uint8_t busy;
+	uint8_t recorded;
+};
+
+struct bclient {
+	void *sock;
+	unsigned idx;
+	struct slot *slots;
+	unsigned *free_slots; /* a stack of slot indices */
+	unsigned n_free;
+	int blocked; /* a send hit the high-water mark: wait for POLLOUT */
+	uint64_t next_n;
+	uint32_t next_centre;
+	uint32_t *acked; /* numbers of the centres registered OK */
+	size_t n_acked, cap_acked;
+	unsigned reg_inflight;
+	uint64_t rng;
+};
+
+struct bench {
+	const struct run_cfg *cfg;
+	struct run_result *res;
+	void *ctx;
+	struct bclient *cl;
+	zmq_pollitem_t *items; /* one per client, then the signalfd */
+	int sfd;
+	enum phase phase;
+	int64_t phase_end_ns; /* end of WARMUP, or of a timed MEASURE */
+	int64_t measure_start_ns;
+	int64_t last_reply_ns;
+	uint64_t measured_sent;
+	uint64_t inflight;
+	int stop;
+	char idprefix[24]; /* "vb-<prefix>-" */
+	size_t idprefix_len;
+	/* Reply field numbers, from the generated descriptor. */
+	uint32_t f_rid, f_status, f_message, f_seq;
+	double cpu_start_s, engine_cpu_start_s;
+};
+
+/* cpu_s - CPU time, user and system, of this process (RUSAGE_SELF: every
+ * thread, libzmq's I/O thread included) or of the calling thread
+ * (RUSAGE_THREAD). */
+static double cpu_s(int who)
+{
+	struct rusage ru;
+
+	if (getrusage(who, &ru) < 0)
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
+}
+
+/* xorshift64*: cheap, and good enough to pick partners and sectors. */
+static uint32_t rng_next(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return (uint32_t)((x * 0x2545F4914F6CDD1DULL) >> 32);
+}
+
+static uint32_t rng_below(uint64_t *s, uint32_t n)
+{
+	return (uint32_t)(((uint64_t)rng_next(s) * n) >> 32);
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (p == NULL) {
+		fputs("vetbench: out of memory\n", stderr);
+		exit(EX_OSERR);
+	}
+	return p;
+}
+
+static void acked_push(struct bclient *c, uint32_t centre)
+{
+	if (c->n_acked == c->cap_acked) {
+		size_t cap = c->cap_acked ? c->cap_acked * 2 : 64;
+		uint32_t *p = realloc(c->acked, cap * sizeof *p);
+
+		if (p == NULL) {
+			fputs("vetbench: out of memory\n", stderr);
+			exit(EX_OSERR);
+		}
+		c->acked = p;
+		c->cap_acked = cap;
+	}
+	c->acked[c->n_acked++] = centre;
+}
+
+static void centre_id(char *buf, size_t len, const char *prefix, unsigned client, uint32_t n)
+{
+	snprintf(buf, len, "B%s-%u-%" PRIu32, prefix, client, n);
+}
+
+/* pick_sectors - 1 to 3 distinct sectors into out; returns how many. */
+static size_t pick_sectors(uint64_t *rng, char **out)
+{
+	unsigned idx[N_SECTORS];
+	size_t n = 1 + rng_below(rng, 3);
+
+	for (unsigned i = 0; i < N_SECTORS; i++)
+		idx[i] = i;
+	for (size_t i = 0; i < n; i++) {
+		unsigned j = (unsigned)i + rng_below(rng, (uint32_t)(N_SECTORS - i));
+		unsigned t = idx[i];
+
+		idx[i] = idx[j];
+		idx[j] = t;
+		out[i] = sectors[idx[i]];
+	}
+	return n;
+}
+
+/* choose_op - what client c sends next, or -1 for nothing now. */
+static int choose_op(struct bench *b, struct bclient *c)
+{
+	const struct run_cfg *cfg = b->cfg;
+	uint32_t r;
+
+	if (b->stop)
+		return -1;
+	switch (b->phase) {
+	case PHASE_PREPARE:
+		return c->n_acked + c->reg_inflight < cfg->pool ? OP_REGISTER : -1;
+	case PHASE_MEASURE:
+		if (cfg->requests > 0 && b->measured_sent >= cfg->requests)
+			return -1;
+		break;
+	case PHASE_WARMUP:
+		break;
+	default:
+		return -1;
+	}
+	switch (cfg->mix) {
+	case MIX_REGISTER:
+		return OP_REGISTER;
+	case MIX_UPDATE:
+		return c->n_acked > 0 ? OP_UPDATE : OP_REGISTER;
+	case MIX_QUERY:
+		r = rng_below(&c->rng, 100);
+		return r < 80 && c->n_acked > 0 ? OP_CENTRE_GET : OP_PARTNER_LIST;
+	default:
+		/* 70% registrations, 20% updates of centres registered earlier
+		 * in the run, 10% interest marks. */
+		r = rng_below(&c->rng, 100);
+		if (r < 70 || (r < 90 && c->n_acked == 0))
+			return OP_REGISTER;
+		return r < 90 ? OP_UPDATE : OP_INTEREST;
+	}
+}
+
+/*
+ * bench_send - build, pack and send one request of kind op from a free
+ * slot of c.  Returns 0 when sent, 1 when the socket is full (the slot
+ * stays free), -1 on a socket error.
+ */
+static int bench_send(struct bench *b, struct bclient *c, enum op op)
+{
+	static char *update_mask[] = {"name", "sectors"};
+	Vetalliance__V1__Request req = VETALLIANCE__V1__REQUEST__INIT;
+	Vetalliance__V1__Centre centre = VETALLIANCE__V1__CENTRE__INIT;
+	Vetalliance__V1__CentreRegister reg = VETALLIANCE__V1__CENTRE_REGISTER__INIT;
+	Vetalliance__V1__CentreUpdate upd = VETALLIANCE__V1__CENTRE_UPDATE__INIT;
+	Vetalliance__V1__CentreGet get = VETALLIANCE__V1__CENTRE_GET__INIT;
+	Vetalliance__V1__PartnerList plist = VETALLIANCE__V1__PARTNER_LIST__INIT;
+	Vetalliance__V1__SectorInterest interest = VETALLIANCE__V1__SECTOR_INTEREST__INIT;
+	Vetalliance__V1__InterestMark mark = VETALLIANCE__V1__INTEREST_MARK__INIT;
+	char rid[VA_REQUEST_ID_MAX + 1], cid[48], name[96];
+	char *secs[3];
+	uint8_t stackbuf[1024], *buf = stackbuf;
+	const struct partner_ref *p;
+	unsigned s = c->free_slots[c->n_free - 1];
+	struct slot *sl = &c->slots[s];
+	uint32_t centre_n = 0;
+	size_t len;
+	int rc;
+
+	snprintf(rid, sizeof rid, "%s%u-%u-%" PRIu64, b->idprefix, c->idx, s, c->next_n);
+	req.request_id = rid;
+	switch (op) {
+	case OP_REGISTER:
+		centre_n = c->next_centre;
+		p = &partners[rng_below(&c->rng, N_PARTNERS)];
+		centre_id(cid, sizeof cid, b->cfg->prefix, c->idx, centre_n);
+		snprintf(name, sizeof name, "Bench centre %u-%" PRIu32, c->idx, centre_n);
+		centre.id = cid;
+		centre.name = name;
+		centre.kind = kinds[rng_below(&c->rng, 10)];
+		centre.partner = (char *)p->id;
+		centre.country = (char *)p->country;
+		centre.region = (char *)p->regions[rng_below(&c->rng, p->n_regions)];
+		centre.sectors = secs;
+		centre.n_sectors = pick_sectors(&c->rng, secs);
+		reg.centre = &centre;
+		req.body_case = VETALLIANCE__V1__REQUEST__BODY_CENTRE_REGISTER;
+		req.centre_register = &reg;
+		break;
+	case OP_UPDATE:
+		centre_n = c->acked[rng_below(&c->rng, (uint32_t)c->n_acked)];
+		centre_id(cid, sizeof cid, b->cfg->prefix, c->idx, centre_n);
+		snprintf(name, sizeof name, "Bench centre %u-%" PRIu32 " (rev %" PRIu64 ")", c->idx,
+			 centre_n, c->next_n);
+		centre.id = cid;
+		centre.name = name;
+		centre.sectors = secs;
+		centre.n_sectors = pick_sectors(&c->rng, secs);
+		upd.centre = &centre;
+		upd.update_mask = update_mask;
+		upd.n_update_mask = 2;
+		req.body_case = VETALLIANCE__V1__REQUEST__BODY_CENTRE_UPDATE;
+		req.centre_update = &upd;
+		break;
+	case OP_INTEREST:
+		interest.partner = (char *)partners[rng_below(&c->rng, N_PARTNERS)].id;
+		interest.sector = sectors[rng_below(&c->rng, N_SECTORS)];
+		interest.interested = rng_below(&c->rng, 4) != 0;
+		mark.interest = &interest;
+		req.body_case = VETALLIANCE__V1__REQUEST__BODY_INTEREST_MARK;
+		req.interest_mark = &mark;
+		break;
+	case OP_CENTRE_GET:
+		centre_n = c->acked[rng_below(&c->rng, (uint32_t)c->n_acked)];
+		centre_id(cid, sizeof cid, b->cfg->prefix, c->idx, centre_n);
+		get.id = cid;
+		req.body_case = VETALLIANCE__V1__REQUEST__BODY_CENTRE_GET;
+		req.centre_get = &get;
+		break;
+	case OP_PARTNER_LIST:
+	default:
+		req.body_case = VETALLIANCE__V1__REQUEST__BODY_PARTNER_LIST;
+		req.partner_list = &plist;
+		break;
+	}
+
+	len = vetalliance__v1__request__get_packed_size(&req);
+	if (len > sizeof stackbuf)
+		buf = xcalloc(1, len);
+	vetalliance__v1__request__pack(&req, buf);
+	sl->sent_ns = now_ns();
+	rc = zmq_send(c->sock, buf, len, ZMQ_DONTWAIT);
+	if (buf != stackbuf)
+		free(buf);
+	if (rc < 0) {
+		if (zmq_errno() == EAGAIN || zmq_errno() == EINTR)
+			return 1;
+		return -1;
+	}
+
+	c->n_free--;
+	c->next_n++;
+	if (op == OP_REGISTER) {
+		c->next_centre++;
+		c->reg_inflight++;
+	}
+	sl->n = c->next_n - 1;
+	sl->centre = centre_n;
+	sl->op = (uint8_t)op;
+	sl->busy = 1;
+	sl->recorded = b->phase == PHASE_MEASURE;
+	b->inflight++;
+	if (sl->recorded) {
+		b->measured_sent++;
+		b->res->ops[op].sent++;
+		b->res->all.sent++;
+	}
+	return 0;
+}
+
+/* bench_fill - send until c's window is full or there is nothing to send.
+ * Returns 0 or -1 on a socket error. */
+static int bench_fill(struct bench *b, struct bclient *c)
+{
+	while (c->n_free > 0 && !c->blocked) {
+		int op = choose_op(b, c);
+		int rc;
+
+		if (op < 0)
+			return 0;
+		rc = bench_send(b, c, (enum op)op);
+		if (rc < 0)
+			return -1;
+		if (rc > 0) {
+			c->blocked = 1;
+			b->items[c->idx].events = ZMQ_POLLIN | ZMQ_POLLOUT;
+		}
+	}
+	return 0;
+}
+
+static void stats_count(struct run_result *res, enum op op, int status, const char *message)
+{
+	unsigned si = status >= 0 && status < VA_STATUS_COUNT ? (unsigned)status : VA_STATUS_COUNT;
+
+	res->ops[op].status[si]++;
+	res->all.status[si]++;
+	if (status != VA_OK && res->example[si][0] == '\0')
+		snprintf(res->example[si], sizeof res->example[si], "%s",
+			 message != NULL && message[0] != '\0' ? message : va_strerror(status));
+}
+
+/* slot_release - return a slot to its client's free stack. */
+static void slot_release(struct bench *b, struct bclient *c, unsigned s)
+{
+	struct slot *sl = &c->slots[s];
+
+	sl->busy = 0;
+	if (sl->op == OP_REGISTER)
+		c->reg_inflight--;
+	c->free_slots[c->n_free++] = s;
+	b->inflight--;
+}
+
+/* parse_rid - client, slot and number from "<idprefix><c>-<s>-<n>". */
+static int parse_rid(const struct bench *b, const char *rid, unsigned long *cl, unsigned long *s,
+		     unsigned long long *n)
+{
+	char *end;
+
+	if (rid == NULL || strncmp(rid, b->idprefix, b->idprefix_len) != 0)
+		return -1;
+	rid += b->idprefix_len;
+	*cl = strtoul(rid, &end, 10);
+	if (end == rid || *end != '-')
+		return -1;
+	rid = end + 1;
+	*s = strtoul(rid, &end, 10);
+	if (end == rid || *end != '-')
+		return -1;
+	rid = end + 1;
+	*n = strtoull(rid, &end, 10);
+	if (end == rid || *end != '\0')
+		return -1;
+	return 0;
+}
+
+/*
+ * A reply's fields as the engine needs them, read straight from the wire
+ * bytes: unpacking each reply into a heap tree and freeing it cost more
+ * client CPU than the rest of a request's handling.  The field numbers
+ * come from the generated descriptor (bench_run), so the .proto stays the
+ * one source of the contract.
+ */
+struct reply_view {
+	char rid[VA_REQUEST_ID_MAX + 1]; /* "" if absent or too long */
+	int status;
+	uint64_t seq;
+	char message[160]; /* truncated */
+};
+
+static int wire_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	for (unsigned shift = 0; shift < 64; shift += 7) {
+		uint8_t byte;
+
+		if (*p == end)
+			return -1;
+		byte = *(*p)++;
+		x |= (uint64_t)(byte & 0x7f) << shift;
+		if (!(byte & 0x80)) {
+			*v = x;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void wire_string(char *dst, size_t cap, const uint8_t *src, uint64_t len)
+{
+	size_t n = len < cap - 1 ? (size_t)len : cap - 1;
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* reply_view_parse - returns 0, or -1 if the bytes are not a message. */
+static int reply_view_parse(const struct bench *b, const uint8_t *p, size_t len,
+			    struct reply_view *v)
+{
+	const uint8_t *end = p + len;
+
+	v->rid[0] = '\0';
+	v->status = 0;
+	v->seq = 0;
+	v->message[0] = '\0';
+	while (p < end) {
+		uint64_t key, x;
+		uint64_t field;
+
+		if (wire_varint(&p, end, &key) < 0)
+			return -1;
+		field = key >> 3;
+		switch (key & 7) {
+		case 0: /* varint */
+			if (wire_varint(&p, end, &x) < 0)
+				return -1;
+			if (field == b->f_status)
+				v->status = (int)(int32_t)x;
+			else if (field == b->f_seq)
+				v->seq = x;
+			break;
+		case 1: /* 64-bit */
+			if (end - p < 8)
+				return -1;
+			p += 8;
+			break;
+		case 2: /* length-delimited */
+			if (wire_varint(&p, end, &x) < 0 || x > (uint64_t)(end - p))
+				return -1;
+			if (field == b->f_rid && x <= VA_REQUEST_ID_MAX)
+				wire_string(v->rid, sizeof v->rid, p, x);
+			else if (field == b->f_message)
+				wire_string(v->message, sizeof v->message, p, x);
+			p += x;
+			break;
+		case 5: /* 32-bit */
+			if (end - p < 4)
+				return -1;
+			p += 4;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void bench_on_reply(struct bench *b, struct bclient *c, const void *data, size_t len,
+			   int64_t t)
+{
+	struct run_result *res = b->res;
+	struct reply_view r;
+	unsigned long cl, s;
+	unsigned long long n;
+	struct slot *sl;
+	int status;
+
+	if (reply_view_parse(b, data, len, &r) < 0) {
+		res->undecodable++;
+		return;
+	}
+	if (parse_rid(b, r.rid, &cl, &s, &n) < 0 || cl != c->idx || s >= b->cfg->window ||
+	    !c->slots[s].busy || c->slots[s].n != n) {
+		res->unmatched++;
+		return;
+	}
+	sl = &c->slots[s];
+	status = r.status;
+	if (status == VA_OK && sl->op == OP_REGISTER) {
+		acked_push(c, sl->centre);
+		centre_id(res->last_centre, sizeof res->last_centre, b->cfg->prefix, c->idx,
+			  sl->centre);
+	}
+	if (status == VA_OK && sl->op <= OP_INTEREST && r.seq > res->seq_max)
+		res->seq_max = r.seq;
+	if (status != VA_OK && b->phase == PHASE_PREPARE && !res->prepare_failed) {
+		res->prepare_failed = 1;
+		snprintf(res->fail_msg, sizeof res->fail_msg, "%s: %s", va_status_name(status),
+			 r.message);
+	}
+	if (sl->recorded) {
+		uint64_t lat = (uint64_t)(t - sl->sent_ns);
+
+		res->ops[sl->op].replies++;
+		res->all.replies++;
+		hist_add(&res->ops[sl->op].lat, lat);
+		hist_add(&res->all.lat, lat);
+		if (status == VA_OK) {
+			res->ops[sl->op].ok++;
+			res->all.ok++;
+		}
+		stats_count(res, (enum op)sl->op, status, r.message);
+		b->last_reply_ns = t;
+	}
+	slot_release(b, c, (unsigned)s);
+}
+
+/* bench_drain - read what c's socket holds, up to a budget.  A reply's
+ * payload is its last frame.  Returns 0 or -1 on a socket error. */
+static int bench_drain(struct bench *b, struct bclient *c)
+{
+	for (int i = 0; i < RECV_BUDGET; i++) {
+		zmq_msg_t msg;
+		int64_t t;
+
+		zmq_msg_init(&msg);
+		if (zmq_msg_recv(&msg, c->sock, ZMQ_DONTWAIT) < 0) {
+			int e = zmq_errno();
+
+			zmq_msg_close(&msg);
+			return e == EAGAIN || e == EINTR ? 0 : -1;
+		}
+		t = now_ns();
+		while (zmq_msg_more(&msg)) {
+			if (zmq_msg_recv(&msg, c->sock, 0) < 0) {
+				zmq_msg_close(&msg);
+				return -1;
+			}
+		}
+		bench_on_reply(b, c, zmq_msg_data(&msg), zmq_msg_size(&msg), t);
+		zmq_msg_close(&msg);
+	}
+	return 0;
+}
+
+/* bench_expire - give up on requests older than the timeout. */
+static void bench_expire(struct bench *b, int64_t t)
+{
+	int64_t limit = (int64_t)b->cfg->timeout_ms * NS_PER_MS;
+
+	for (unsigned i = 0; i < b->cfg->clients; i++) {
+		struct bclient *c = &b->cl[i];
+
+		for (unsigned s = 0; s < b->cfg->window; s++) {
+			struct slot *sl = &c->slots[s];
+
+			if (!sl->busy || t - sl->sent_ns < limit)
+				continue;
+			if (sl->recorded) {
+				b->res->timeouts++;
+				stats_count(b->res, (enum op)sl->op, VA_DEADLINE_EXCEEDED, NULL);
+			}
+			if (b->phase == PHASE_PREPARE && !b->res->prepare_failed) {
+				b->res->prepare_failed = 1;
+				snprintf(b->res->fail_msg, sizeof b->res->fail_msg,
+					 "no reply within %d ms", b->cfg->timeout_ms);
+			}
+			slot_release(b, c, s);
+		}
+	}
+}
+
+static int bench_prepared(const struct bench *b)
+{
+	if (b->inflight > 0)
+		return 0;
+	for (unsigned i = 0; i < b->cfg->clients; i++)
+		if (b->cl[i].n_acked < b->cfg->pool)
+			return 0;
+	return 1;
+}
+
+/* bench_advance - move through the phases; returns 1 if the phase
+ * changed (the windows need refilling). */
+static int bench_advance(struct bench *b, int64_t t)
+{
+	const struct run_cfg *cfg = b->cfg;
+	enum phase old = b->phase;
+
+	for (;;) {
+		enum phase before = b->phase;
+
+		switch (b->phase) {
+		case PHASE_PREPARE:
+			if (b->stop || b->res->prepare_failed) {
+				b->stop = 1;
+				b->phase = PHASE_DRAIN;
+			} else if (bench_prepared(b)) {
+				b->phase = PHASE_WARMUP;
+				b->phase_end_ns = t + (int64_t)(cfg->warmup_s * NS_PER_S);
+			}
+			break;
+		case PHASE_WARMUP:
+			if (b->stop) {
+				b->phase = PHASE_DRAIN;
+			} else if (t >= b->phase_end_ns) {
+				b->phase = PHASE_MEASURE;
+				b->cpu_start_s = cpu_s(RUSAGE_SELF);
+				b->engine_cpu_start_s = cpu_s(RUSAGE_THREAD);
+				b->measure_start_ns = t;
+				b->last_reply_ns = t;
+				b->phase_end_ns = t + (int64_t)(cfg->duration_s * NS_PER_S);
+			}
+			break;
+		case PHASE_MEASURE:
+			if (b->stop || (cfg->requests > 0 && b->measured_sent >= cfg->requests) ||
+			    (cfg->requests == 0 && t >= b->phase_end_ns))
+				b->phase = PHASE_DRAIN;
+			break;
+		case PHASE_DRAIN:
+			if (b->inflight == 0)
+				b->phase = PHASE_DONE;
+			break;
+		case PHASE_DONE:
+			break;
+		}
+		if (b->phase == before)
+			break;
+	}
+	return b->phase != old;
+}
+
+static void bench_release(struct bench *b)
+{
+	if (b->cl != NULL) {
+		for (unsigned i = 0; i < b->cfg->clients; i++) {
+			if (b->cl[i].sock != NULL)
+				zmq_close(b->cl[i].sock);
+			free(b->cl[i].slots);
+			free(b->cl[i].free_slots);
+			free(b->cl[i].acked);
+		}
+	}
+	free(b->cl);
+	free(b->items);
+	if (b->ctx != NULL) {
+		while (zmq_ctx_term(b->ctx) < 0 && zmq_errno() == EINTR)
+			;
+	}
+}
+
+/*
+ * bench_run - run the workload of cfg against cfg->endpoint.  sfd, if not
+ * -1, is a signalfd that ends the run early.  Fills res (zeroed by the
+ * caller).  Returns 0, EX_USAGE if the endpoint is malformed, or
+ * EX_SOFTWARE on a socket error (after a message).
+ */
+static int bench_run(const struct run_cfg *cfg, int sfd, struct run_result *res)
+{
+	struct bench b = {.cfg = cfg, .res = res, .sfd = sfd};
+	unsigned n_items = cfg->clients + (sfd >= 0 ? 1 : 0);
+	int hwm = (int)cfg->window + 1000, linger = 0;
+	int64_t t, last_expire;
+	uint64_t seed;
+	const ProtobufCMessageDescriptor *rd = &vetalliance__v1__reply__descriptor;
+	int status = EX_SOFTWARE;
+
+	b.f_rid = protobuf_c_message_descriptor_get_field_by_name(rd, "request_id")->id;
+	b.f_status = protobuf_c_message_descriptor_get_field_by_name(rd, "status")->id;
+	b.f_message = protobuf_c_message_descriptor_get_field_by_name(rd, "message")->id;
+	b.f_seq = protobuf_c_message_descriptor_get_field_by_name(rd, "seq")->id;
+	snprintf(b.idprefix, sizeof b.idprefix, "vb-%s-", cfg->prefix);
+	b.idprefix_len = strlen(b.idprefix);
+	b.ctx = zmq_ctx_new();
+	if (b.ctx == NULL)
+		goto zmq_fail;
+	b.cl = xcalloc(cfg->clients, sizeof *b.cl);
+	b.items = xcalloc(n_items, sizeof *b.items);
+	seed = 0x9E3779B97F4A7C15ULL;
+	for (const char *p = cfg->prefix; *p != '\0'; p++)
+		seed = (seed ^ (unsigned char)*p) * 0x100000001B3ULL;
+	for (unsigned i = 0; i < cfg->clients; i++) {
+		struct bclient *c = &b.cl[i];
+
+		c->idx = i;
+		c->rng = seed + (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ULL;
+		if (c->rng == 0)
+			c->rng = 1;
+		c->slots = xcalloc(cfg->window, sizeof *c->slots);
+		c->free_slots = xcalloc(cfg->window, sizeof *c->free_slots);
+		for (unsigned s = 0; s < cfg->window; s++)
+			c->free_slots[s] = cfg->window - 1 - s;
+		c->n_free = cfg->window;
+		c->sock = zmq_socket(b.ctx, ZMQ_DEALER);
+		if (c->sock == NULL)
+			goto zmq_fail;
+		if (zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof linger) < 0 ||
+		    zmq_setsockopt(c->sock, ZMQ_SNDHWM, &hwm, sizeof hwm) < 0 ||
+		    zmq_setsockopt(c->sock, ZMQ_RCVHWM, &hwm, sizeof hwm) < 0)
+			goto zmq_fail;
+		if (zmq_connect(c->sock, cfg->endpoint) < 0) {
+			fprintf(stderr, "vetbench: invalid endpoint '%s': %s\n", cfg->endpoint,
+				zmq_strerror(zmq_errno()));
+			status = EX_USAGE;
+			goto out;
+		}
+		b.items[i].socket = c->sock;
+		b.items[i].events = ZMQ_POLLIN;
+	}
+	if (sfd >= 0) {
+		b.items[cfg->clients].fd = sfd;
+		b.items[cfg->clients].events = ZMQ_POLLIN;
+	}
+
+	t = now_ns();
+	last_expire = t;
+	b.phase = cfg->pool > 0 ? PHASE_PREPARE : PHASE_WARMUP;
+	b.phase_end_ns = t + (int64_t)(cfg->warmup_s * NS_PER_S);
+	bench_advance(&b, t);
+	for (;;) {
+		long wait_ms = 50;
+
+		for (unsigned i = 0; i < cfg->clients; i++)
+			if (bench_fill(&b, &b.cl[i]) < 0)
+				goto zmq_fail;
+		if (b.phase == PHASE_DONE)
+			break;
+		if (b.phase == PHASE_WARMUP || (b.phase == PHASE_MEASURE && cfg->requests == 0)) {
+			int64_t left = (b.phase_end_ns - now_ns() + NS_PER_MS - 1) / NS_PER_MS;
+
+			if (left < wait_ms)
+				wait_ms = left > 0 ? left : 0;
+		}
+		if (zmq_poll(b.items, (int)n_items, wait_ms) < 0) {
+			if (zmq_errno() != EINTR)
+				goto zmq_fail;
+		}
+		if (sfd >= 0 && (b.items[cfg->clients].revents & ZMQ_POLLIN)) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof si) > 0) {
+				b.stop = 1;
+				res->interrupted = 1;
+			}
+		}
+		for (unsigned i = 0; i < cfg->clients; i++) {
+			struct bclient *c = &b.cl[i];
+			short rev = b.items[i].revents;
+
+			if (rev & ZMQ_POLLOUT) {
+				c->blocked = 0;
+				b.items[i].events = ZMQ_POLLIN;
+			}
+			if (rev & ZMQ_POLLIN) {
+				if (bench_drain(&b, c) < 0)
+					goto zmq_fail;
+				/* Refill at once: the client sends its next
+				 * request as soon as a reply frees a slot. */
+				if (bench_fill(&b, c) < 0)
+					goto zmq_fail;
+			}
+		}
+		t = now_ns();
+		if (t - last_expire >= 10 * NS_PER_MS) {
+			bench_expire(&b, t);
+			last_expire = t;
+		}
+		bench_advance(&b, t);
+	}
+	if (b.measure_start_ns > 0) {
+		int64_t end = b.last_reply_ns > b.measure_start_ns ? b.last_reply_ns : now_ns();
+
+		res->elapsed_s = (double)(end - b.measure_start_ns) / NS_PER_S;
+		res->cpu_s = cpu_s(RUSAGE_SELF) - b.cpu_start_s;
+		res->engine_cpu_s = cpu_s(RUSAGE_THREAD) - b.engine_cpu_start_s;
+	}
+	status = 0;
+	goto out;
+zmq_fail:
+	fprintf(stderr, "vetbench: %s\n", zmq_strerror(zmq_errno()));
+	status = EX_SOFTWARE;
+out:
+	bench_release(&b);
+	return status;
+}
+
+/* ------------------------------------------------ one synchronous call */
+
+/* A child process to watch while waiting for a reply. */
+struct child {
+	pid_t pid; /* -1: none */
+	int exited;
+	int wstatus;
+};
+
+static int child_poll(struct child *ch)
+{
+	if (ch == NULL || ch->pid < 0 || ch->exited)
+		return ch != NULL && ch->exited;
+	if (waitpid(ch->pid, &ch->wstatus, WNOHANG) == ch->pid) {
+		ch->exited = 1;
+		return 1;
+	}
+	return 0;
+}
+
+enum { CALL_OK, CALL_TIMEOUT, CALL_SIGNAL, CALL_CHILD_EXIT, CALL_ERROR };
+
+/*
+ * sync_call - send req on sock (a DEALER) and wait up to timeout_ms for
+ * the reply with its request_id, watching sfd and, if ch is not NULL, the
+ * child.  Returns CALL_OK and sets *reply_p (free with va_reply_free), or
+ * another CALL_* value.
+ */
+static int sync_call(void *sock, int sfd, struct child *ch, va_request_t *req, int64_t timeout_ms,
+		     va_reply_t **reply_p)
+{
+	int64_t deadline = now_ns() + timeout_ms * NS_PER_MS;
+	uint8_t buf[512];
+	size_t len = vetalliance__v1__request__get_packed_size(req);
+
+	*reply_p = NULL;
+	if (len > sizeof buf)
+		return CALL_ERROR;
+	vetalliance__v1__request__pack(req, buf);
+	if (zmq_send(sock, buf, len, 0) < 0)
+		return CALL_ERROR;
+	for (;;) {
+		zmq_pollitem_t items[2] = {
+		    {.socket = sock, .events = ZMQ_POLLIN},
+		    {.fd = sfd, .events = ZMQ_POLLIN},
+		};
+		int64_t left = deadline - now_ns();
+		long wait_ms;
+
+		if (left <= 0)
+			return CALL_TIMEOUT;
+		wait_ms = (long)((left + NS_PER_MS - 1) / NS_PER_MS);
+		if (ch != NULL && wait_ms > 5)
+			wait_ms = 5; /* check on the child now and then */
+		if (zmq_poll(items, sfd >= 0 ? 2 : 1, wait_ms) < 0 && zmq_errno() != EINTR)
+			return CALL_ERROR;
+		if (sfd >= 0 && (items[1].revents & ZMQ_POLLIN))
+			return CALL_SIGNAL;
+		while (items[0].revents & ZMQ_POLLIN) {
+			zmq_msg_t msg;
+			va_reply_t *r;
+
+			zmq_msg_init(&msg);
+			if (zmq_msg_recv(&msg, sock, ZMQ_DONTWAIT) < 0) {
+				zmq_msg_close(&msg);
+				break;
+			}
+			while (zmq_msg_more(&msg))
+				if (zmq_msg_recv(&msg, sock, 0) < 0)
+					break;
+			r = vetalliance__v1__reply__unpack(NULL, zmq_msg_size(&msg),
+							   zmq_msg_data(&msg));
+			zmq_msg_close(&msg);
+			if (r != NULL && r->request_id != NULL &&
+			    strcmp(r->request_id, req->request_id) == 0) {
+				*reply_p = r;
+				return CALL_OK;
+			}
+			va_reply_free(&r);
+		}
+		if (child_poll(ch))
+			return CALL_CHILD_EXIT;
+	}
+}
+
+/* dealer_new - a DEALER connected to endpoint, retrying its connection
+ * every reconnect_ms.  Returns NULL after a message. */
+static void *dealer_new(void *ctx, const char *endpoint, int reconnect_ms)
+{
+	void *sock = zmq_socket(ctx, ZMQ_DEALER);
+	int linger = 0;
+
+	if (sock == NULL)
+		goto fail;
+	if (zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger) < 0)
+		goto fail;
+	if (reconnect_ms > 0 &&
+	    zmq_setsockopt(sock, ZMQ_RECONNECT_IVL, &reconnect_ms, sizeof reconnect_ms) < 0)
+		goto fail;
+	if (zmq_connect(sock, endpoint) < 0)
+		goto fail;
+	return sock;
+fail:
+	fprintf(stderr, "vetbench: cannot connect to '%s': %s\n", endpoint,
+		zmq_strerror(zmq_errno()));
+	if (sock != NULL)
+		zmq_close(sock);
+	return NULL;
+}
+
+static void partner_list_request(va_request_t *req, Vetalliance__V1__PartnerList *body, char *rid)
+{
+	vetalliance__v1__request__init(req);
+	vetalliance__v1__partner_list__init(body);
+	req->request_id = rid;
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_PARTNER_LIST;
+	req->partner_list = body;
+}
+
+/* ------------------------------------------------------------ output */
+
+/* round_to - v rounded to a multiple of unit, for figures in JSON. */
+static double round_to(double v, double unit)
+{
+	double x = v / unit;
+
+	return (double)(int64_t)(x + (x >= 0 ? 0.5 : -0.5)) * unit;
+}
+
+static json_t *latency_json(const struct hist *h)
+{
+	if (h->count == 0)
+		return json_null();
+	return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "min",
+			 round_to((double)h->min / 1e3, 0.1), "mean",
+			 round_to(h->sum / (double)h->count / 1e3, 0.1), "p50",
+			 round_to((double)hist_percentile(h, 50) / 1e3, 0.1), "p90",
+			 round_to((double)hist_percentile(h, 90) / 1e3, 0.1), "p99",
+			 round_to((double)hist_percentile(h, 99) / 1e3, 0.1), "p99_9",
+			 round_to((double)hist_percentile(h, 99.9) / 1e3, 0.1), "max",
+			 round_to((double)h->max / 1e3, 0.1));
+}
+
+static const char *status_key(unsigned si)
+{
+	return si < VA_STATUS_COUNT ? va_status_name((int)si) : "UNKNOWN";
+}
+
+static json_t *errors_json(const struct op_stats *st)
+{
+	json_t *o = json_object();
+
+	for (unsigned si = 1; si <= VA_STATUS_COUNT; si++)
+		if (st->status[si] > 0)
+			json_object_set_new(o, status_key(si),
+					    json_integer((json_int_t)st->status[si]));
+	return o;
+}
+
+static uint64_t errors_total(const struct op_stats *st)
+{
+	uint64_t n = 0;
+
+	for (unsigned si = 1; si <= VA_STATUS_COUNT; si++)
+		n += st->status[si];
+	return n;
+}
+
+static double throughput(const struct run_result *res)
+{
+	return res->elapsed_s > 0 ? (double)res->all.replies / res->elapsed_s : 0.0;
+}
+
+/* run_json - the figures of a run as a JSON object. */
+static json_t *run_json(const struct run_result *res)
+{
+	json_t *ops = json_object(), *examples = json_object();
+
+	for (unsigned op = 0; op < OP_COUNT; op++) {
+		const struct op_stats *st = &res->ops[op];
+
+		if (st->sent == 0)
+			continue;
+		json_object_set_new(
+		    ops, op_names[op],
+		    json_pack("{s:I, s:I, s:I, s:o, s:o}", "sent", (json_int_t)st->sent, "replies",
+			      (json_int_t)st->replies, "ok", (json_int_t)st->ok, "errors",
+			      errors_json(st), "latency_us", latency_json(&st->lat)));
+	}
+	for (unsigned si = 1; si <= VA_STATUS_COUNT; si++)
+		if (res->example[si][0] != '\0')
+			json_object_set_new(examples, status_key(si),
+					    json_string(res->example[si]));
+	return json_pack("{s:I, s:I, s:I, s:o, s:o, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:o, s:o}",
+			 "sent", (json_int_t)res->all.sent, "replies", (json_int_t)res->all.replies,
+			 "ok", (json_int_t)res->all.ok, "errors", errors_json(&res->all),
+			 "error_examples", examples, "timeouts", (json_int_t)res->timeouts,
+			 "unmatched", (json_int_t)res->unmatched, "undecodable",
+			 (json_int_t)res->undecodable, "elapsed_s", round_to(res->elapsed_s, 1e-6),
+			 "throughput_rps", round_to(throughput(res), 0.1), "client_cpu_s",
+			 round_to(res->cpu_s, 1e-3), "engine_cpu_s",
+			 round_to(res->engine_cpu_s, 1e-3), "latency_us",
+			 latency_json(&res->all.lat), "ops", ops);
+}
+
+static int print_json(json_t *o)
+{
+	int rc;
+
+	if (o == NULL) {
+		fputs("vetbench: cannot build the JSON report\n", stderr);
+		return -1;
+	}
+	rc = json_dumpf(o, stdout, JSON_COMPACT | JSON_REAL_PRECISION(12));
+	json_decref(o);
+	if (rc < 0)
+		return -1;
+	putchar('\n');
+	return 0;
+}
+
+static void print_us(uint64_t ns)
+{
+	printf(" %9.1f", (double)ns / 1e3);
+}
+
+static void print_row(const char *name, const struct op_stats *st)
+{
+	const struct hist *h = &st->lat;
+
+	printf("%-16s %9" PRIu64 " %9" PRIu64 " %9" PRIu64, name, st->sent, st->replies, st->ok);
+	if (h->count == 0) {
+		printf(" %9s %9s %9s %9s\n", "-", "-", "-", "-");
+		return;
+	}
+	print_us(hist_percentile(h, 50));
+	print_us(hist_percentile(h, 99));
+	print_us(hist_percentile(h, 99.9));
+	print_us(h->max);
+	putchar('\n');
+}
+
+static void print_errors(const struct run_result *res)
+{
+	uint64_t n = errors_total(&res->all);
+
+	if (n == 0) {
+		puts("errors:     none");
+		return;
+	}
+	printf("errors:     %" PRIu64 "\n", n);
+	for (unsigned si = 1; si <= VA_STATUS_COUNT; si++) {
+		if (res->all.status[si] == 0)
+			continue;
+		printf("  %-20s %9" PRIu64 "  e.g. %s\n", status_key(si), res->all.status[si],
+		       res->example[si][0] != '\0' ? res->example[si] : "no reply");
+	}
+}
+
+static void print_table(const struct run_result *res)
+{
+	printf("%-16s %9s %9s %9s %9s %9s %9s %9s\n", "op", "sent", "replies", "ok", "p50 us",
+	       "p99 us", "p99.9 us", "max us");
+	for (unsigned op = 0; op < OP_COUNT; op++)
+		if (res->ops[op].sent > 0)
+			print_row(op_names[op], &res->ops[op]);
+	print_row("all", &res->all);
+}
+
+/* ------------------------------------------------------------ options */
+
+enum {
+	O_ENDPOINT = 256,
+	O_CLIENTS,
+	O_WINDOW,
+	O_REQUESTS,
+	O_DURATION,
+	O_WARMUP,
+	O_MIX,
+	O_PREFIX,
+	O_TIMEOUT,
+	O_JSON,
+	O_COLD_START,
+	O_DAEMON,
+	O_EVENTS,
+	O_STATE_DIR,
+	O_REPEAT,
+	O_DAEMON_ARG,
+	O_START_TIMEOUT,
+	O_HELP,
+	O_VERSION,
+};
+
+static const struct option long_options[] = {
+    {"endpoint", required_argument, NULL, O_ENDPOINT},
+    {"clients", required_argument, NULL, O_CLIENTS},
+    {"window", required_argument, NULL, O_WINDOW},
+    {"requests", required_argument, NULL, O_REQUESTS},
+    {"duration", required_argument, NULL, O_DURATION},
+    {"warmup", required_argument, NULL, O_WARMUP},
+    {"mix", required_argument, NULL, O_MIX},
+    {"prefix", required_argument, NULL, O_PREFIX},
+    {"timeout", required_argument, NULL, O_TIMEOUT},
+    {"json", no_argument, NULL, O_JSON},
+    {"cold-start", no_argument, NULL, O_COLD_START},
+    {"daemon", required_argument, NULL, O_DAEMON},
+    {"events", required_argument, NULL, O_EVENTS},
+    {"state-dir", required_argument, NULL, O_STATE_DIR},
+    {"repeat", required_argument, NULL, O_REPEAT},
+    {"daemon-arg", required_argument, NULL, O_DAEMON_ARG},
+    {"start-timeout", required_argument, NULL, O_START_TIMEOUT},
+    {"help", no_argument, NULL, O_HELP},
+    {"version", no_argument, NULL, O_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+/* Options that belong to one mode only. */
+#define GIVEN(o) (1ull << ((o)-O_ENDPOINT))
+#define THROUGHPUT_ONLY                                                                            \
+	(GIVEN(O_ENDPOINT) | GIVEN(O_REQUESTS) | GIVEN(O_DURATION) | GIVEN(O_WARMUP) | GIVEN(O_MIX))
+#define COLD_ONLY                                                                                  \
+	(GIVEN(O_DAEMON) | GIVEN(O_EVENTS) | GIVEN(O_STATE_DIR) | GIVEN(O_REPEAT) |                \
+	 GIVEN(O_DAEMON_ARG) | GIVEN(O_START_TIMEOUT))
+
+struct options {
+	struct run_cfg run;
+	int json;
+	int cold;
+	const char *daemon;
+	uint64_t events;
+	const char *state_dir;
+	unsigned repeat;
+	char **daemon_args;
+	size_t n_daemon_args;
+	double start_timeout_s;
+	char prefix[PREFIX_MAX + 1];
+	uint64_t given; /* GIVEN(O_*) */
+};
+
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vetbench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'vetbench --help' for more information.\n", stderr);
+}
+
+static void usage(FILE *out)
+{
+	fputs("usage: vetbench [--endpoint E] [--clients N] [--window W]\n"
+	      "                [--requests R | --duration S] [--warmup S]\n"
+	      "                [--mix realistic|register|update|query] [--prefix P]\n"
+	      "                [--timeout MS] [--json]\n"
+	      "       vetbench --cold-start --daemon PATH --events N [--state-dir DIR]\n"
+	      "                [--repeat K] [--daemon-arg ARG]... [--start-timeout S]\n"
+	      "                [--clients N] [--window W] [--prefix P] [--json]\n"
+	      "\n"
+	      "Throughput mode (the default): N clients, each with its own socket and W\n"
+	      "requests in flight, send the mix for a duration or a number of requests and\n"
+	      "report replies per second, latency percentiles and errors by status.\n"
+	      "\n"
+	      "  --endpoint E       command endpoint (default: $VETCTL_ENDPOINT, "
+	      "else " VA_DEFAULT_CMD_ENDPOINT ")\n"
+	      "  --clients N        concurrent clients, 1..1024 (default 50; 4 for --cold-start)\n"
+	      "  --window W         requests in flight per client, 1..4096 (default 1;\n"
+	      "                     256 for --cold-start)\n"
+	      "  --requests R       stop after R measured requests in all\n"
+	      "  --duration S       measure for S seconds (default 10)\n"
+	      "  --warmup S         run the mix unmeasured for S seconds first (default 0)\n"
+	      "  --mix MIX          realistic: 70% centre registrations, 20% updates of centres\n"
+	      "                     registered earlier in the run, 10% interest marks (default);\n"
+	      "                     register: registrations only; update: updates only;\n"
+	      "                     query: 80% centre_get, 20% partner_list.  update and query\n"
+	      "                     register a few centres per client first, unmeasured\n"
+	      "  --prefix P         run prefix in centre and request ids, 1..8 of [A-Za-z0-9]\n"
+	      "                     (default random); reusing one against the same daemon\n"
+	      "                     makes registrations collide\n"
+	      "  --timeout MS       give up on a request after MS ms (default 5000)\n"
+	      "  --json             print one JSON object instead of the table\n"
+	      "\n"
+	      "Cold-start mode: start PATH (vetallianced) on ipc:// endpoints in a temporary\n"
+	      "directory, fill it with N centre registrations, stop it with SIGTERM, then time\n"
+	      "K restarts from spawn to the first answered query; report the median, events/s\n"
+	      "replayed and the daemon's peak RSS, and check that the state came back.\n"
+	      "\n"
+	      "  --cold-start       this mode\n"
+	      "  --daemon PATH      the vetallianced binary\n"
+	      "  --events N         how many centres to register (one event each)\n"
+	      "  --state-dir DIR    state directory to create (must be absent or empty; kept);\n"
+	      "                     default: one inside the temporary directory, removed\n"
+	      "  --repeat K         restarts to time, 1..99 (default 3)\n"
+	      "  --daemon-arg ARG   one more argument for the daemon; may be repeated\n"
+	      "  --start-timeout S  how long one start may take (default 120)\n"
+	      "\n"
+	      "  --help             print this help\n"
+	      "  --version          print the version\n"
+	      "\n"
+	      "exit status: 0 ok, 1 some requests failed or the state did not survive a\n"
+	      "restart, 64 usage error, 69 daemon unreachable or not starting,\n"
+	      "70 internal error, 73 cannot create a directory\n",
+	      out);
+}
+
+static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s[0] == '-' || s[0] == '\0')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_seconds(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(v >= min) || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int prefix_valid(const char *p)
+{
+	size_t n = strlen(p);
+
+	if (n == 0 || n > PREFIX_MAX)
+		return 0;
+	for (; *p != '\0'; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		      (*p >= '0' && *p <= '9')))
+			return 0;
+	return 1;
+}
+
+static void prefix_random(char *buf)
+{
+	static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+	unsigned char raw[6];
+	char hex[33];
+
+	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
+		/* No getrandom: the library's fallback is good enough. */
+		va_request_id_new(hex);
+		memcpy(raw, hex, sizeof raw);
+	}
+	for (size_t i = 0; i < sizeof raw; i++)
+		buf[i] = alphabet[raw[i] % (sizeof alphabet - 1)];
+	buf[sizeof raw] = '\0';
+}
+
+/* parse_args - returns 0 to run, EX_OK after --help/--version (*done
+ * set), or EX_USAGE after a message. */
+static int parse_args(int argc, char **argv, struct options *o, int *done)
+{
+	uint64_t v;
+	int c;
+
+	o->run.endpoint = getenv("VETCTL_ENDPOINT");
+	if (o->run.endpoint == NULL || o->run.endpoint[0] == '\0')
+		o->run.endpoint = VA_DEFAULT_CMD_ENDPOINT;
+	o->run.clients = DEFAULT_CLIENTS;
+	o->run.window = DEFAULT_WINDOW;
+	o->run.duration_s = DEFAULT_DURATION_S;
+	o->run.timeout_ms = DEFAULT_TIMEOUT_MS;
+	o->run.mix = MIX_REALISTIC;
+	o->repeat = DEFAULT_REPEAT;
+	o->start_timeout_s = DEFAULT_START_TIMEOUT;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
+		if (c >= O_ENDPOINT && c <= O_VERSION) {
+			if ((o->given & GIVEN(c)) && c != O_DAEMON_ARG) {
+				usage_error("option '%s' given twice", argv[optind - 1]);
+				return EX_USAGE;
+			}
+			o->given |= GIVEN(c);
+		}
+		switch (c) {
+		case O_ENDPOINT:
+			o->run.endpoint = optarg;
+			break;
+		case O_CLIENTS:
+			if (parse_u64(optarg, 1, MAX_CLIENTS, &v) < 0) {
+				usage_error("invalid --clients '%s': expected 1..%d", optarg,
+					    MAX_CLIENTS);
+				return EX_USAGE;
+			}
+			o->run.clients = (unsigned)v;
+			break;
+		case O_WINDOW:
+			if (parse_u64(optarg, 1, MAX_WINDOW, &v) < 0) {
+				usage_error("invalid --window '%s': expected 1..%d", optarg,
+					    MAX_WINDOW);
+				return EX_USAGE;
+			}
+			o->run.window = (unsigned)v;
+			break;
+		case O_REQUESTS:
+			if (parse_u64(optarg, 1, 1000000000000ull, &o->run.requests) < 0) {
+				usage_error("invalid --requests '%s': expected a count >= 1",
+					    optarg);
+				return EX_USAGE;
+			}
+			break;
+		case O_DURATION:
+			if (parse_seconds(optarg, 0.001, 86400, &o->run.duration_s) < 0) {
+				usage_error("invalid --duration '%s': expected seconds, "
+					    "0.001..86400",
+					    optarg);
+				return EX_USAGE;
+			}
+			break;
+		case O_WARMUP:
+			if (parse_seconds(optarg, 0, 86400, &o->run.warmup_s) < 0) {
+				usage_error("invalid --warmup '%s': expected seconds, 0..86400",
+					    optarg);
+				return EX_USAGE;
+			}
+			break;
+		case O_MIX: {
+			int found = -1;
+
+			for (int m = 0; m < MIX_COUNT; m++)
+				if (strcmp(optarg, mix_names[m]) == 0)
+					found = m;
+			if (found < 0) {
+				usage_error("unknown --mix '%s' (expected realistic, register, "
+					    "update or query)",
+					    optarg);
+				return EX_USAGE;
+			}
+			o->run.mix = (enum mix)found;
+			break;
+		}
+		case O_PREFIX:
+			if (!prefix_valid(optarg)) {
+				usage_error("invalid --prefix '%s': expected 1..%d of [A-Za-z0-9]",
+					    optarg, PREFIX_MAX);
+				return EX_USAGE;
+			}
+			snprintf(o->prefix, sizeof o->prefix, "%s", optarg);
+			break;
+		case O_TIMEOUT:
+			if (parse_u64(optarg, 1, 3600000, &v) < 0) {
+				usage_error("invalid --timeout '%s': expected milliseconds, "
+					    "1..3600000",
+					    optarg);
+				return EX_USAGE;
+			}
+			o->run.timeout_ms = (int)v;
+			break;
+		case O_JSON:
+			o->json = 1;
+			break;
+		case O_COLD_START:
+			o->cold = 1;
+			break;
+		case O_DAEMON:
+			o->daemon = optarg;
+			break;
+		case O_EVENTS:
+			if (parse_u64(optarg, 1, 100000000, &o->events) < 0) {
+				usage_error("invalid --events '%s': expected 1..100000000", optarg);
+				return EX_USAGE;
+			}
+			break;
+		case O_STATE_DIR:
+			o->state_dir = optarg;
+			break;
+		case O_REPEAT:
+			if (parse_u64(optarg, 1, MAX_REPEAT, &v) < 0) {
+				usage_error("invalid --repeat '%s': expected 1..%d", optarg,
+					    MAX_REPEAT);
+				return EX_USAGE;
+			}
+			o->repeat = (unsigned)v;
+			break;
+		case O_DAEMON_ARG:
+			o->daemon_args[o->n_daemon_args++] = optarg;
+			break;
+		case O_START_TIMEOUT:
+			if (parse_seconds(optarg, 0.1, 86400, &o->start_timeout_s) < 0) {
+				usage_error("invalid --start-timeout '%s': expected seconds, "
+					    "0.1..86400",
+					    optarg);
+				return EX_USAGE;
+			}
+			break;
+		case O_HELP:
+			usage(stdout);
+			*done = 1;
+			return EX_OK;
+		case O_VERSION:
+			printf("vetbench %s\n", VA_VERSION);
+			*done = 1;
+			return EX_OK;
+		case ':':
+			usage_error("option '%s' needs an argument", argv[optind - 1]);
+			return EX_USAGE;
+		default:
+			usage_error("unknown option '%s'", argv[optind - 1]);
+			return EX_USAGE;
+		}
+	}
+	if (optind < argc) {
+		usage_error("unexpected argument '%s'", argv[optind]);
+		return EX_USAGE;
+	}
+	for (int opt = O_ENDPOINT; opt <= O_START_TIMEOUT; opt++) {
+		uint64_t bit = GIVEN(opt);
+		const char *name = NULL;
+
+		if (!(o->given & GIVEN(opt)))
+			continue;
+		if (o->cold && (THROUGHPUT_ONLY & bit))
+			name = "--cold-start";
+		else if (!o->cold && (COLD_ONLY & bit))
+			name = "throughput mode (add --cold-start)";
+		if (name != NULL) {
+			for (const struct option *lo = long_options; lo->name != NULL; lo++)
+				if (lo->val == opt)
+					usage_error("option '--%s' does not apply to %s", lo->name,
+						    name);
+			return EX_USAGE;
+		}
+	}
+	if ((o->given & GIVEN(O_REQUESTS)) && (o->given & GIVEN(O_DURATION))) {
+		usage_error("--requests and --duration exclude each other");
+		return EX_USAGE;
+	}
+	if (o->cold) {
+		if (o->daemon == NULL || o->events == 0) {
+			usage_error("--cold-start needs --daemon PATH and --events N");
+			return EX_USAGE;
+		}
+		if (access(o->daemon, X_OK) < 0) {
+			usage_error("cannot run '%s': %s", o->daemon, strerror(errno));
+			return EX_USAGE;
+		}
+		if (!(o->given & GIVEN(O_CLIENTS)))
+			o->run.clients = COLD_CLIENTS;
+		if (!(o->given & GIVEN(O_WINDOW)))
+			o->run.window = COLD_WINDOW;
+		o->run.mix = MIX_REGISTER;
+		o->run.requests = o->events;
+		o->run.duration_s = 0;
+	}
+	if (o->prefix[0] == '\0')
+		prefix_random(o->prefix);
+	o->run.prefix = o->prefix;
+	if (o->run.mix == MIX_UPDATE || o->run.mix == MIX_QUERY)
+		o->run.pool = o->run.window > POOL_MIN ? o->run.window : POOL_MIN;
+	return 0;
+}
+
+/* ------------------------------------------------------ throughput mode */
+
+/* probe - one partner_list on a socket of our own: is the daemon there,
+ * and does it know the partners the mix names?  Returns 0, or the exit
+ * code after a message. */
+static int probe(const struct options *o, int sfd, uint64_t *seq)
+{
+	Vetalliance__V1__PartnerList body;
+	va_request_t req;
+	va_reply_t *reply = NULL;
+	char rid[64];
+	void *ctx = zmq_ctx_new(), *sock = NULL;
+	int status = EX_SOFTWARE, rc;
+
+	if (ctx == NULL)
+		goto out;
+	sock = dealer_new(ctx, o->run.endpoint, 0);
+	if (sock == NULL) {
+		status = EX_USAGE;
+		goto out;
+	}
+	snprintf(rid, sizeof rid, "vb-%s-probe", o->prefix);
+	partner_list_request(&req, &body, rid);
+	rc = sync_call(sock, sfd, NULL, &req, o->run.timeout_ms, &reply);
+	if (rc == CALL_TIMEOUT) {
+		fprintf(stderr, "vetbench: no reply from '%s' within %d ms\n", o->run.endpoint,
+			o->run.timeout_ms);
+		status = EX_UNAVAILABLE;
+		goto out;
+	}
+	if (rc == CALL_SIGNAL) {
+		status = EXIT_FAILED;
+		goto out;
+	}
+	if (rc != CALL_OK) {
+		fprintf(stderr, "vetbench: cannot query '%s'\n", o->run.endpoint);
+		goto out;
+	}
+	*seq = reply->seq;
+	if (o->run.mix != MIX_QUERY &&
+	    reply->result_case == VETALLIANCE__V1__REPLY__RESULT_PARTNERS) {
+		for (size_t i = 0; i < N_PARTNERS; i++) {
+			int known = 0;
+
+			for (size_t j = 0; j < reply->partners->n_partners; j++)
+				if (strcmp(reply->partners->partners[j]->id, partners[i].id) == 0)
+					known = 1;
+			if (!known)
+				fprintf(stderr,
+					"vetbench: warning: the daemon has no partner '%s': "
+					"requests naming it will be refused\n",
+					partners[i].id);
+		}
+	}
+	status = 0;
+out:
+	va_reply_free(&reply);
+	if (sock != NULL)
+		zmq_close(sock);
+	if (ctx != NULL)
+		zmq_ctx_term(ctx);
+	return status;
+}
+
+static int throughput_main(const struct options *o, int sfd)
+{
+	struct run_result *res = xcalloc(1, sizeof *res);
+	uint64_t seq0 = 0;
+	int status;
+
+	status = probe(o, sfd, &seq0);
+	if (status != 0)
+		goto out;
+	status = bench_run(&o->run, sfd, res);
+	if (status != 0)
+		goto out;
+	if (res->prepare_failed) {
+		fprintf(stderr,
+			"vetbench: could not register the centres the '%s' mix works on: %s\n",
+			mix_names[o->run.mix], res->fail_msg);
+		status = EXIT_FAILED;
+		goto out;
+	}
+	if (o->json) {
+		json_t *obj = json_pack(
+		    "{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:o, s:o, s:f, s:I, s:s, s:b, s:I}",
+		    "tool", "vetbench", "version", VA_VERSION, "mode", "throughput", "endpoint",
+		    o->run.endpoint, "clients", (json_int_t)o->run.clients, "window",
+		    (json_int_t)o->run.window, "mix", mix_names[o->run.mix], "requests",
+		    o->run.requests > 0 ? json_integer((json_int_t)o->run.requests) : json_null(),
+		    "duration_s", o->run.requests > 0 ? json_null() : json_real(o->run.duration_s),
+		    "warmup_s", o->run.warmup_s, "timeout_ms", (json_int_t)o->run.timeout_ms,
+		    "prefix", o->prefix, "interrupted", res->interrupted, "seq_before",
+		    (json_int_t)seq0);
+
+		if (obj != NULL)
+			json_object_update_new(obj, run_json(res));
+		if (print_json(obj) < 0) {
+			status = EX_SOFTWARE;
+			goto out;
+		}
+	} else {
+		printf("vetbench: %u client%s x %u in flight, mix %s, endpoint %s, prefix %s%s\n",
+		       o->run.clients, o->run.clients == 1 ? "" : "s", o->run.window,
+		       mix_names[o->run.mix], o->run.endpoint, o->prefix,
+		       res->interrupted ? " (interrupted)" : "");
+		print_table(res);
+		printf("throughput: %.1f replies/s (%" PRIu64 " replies in %.3f s)\n",
+		       throughput(res), res->all.replies, res->elapsed_s);
+		printf("client CPU: engine thread %.2f s (%.0f%% of the run), process %.2f s\n",
+		       res->engine_cpu_s,
+		       res->elapsed_s > 0 ? 100.0 * res->engine_cpu_s / res->elapsed_s : 0.0,
+		       res->cpu_s);
+		print_errors(res);
+		if (res->unmatched + res->undecodable > 0)
+			printf("dropped:    %" PRIu64 " late or unknown replies, %" PRIu64
+			       " undecodable\n",
+			       res->unmatched, res->undecodable);
+	}
+	if (res->all.replies == 0 && res->timeouts > 0) {
+		fprintf(stderr, "vetbench: no reply from '%s' during the run\n", o->run.endpoint);
+		status = EX_UNAVAILABLE;
+	} else if (errors_total(&res->all) > 0) {
+		status = EXIT_FAILED;
+	}
+out:
+	free(res);
+	return status;
+}
+
+/* ------------------------------------------------------ cold-start mode */
+
+struct cold {
+	const struct options *o;
+	int sfd;
+	void *ctx;
+	char tmp[256];
+	char state[512];
+	char cmd_ep[300];
+	char pub_ep[300];
+	char log[300];
+	int own_state; /* the state dir is inside tmp */
+	struct child ch;
+	int interrupted;
+};
+
+struct cold_result {
+	double empty_start_s;
+	long empty_hwm_kb, empty_rss_kb;
+	uint64_t seq_empty;
+	struct run_result fill;
+	uint64_t seq_after_fill;
+	long fill_hwm_kb, fill_rss_kb;
+	double stop_s;
+	unsigned n;
+	double restart_s[MAX_REPEAT];
+	uint64_t restart_seq[MAX_REPEAT];
+	int restart_found[MAX_REPEAT];
+	long restart_hwm_kb[MAX_REPEAT];
+	int verified;
+	char verify_msg[256];
+};
+
+/* proc_status_kb - a "Vm...:  N kB" line of /proc/PID/status, or -1. */
+static long proc_status_kb(pid_t pid, const char *key)
+{
+	char path[64], line[256];
+	size_t klen = strlen(key);
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+			kb = strtol(line + klen + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return kb;
+}
+
+/* log_tail - the end of the daemon's log, to explain a failure. */
+static void log_tail(const struct cold *cs)
+{
+	char buf[2048];
+	ssize_t n;
+	off_t size;
+	int fd = open(cs->log, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	size = lseek(fd, 0, SEEK_END);
+	if (size > 0) {
+		lseek(fd, size > (off_t)sizeof buf - 1 ? size - (off_t)sizeof buf + 1 : 0,
+		      SEEK_SET);
+		n = read(fd, buf, sizeof buf - 1);
+		if (n > 0) {
+			buf[n] = '\0';
+			fprintf(stderr, "vetbench: the end of the daemon's log:\n%s%s", buf,
+				buf[n - 1] == '\n' ? "" : "\n");
+		}
+	}
+	close(fd);
+}
+
+static void describe_exit(const struct child *ch, char *buf, size_t len)
+{
+	if (WIFEXITED(ch->wstatus))
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(ch->wstatus));
+	else if (WIFSIGNALED(ch->wstatus))
+		snprintf(buf, len, "was killed by signal %d", WTERMSIG(ch->wstatus));
+	else
+		snprintf(buf, len, "stopped");
+}
+
+/* cold_spawn - start the daemon with its output going to the log. */
+static int cold_spawn(struct cold *cs)
+{
+	const struct options *o = cs->o;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, dfl;
+	char **argv = xcalloc(12 + o->n_daemon_args, sizeof *argv);
+	size_t n = 0;
+	int rc;
+
+	argv[n++] = (char *)o->daemon;
+	argv[n++] = "--cmd-endpoint";
+	argv[n++] = cs->cmd_ep;
+	argv[n++] = "--pub-endpoint";
+	argv[n++] = cs->pub_ep;
+	argv[n++] = "--state-dir";
+	argv[n++] = cs->state;
+	argv[n++] = "--log-level";
+	argv[n++] = "warning";
+	for (size_t i = 0; i < o->n_daemon_args; i++)
+		argv[n++] = o->daemon_args[i];
+	argv[n] = NULL;
+
+	/* Our SIGINT and SIGTERM are blocked for the signalfd: the daemon
+	 * must get them back, with their default actions. */
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGINT);
+	sigaddset(&dfl, SIGTERM);
+	sigaddset(&dfl, SIGPIPE);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &dfl);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, cs->log, O_WRONLY | O_CREAT | O_APPEND, 0640);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+
+	cs->ch.exited = 0;
+	rc = posix_spawn(&cs->ch.pid, o->daemon, &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	free(argv);
+	if (rc != 0) {
+		cs->ch.pid = -1;
+		fprintf(stderr, "vetbench: cannot start '%s': %s\n", o->daemon, strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* cold_stop - SIGTERM the daemon and wait for it (SIGKILL after the stop
+ * timeout).  Returns 0 if it exited with status 0. */
+static int cold_stop(struct cold *cs, double *secs)
+{
+	int64_t t0 = now_ns();
+	int64_t limit = (int64_t)(DEFAULT_STOP_TIMEOUT_S * NS_PER_S);
+	char how[64];
+
+	if (cs->ch.pid < 0)
+		return 0;
+	if (!cs->ch.exited)
+		kill(cs->ch.pid, SIGTERM);
+	while (!child_poll(&cs->ch)) {
+		struct timespec ts = {0, 1000000};
+
+		if (now_ns() - t0 > limit) {
+			fprintf(stderr,
+				"vetbench: the daemon did not stop within %.0f s: killing it\n",
+				DEFAULT_STOP_TIMEOUT_S);
+			kill(cs->ch.pid, SIGKILL);
+			waitpid(cs->ch.pid, &cs->ch.wstatus, 0);
+			cs->ch.exited = 1;
+			break;
+		}
+		nanosleep(&ts, NULL);
+	}
+	if (secs != NULL)
+		*secs = (double)(now_ns() - t0) / NS_PER_S;
+	cs->ch.pid = -1;
+	if (WIFEXITED(cs->ch.wstatus) && WEXITSTATUS(cs->ch.wstatus) == 0)
+		return 0;
+	describe_exit(&cs->ch, how, sizeof how);
+	fprintf(stderr, "vetbench: the daemon %s on SIGTERM\n", how);
+	return -1;
+}
+
+/*
+ * cold_start - start the daemon and time it from spawn to the reply to
+ * its first query.  Returns 0 and sets *secs and *reply_p (the reply to
+ * partner_list, for its seq), or an exit code after a message.
+ */
+static int cold_start(struct cold *cs, unsigned round, double *secs, va_reply_t **reply_p)
+{
+	Vetalliance__V1__PartnerList body;
+	va_request_t req;
+	char rid[64], how[64];
+	void *sock;
+	int64_t t0;
+	int rc, status = EX_UNAVAILABLE;
+
+	snprintf(rid, sizeof rid, "vb-%s-start-%u", cs->o->prefix, round);
+	partner_list_request(&req, &body, rid);
+	/* Connect and queue the query first: it goes out as soon as the
+	 * daemon's socket exists. */
+	sock = dealer_new(cs->ctx, cs->cmd_ep, 1);
+	if (sock == NULL)
+		return EX_SOFTWARE;
+	t0 = now_ns();
+	if (cold_spawn(cs) < 0)
+		goto out;
+	rc = sync_call(sock, cs->sfd, &cs->ch, &req, (int64_t)(cs->o->start_timeout_s * 1000),
+		       reply_p);
+	*secs = (double)(now_ns() - t0) / NS_PER_S;
+	switch (rc) {
+	case CALL_OK:
+		status = 0;
+		break;
+	case CALL_TIMEOUT:
+		fprintf(stderr, "vetbench: the daemon did not answer within %.0f s of its start\n",
+			cs->o->start_timeout_s);
+		log_tail(cs);
+		break;
+	case CALL_CHILD_EXIT:
+		describe_exit(&cs->ch, how, sizeof how);
+		fprintf(stderr, "vetbench: the daemon %s before answering\n", how);
+		log_tail(cs);
+		cs->ch.pid = -1;
+		break;
+	case CALL_SIGNAL:
+		cs->interrupted = 1;
+		status = EXIT_FAILED;
+		break;
+	default:
+		fprintf(stderr, "vetbench: cannot query the daemon: %s\n",
+			zmq_strerror(zmq_errno()));
+		status = EX_SOFTWARE;
+		break;
+	}
+out:
+	zmq_close(sock);
+	return status;
+}
+
+/* cold_query - one query on a fresh socket; CALL_* */
+static int cold_query(struct cold *cs, va_request_t *req, va_reply_t **reply_p)
+{
+	void *sock = dealer_new(cs->ctx, cs->cmd_ep, 0);
+	int rc;
+
+	if (sock == NULL)
+		return CALL_ERROR;
+	rc = sync_call(sock, cs->sfd, &cs->ch, req, cs->o->run.timeout_ms, reply_p);
+	zmq_close(sock);
+	if (rc == CALL_SIGNAL)
+		cs->interrupted = 1;
+	return rc;
+}
+
+/* centre_found - does the running daemon know centre `id`?  Returns 1,
+ * 0, or -1 when it did not answer. */
+static int centre_found(struct cold *cs, const char *id, unsigned round)
+{
+	Vetalliance__V1__CentreGet get = VETALLIANCE__V1__CENTRE_GET__INIT;
+	va_request_t req = VETALLIANCE__V1__REQUEST__INIT;
+	va_reply_t *reply = NULL;
+	char rid[64];
+	int found;
+
+	snprintf(rid, sizeof rid, "vb-%s-check-%u", cs->o->prefix, round);
+	get.id = (char *)id;
+	req.request_id = rid;
+	req.body_case = VETALLIANCE__V1__REQUEST__BODY_CENTRE_GET;
+	req.centre_get = &get;
+	if (cold_query(cs, &req, &reply) != CALL_OK)
+		return -1;
+	found = reply->status == VETALLIANCE__V1__STATUS__STATUS_OK;
+	va_reply_free(&reply);
+	return found;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	if (remove(path) < 0)
+		fprintf(stderr, "vetbench: cannot remove '%s': %s\n", path, strerror(errno));
+	return 0;
+}
+
+/* dir_empty - 1 if path is an empty directory or does not exist, 0 if
+ * it is anything else, -1 with errno set if it cannot be read. */
+static int dir_empty(const char *path)
+{
+	struct dirent *e;
+	DIR *d = opendir(path);
+	int empty = 1;
+
+	if (d == NULL)
+		return errno == ENOENT ? 1 : errno == ENOTDIR ? 0 : -1;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+			empty = 0;
+			break;
+		}
+	}
+	closedir(d);
+	return empty;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(const double *v, unsigned n)
+{
+	double s[MAX_REPEAT];
+
+	memcpy(s, v, n * sizeof *v);
+	qsort(s, n, sizeof *s, cmp_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static json_t *kb_or_null(long kb)
+{
+	return kb >= 0 ? json_integer(kb) : json_null();
+}
+
+static json_t *per_centre(long kb, long base_kb, uint64_t n)
+{
+	if (kb < 0 || base_kb < 0 || n == 0)
+		return json_null();
+	return json_real(round_to((double)(kb - base_kb) * 1024.0 / (double)n, 0.1));
+}
+
+static int cold_report(const struct cold *cs, const struct cold_result *cr)
+{
+	const struct options *o = cs->o;
+	double med = median(cr->restart_s, cr->n);
+	double rate = med > 0 ? (double)o->events / med : 0;
+	const struct hist *h = &cr->fill.all.lat;
+	long replay_hwm = -1;
+
+	for (unsigned i = 0; i < cr->n; i++)
+		if (cr->restart_hwm_kb[i] > replay_hwm)
+			replay_hwm = cr->restart_hwm_kb[i];
+
+	if (o->json) {
+		json_t *args = json_array(), *restarts = json_array(), *seqs = json_array(),
+		       *hwms = json_array(), *obj;
+
+		for (size_t i = 0; i < o->n_daemon_args; i++)
+			json_array_append_new(args, json_string(o->daemon_args[i]));
+		for (unsigned i = 0; i < cr->n; i++) {
+			json_array_append_new(restarts,
+					      json_real(round_to(cr->restart_s[i], 1e-6)));
+			json_array_append_new(seqs, json_integer((json_int_t)cr->restart_seq[i]));
+			json_array_append_new(hwms, kb_or_null(cr->restart_hwm_kb[i]));
+		}
+		obj = json_pack(
+		    "{s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:s, s:o, s:f, s:I, s:I}", "tool",
+		    "vetbench", "version", VA_VERSION, "mode", "cold-start", "daemon", o->daemon,
+		    "daemon_args", args, "events", (json_int_t)o->events, "repeat",
+		    (json_int_t)o->repeat, "prefix", o->prefix, "state_dir",
+		    cs->own_state ? json_null() : json_string(cs->state), "empty_start_s",
+		    round_to(cr->empty_start_s, 1e-6), "seq_empty", (json_int_t)cr->seq_empty,
+		    "seq_after_fill", (json_int_t)cr->seq_after_fill);
+		if (obj != NULL) {
+			json_t *fill =
+			    json_pack("{s:I, s:I, s:f, s:f}", "clients", (json_int_t)o->run.clients,
+				      "window", (json_int_t)o->run.window, "events_per_s",
+				      round_to(throughput(&cr->fill), 0.1), "stop_s",
+				      round_to(cr->stop_s, 1e-6));
+
+			if (fill != NULL)
+				json_object_update_new(fill, run_json(&cr->fill));
+			json_object_set_new(obj, "fill", fill);
+			json_object_set_new(obj, "memory_kb",
+					    json_pack("{s:o, s:o, s:o, s:o, s:o}", "empty_hwm",
+						      kb_or_null(cr->empty_hwm_kb), "empty_rss",
+						      kb_or_null(cr->empty_rss_kb), "fill_hwm",
+						      kb_or_null(cr->fill_hwm_kb), "fill_rss",
+						      kb_or_null(cr->fill_rss_kb), "restart_hwm",
+						      hwms));
+			json_object_set_new(
+			    obj, "bytes_per_centre",
+			    per_centre(cr->fill_hwm_kb, cr->empty_hwm_kb, o->events));
+			json_object_set_new(
+			    obj, "bytes_per_centre_after_replay",
+			    cr->verified ? per_centre(replay_hwm, cr->empty_hwm_kb, o->events)
+					 : json_null());
+			json_object_set_new(obj, "restart_s", restarts);
+			json_object_set_new(obj, "restart_median_s",
+					    json_real(round_to(med, 1e-6)));
+			json_object_set_new(obj, "replay_events_per_s",
+					    cr->verified ? json_real(round_to(rate, 0.1))
+							 : json_null());
+			json_object_set_new(obj, "restart_seq", seqs);
+			json_object_set_new(obj, "verified", json_boolean(cr->verified));
+			json_object_set_new(obj, "verify_message", json_string(cr->verify_msg));
+		}
+		return print_json(obj);
+	}
+
+	printf("vetbench cold start: %" PRIu64 " events, daemon %s, prefix %s\n", o->events,
+	       o->daemon, o->prefix);
+	printf("  empty start         %9.2f ms   peak RSS %ld KiB, seq %" PRIu64 "\n",
+	       cr->empty_start_s * 1e3, cr->empty_hwm_kb, cr->seq_empty);
+	printf("  fill                %9.3f s    %.0f events/s (%u x %u in flight), p50 %.1f us, "
+	       "p99 %.1f us\n",
+	       cr->fill.elapsed_s, throughput(&cr->fill), o->run.clients, o->run.window,
+	       (double)hist_percentile(h, 50) / 1e3, (double)hist_percentile(h, 99) / 1e3);
+	printf("  after fill          seq %" PRIu64 ", peak RSS %ld KiB (RSS %ld KiB)",
+	       cr->seq_after_fill, cr->fill_hwm_kb, cr->fill_rss_kb);
+	if (cr->fill_hwm_kb >= 0 && cr->empty_hwm_kb >= 0)
+		printf(", %.0f B per centre",
+		       (double)(cr->fill_hwm_kb - cr->empty_hwm_kb) * 1024.0 / (double)o->events);
+	printf("\n  stop (SIGTERM)      %9.2f ms\n", cr->stop_s * 1e3);
+	printf("  restarts           ");
+	for (unsigned i = 0; i < cr->n; i++)
+		printf(" %.2f", cr->restart_s[i] * 1e3);
+	printf(" ms\n  median restart      %9.2f ms   ", med * 1e3);
+	if (cr->verified)
+		printf("%.0f events/s replayed", rate);
+	else
+		printf("nothing replayed");
+	printf(", peak RSS %ld KiB\n", replay_hwm);
+	printf("  state after restart %s\n", cr->verify_msg);
+	return 0;
+}
+
+static void cold_cleanup(struct cold *cs)
+{
+	/* One SIGTERM only: a second one may find the daemon's handler
+	 * already gone and kill it mid-drain. */
+	if (cs->ch.pid >= 0 && !cs->ch.exited)
+		cold_stop(cs, NULL);
+	if (cs->ctx != NULL) {
+		while (zmq_ctx_term(cs->ctx) < 0 && zmq_errno() == EINTR)
+			;
+		cs->ctx = NULL;
+	}
+	if (cs->tmp[0] != '\0')
+		nftw(cs->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int cold_main(const struct options *o, int sfd)
+{
+	struct cold cs = {.o = o, .sfd = sfd, .ch = {.pid = -1}};
+	struct cold_result *cr = xcalloc(1, sizeof *cr);
+	const char *tmpdir = getenv("TMPDIR");
+	va_reply_t *reply = NULL;
+	int status = EX_SOFTWARE, rc;
+
+	if (tmpdir == NULL || tmpdir[0] == '\0')
+		tmpdir = "/tmp";
+	snprintf(cs.tmp, sizeof cs.tmp, "%s/vetbench.XXXXXX", tmpdir);
+	if (strlen(cs.tmp) > 80 || mkdtemp(cs.tmp) == NULL) {
+		fprintf(stderr, "vetbench: cannot create a temporary directory in '%s': %s\n",
+			tmpdir, strlen(cs.tmp) > 80 ? "path too long for ipc://" : strerror(errno));
+		cs.tmp[0] = '\0';
+		status = EX_CANTCREAT;
+		goto out;
+	}
+	snprintf(cs.cmd_ep, sizeof cs.cmd_ep, "ipc://%s/cmd", cs.tmp);
+	snprintf(cs.pub_ep, sizeof cs.pub_ep, "ipc://%s/pub", cs.tmp);
+	snprintf(cs.log, sizeof cs.log, "%s/daemon.log", cs.tmp);
+	if (o->state_dir != NULL) {
+		rc = dir_empty(o->state_dir);
+		if (rc <= 0) {
+			if (rc == 0)
+				usage_error("--state-dir '%s' is not an empty directory",
+					    o->state_dir);
+			else
+				fprintf(stderr, "vetbench: cannot use '%s': %s\n", o->state_dir,
+					strerror(errno));
+			status = rc == 0 ? EX_USAGE : EX_CANTCREAT;
+			goto out;
+		}
+		snprintf(cs.state, sizeof cs.state, "%s", o->state_dir);
+	} else {
+		snprintf(cs.state, sizeof cs.state, "%s/state", cs.tmp);
+		cs.own_state = 1;
+	}
+	if (mkdir(cs.state, 0750) < 0 && errno != EEXIST) {
+		fprintf(stderr, "vetbench: cannot create '%s': %s\n", cs.state, strerror(errno));
+		status = EX_CANTCREAT;
+		goto out;
+	}
+	cs.ctx = zmq_ctx_new();
+	if (cs.ctx == NULL)
+		goto out;
+
+	/* 1. An empty daemon: the floor of start time and memory. */
+	status = cold_start(&cs, 0, &cr->empty_start_s, &reply);
+	if (status != 0)
+		goto out;
+	cr->seq_empty = reply->seq;
+	va_reply_free(&reply);
+	cr->empty_hwm_kb = proc_status_kb(cs.ch.pid, "VmHWM");
+	cr->empty_rss_kb = proc_status_kb(cs.ch.pid, "VmRSS");
+
+	/* 2. Fill it. */
+	{
+		struct run_cfg fill = o->run;
+
+		fill.endpoint = cs.cmd_ep;
+		status = bench_run(&fill, sfd, &cr->fill);
+		if (status != 0)
+			goto out;
+	}
+	if (cr->fill.interrupted) {
+		cs.interrupted = 1;
+		status = EXIT_FAILED;
+		goto out;
+	}
+	if (cr->fill.all.ok != o->events) {
+		fprintf(stderr,
+			"vetbench: only %" PRIu64 " of %" PRIu64 " registrations succeeded "
+			"(%" PRIu64 " timed out)\n",
+			cr->fill.all.ok, o->events, cr->fill.timeouts);
+		for (unsigned si = 1; si <= VA_STATUS_COUNT; si++)
+			if (cr->fill.all.status[si] > 0)
+				fprintf(stderr, "  %s %" PRIu64 ": %s\n", status_key(si),
+					cr->fill.all.status[si], cr->fill.example[si]);
+		status = EXIT_FAILED;
+		goto out;
+	}
+	{
+		Vetalliance__V1__PartnerList body;
+		va_request_t req;
+		char rid[64];
+
+		snprintf(rid, sizeof rid, "vb-%s-filled", o->prefix);
+		partner_list_request(&req, &body, rid);
+		rc = cold_query(&cs, &req, &reply);
+		if (rc != CALL_OK) {
+			if (!cs.interrupted)
+				fprintf(stderr, "vetbench: the daemon stopped answering after the "
+						"fill\n");
+			status = cs.interrupted ? EXIT_FAILED : EX_UNAVAILABLE;
+			goto out;
+		}
+		cr->seq_after_fill = reply->seq;
+		va_reply_free(&reply);
+	}
+	cr->fill_hwm_kb = proc_status_kb(cs.ch.pid, "VmHWM");
+	cr->fill_rss_kb = proc_status_kb(cs.ch.pid, "VmRSS");
+	if (cold_stop(&cs, &cr->stop_s) < 0) {
+		log_tail(&cs);
+		status = EXIT_FAILED;
+		goto out;
+	}
+
+	/* 3. Time the restarts and check what came back. */
+	cr->verified = 1;
+	snprintf(cr->verify_msg, sizeof cr->verify_msg,
+		 "verified: seq %" PRIu64 " and centre '%s' came back every time",
+		 cr->seq_after_fill, cr->fill.last_centre);
+	for (unsigned i = 0; i < o->repeat; i++) {
+		status = cold_start(&cs, i + 1, &cr->restart_s[i], &reply);
+		if (status != 0)
+			goto out;
+		cr->n = i + 1;
+		cr->restart_seq[i] = reply->seq;
+		va_reply_free(&reply);
+		cr->restart_found[i] = centre_found(&cs, cr->fill.last_centre, i + 1);
+		if (cs.interrupted) {
+			status = EXIT_FAILED;
+			goto out;
+		}
+		if (cr->verified &&
+		    (cr->restart_seq[i] != cr->seq_after_fill || cr->restart_found[i] != 1)) {
+			cr->verified = 0;
+			snprintf(cr->verify_msg, sizeof cr->verify_msg,
+				 "NOT verified: after restart %u the daemon has seq %" PRIu64
+				 " (expected %" PRIu64 ") and %s centre '%s': the state did not "
+				 "survive the restart",
+				 i + 1, cr->restart_seq[i], cr->seq_after_fill,
+				 cr->restart_found[i] == 1 ? "has" : "does not have",
+				 cr->fill.last_centre);
+		}
+		cr->restart_hwm_kb[i] = proc_status_kb(cs.ch.pid, "VmHWM");
+		if (cold_stop(&cs, NULL) < 0) {
+			log_tail(&cs);
+			status = EXIT_FAILED;
+			goto out;
+		}
+	}
+	if (cold_report(&cs, cr) < 0) {
+		status = EX_SOFTWARE;
+		goto out;
+	}
+	if (!cr->verified) {
+		if (o->json)
+			fprintf(stderr, "vetbench: %s\n", cr->verify_msg);
+		status = EXIT_FAILED;
+	} else {
+		status = 0;
+	}
+out:
+	if (cs.interrupted)
+		fputs("vetbench: interrupted\n", stderr);
+	va_reply_free(&reply);
+	cold_cleanup(&cs);
+	free(cr);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {0};
+	sigset_t mask;
+	int sfd = -1, done = 0;
+	int status;
+
+	o.daemon_args = xcalloc((size_t)argc + 1, sizeof *o.daemon_args);
+	status = parse_args(argc, argv, &o, &done);
+	if (status != 0 || done)
+		goto out;
+
+	/* Before any zmq_ctx_new(): its I/O threads inherit the mask. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
+	    (sfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
+		perror("vetbench: signalfd");
+		status = EX_OSERR;
+		goto out;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	status = o.cold ? cold_main(&o, sfd) : throughput_main(&o, sfd);
+out:
+	if (fflush(stdout) != 0 && status == EX_OK) {
+		perror("vetbench: stdout");
+		status = EX_IOERR;
+	}
+	if (sfd >= 0)
+		close(sfd);
+	free(o.daemon_args);
+	return status;
+}

@@ -1,0 +1,76 @@
+/*
+ * test_vetbench - the benchmark client works end to end: a short run
+ * against a real daemon reports every request answered, and a cold-start
+ * run finds its state again after each restart.  Figures are not judged
+ * here (machines are shared and noisy); docs/BENCHMARKS.md has them.
+ */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+static vt_daemon_t d;
+
+static void teardown(void)
+{
+	vt_daemon_cleanup(&d);
+}
+
+TestSuite(vetbench, .fini = teardown, .timeout = VT_TEST_TIMEOUT);
+
+static json_t *run_json(const char *const argv[])
+{
+	char *out = NULL, *err = NULL;
+	json_error_t jerr;
+	int rc = vt_run(argv, NULL, &out, &err, 120000);
+	json_t *obj;
+
+	cr_assert_eq(rc, 0, "vetbench exit %d: %s", rc, err);
+	obj = json_loads(out, 0, &jerr);
+	cr_assert_not_null(obj, "not JSON (%s): %s", jerr.text, out);
+	free(out);
+	free(err);
+	return obj;
+}
+
+Test(vetbench, throughput_run_gets_every_reply)
+{
+	cr_assert_eq(vt_daemon_start(&d, NULL), 0);
+	const char *argv[] = {
+	    VA_VETBENCH_PATH, "--endpoint", d.cmd_ep, "--clients", "4", "--window", "8",
+	    "--requests",     "2000",       "--json", NULL};
+	json_t *r = run_json(argv);
+	cr_assert_eq(json_integer_value(json_object_get(r, "replies")), 2000);
+	cr_assert_eq(json_integer_value(json_object_get(r, "ok")), 2000);
+	cr_assert_eq(json_integer_value(json_object_get(r, "timeouts")), 0);
+	cr_assert_gt(json_real_value(json_object_get(r, "throughput_rps")), 0.0);
+	json_t *lat = json_object_get(r, "latency_us");
+	cr_assert(json_real_value(json_object_get(lat, "p50")) <=
+		  json_real_value(json_object_get(lat, "p99")));
+	json_decref(r);
+	cr_assert_eq(vt_daemon_stop(&d), 0);
+}
+
+Test(vetbench, cold_start_finds_the_state_again)
+{
+	char dir[VT_PATH_MAX], state[VT_PATH_MAX + 16];
+
+	cr_assert_eq(vt_mkdtemp(dir, sizeof dir), 0);
+	snprintf(state, sizeof state, "%s/state", dir);
+	const char *argv[] = {VA_VETBENCH_PATH, "--cold-start",
+			      "--daemon",       VA_DAEMON_PATH,
+			      "--events",       "3000",
+			      "--state-dir",    state,
+			      "--repeat",       "2",
+			      "--json",         NULL};
+	json_t *r = run_json(argv);
+	char *text = json_dumps(r, 0);
+	cr_assert_not_null(strstr(text, "\"verified\": true") ? text
+							      : strstr(text, "\"verified\":true"),
+			   "restarts not verified: %s", text);
+	free(text);
+	json_decref(r);
+	vt_rm_rf(dir);
+}
