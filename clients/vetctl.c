@@ -135,6 +135,8 @@ struct bodies {
 	Vetalliance__V1__SectorList sector_list;
 	Vetalliance__V1__InterestMark interest_mark;
 	Vetalliance__V1__InterestList interest_list;
+	Vetalliance__V1__DaemonStatusGet daemon_status;
+	Vetalliance__V1__MetricsGet metrics;
 	char *mask[F_COUNT];
 };
 
@@ -199,6 +201,9 @@ static void usage(FILE *out)
 	      "  interest list    [--partner P]\n"
 	      "  interest mark    --partner P --sector S [--note NOTE]\n"
 	      "  interest unmark  --partner P --sector S\n"
+	      "  status           the daemon's health: version, uptime, last seq, journal,\n"
+	      "                   snapshot, peers, requests/s, sync latency\n"
+	      "  metrics          the same and more, in the Prometheus text format\n"
 	      "\n"
 	      "options:\n"
 	      "  --endpoint E     command endpoint (default: $VETCTL_ENDPOINT, "
@@ -459,6 +464,24 @@ static int build_interest_unmark(const struct options *o, struct bodies *b, va_r
 	return build_interest(o, b, req, 0);
 }
 
+static int build_daemon_status(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	(void)o;
+	vetalliance__v1__daemon_status_get__init(&b->daemon_status);
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_DAEMON_STATUS;
+	req->daemon_status = &b->daemon_status;
+	return 0;
+}
+
+static int build_metrics(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	(void)o;
+	vetalliance__v1__metrics_get__init(&b->metrics);
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_METRICS;
+	req->metrics = &b->metrics;
+	return 0;
+}
+
 #define PARTNER_FIELDS (BIT(F_ID) | BIT(F_NAME) | BIT(F_COUNTRY) | BIT(F_TIME_ZONE) | BIT(F_REGION))
 #define CENTRE_FIELDS                                                                              \
 	(BIT(F_ID) | BIT(F_NAME) | BIT(F_KIND) | BIT(F_PARTNER) | BIT(F_COUNTRY) | BIT(F_REGION) | \
@@ -478,6 +501,9 @@ static const struct command commands[] = {
     {"interest", "mark", BIT(F_PARTNER) | BIT(F_SECTOR) | BIT(F_NOTE), 0, "marked",
      build_interest_mark},
     {"interest", "unmark", BIT(F_PARTNER) | BIT(F_SECTOR), 0, "unmarked", build_interest_unmark},
+    /* One-word commands: verb NULL. */
+    {"status", NULL, 0, 0, NULL, build_daemon_status},
+    {"metrics", NULL, 0, 0, NULL, build_metrics},
 };
 
 /* Flags that may be given once only, even where --sector repeats. */
@@ -583,17 +609,24 @@ static int parse_args(int argc, char **argv, struct options *o, const struct com
 	}
 
 	if (optind >= argc) {
-		usage_error("missing NOUN (partner, centre, sector, interest)");
+		usage_error("missing NOUN (partner, centre, sector, interest, status, metrics)");
 		return EX_USAGE;
 	}
 	noun = argv[optind++];
-	if (optind >= argc) {
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (commands[i].verb == NULL && strcmp(commands[i].noun, noun) == 0)
+			cmd = &commands[i];
+	if (cmd != NULL) {
+		verb = "";
+		known_noun = 1;
+	} else if (optind >= argc) {
 		usage_error("missing VERB after '%s'", noun);
 		return EX_USAGE;
 	}
-	verb = argv[optind++];
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-		if (strcmp(commands[i].noun, noun) != 0)
+	if (cmd == NULL)
+		verb = argv[optind++];
+	for (size_t i = 0; cmd == NULL && i < sizeof commands / sizeof commands[0]; i++) {
+		if (commands[i].verb == NULL || strcmp(commands[i].noun, noun) != 0)
 			continue;
 		known_noun = 1;
 		if (strcmp(commands[i].verb, verb) == 0) {
@@ -863,6 +896,12 @@ static int print_result(const va_reply_t *reply)
 
 	if (reply->result_case == VETALLIANCE__V1__REPLY__RESULT__NOT_SET)
 		return 0;
+	if (reply->result_case == VETALLIANCE__V1__REPLY__RESULT_METRICS) {
+		/* Already text, for a scraper: as it came. */
+		if (reply->metrics != NULL && reply->metrics->text != NULL)
+			fputs(reply->metrics->text, stdout);
+		return 0;
+	}
 	rf = protobuf_c_message_descriptor_get_field(reply->base.descriptor,
 						     (unsigned)reply->result_case);
 	if (rf == NULL || rf->type != PROTOBUF_C_TYPE_MESSAGE)

@@ -1,33 +1,62 @@
 /*
- * vetwatch - print the events of vetallianced as they happen.
+ * vetwatch - print the events of vetallianced, never missing one.
  *
- *   vetwatch [--endpoint E] [--type PREFIX]... [--count N] [--human]
+ *   vetwatch [--endpoint E] [--cmd-endpoint E] [--cursor FILE] [--once]
+ *            [--type PREFIX]... [--partner ID]... [--centre ID]...
+ *            [--alliance ID]... [--exec CMD] [--human] [--count N]
  *
- * A SUB socket on the daemon's PUB endpoint, subscribed to each --type
- * prefix of the event type (the PUB topic: "centre." is every centre
- * event, "" everything).  Each message is two frames, [topic][Event]; each
- * event prints as one JSON line (va_json_event) or, with --human, one
- * readable line, and stdout is flushed after each so that a pipe sees it
- * at once.  A malformed message gets a warning on stderr and is skipped.
+ * The Clone pattern (docs/PROTOCOL.md, "Catch-up"): a SUB socket on the
+ * PUB endpoint is subscribed first (to each --type prefix and to
+ * "daemon.heartbeat"), then a DEALER on the command endpoint asks for the
+ * events after the cursor (EventsSince, in pages) until it reaches the
+ * daemon's last durable seq.  `cursor` is the last seq handled: an event
+ * is handled when it has been printed (or run through the hook), or
+ * skipped by a filter.  Then:
  *
- * SIGINT and SIGTERM are taken through a signalfd polled beside the socket
- * (they are blocked before the ZeroMQ context starts its threads, so no
- * thread of ours or libzmq's ever runs a handler): the loop ends, the
- * sockets close, and the exit status is 0.
+ *   - a live event with seq <= cursor is a duplicate and is dropped;
+ *   - seq == cursor + 1 is handled at once;
+ *   - seq > cursor + 1 is a gap (PUB dropped something at its high-water
+ *     mark, or the subscription is narrowed by --type): the event is
+ *     dropped and a catch-up from cursor + 1 fetches it with what is
+ *     missing, in order;
+ *   - a heartbeat whose last_seq is past the cursor also starts a
+ *     catch-up (the lost tail of a burst has no later event to reveal
+ *     it), and heartbeats tell a quiet daemon from a dead one: after
+ *     three intervals without one vetwatch warns on stderr, and says so
+ *     again when they come back.  ZeroMQ reconnects both sockets by
+ *     itself after a daemon restart; a catch-up request without a reply
+ *     is sent again (a query: harmless to repeat).
  *
- * Not yet: catch-up from a seq over the command endpoint and gap detection
- * (the protocol has no catch-up query yet), so events published while
- * vetwatch is not connected are not shown.
+ * The cursor file (--cursor) holds the cursor as decimal text, replaced
+ * atomically (temp file, fsync, rename, fsync of the directory): at least
+ * every 200 ms while events flow, after every event with --exec, and at
+ * exit.  A clean stop (SIGINT, SIGTERM, --count, --once) therefore
+ * resumes exactly where it stopped; after a SIGKILL the events of the last
+ * 200 ms may be handled again (at least once, in order).
+ *
+ * Hooks (--exec CMD): for each event that passes the filters, /bin/sh -c
+ * CMD runs with the event's JSON line on stdin and VET_EVENT_TYPE,
+ * VET_EVENT_SEQ in the environment.  A non-zero exit is retried after
+ * 100 ms, doubling up to 30 s, for ever; the cursor moves past the event
+ * only once the hook succeeded.  With --exec, stdout gets nothing.
+ *
+ * SIGINT and SIGTERM are taken through a signalfd polled beside the
+ * sockets (blocked before the ZeroMQ context starts its threads); hooks
+ * get the signals unblocked.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <libgen.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,48 +67,156 @@
 #include <vetalliance/client.h>
 #include <vetalliance/json.h>
 
-#define SUMMARY_MAX 100
+#define SUMMARY_MAX         100
+#define PAGE_EVENTS         10000
+#define PAGE_BYTES          (4u << 20)
+#define REQUEST_TIMEOUT_MS  5000
+#define CURSOR_EVERY_MS     200
+#define HEARTBEAT_DEFAULT   1000
+#define HOOK_BACKOFF_MIN_MS 100
+#define HOOK_BACKOFF_MAX_MS 30000
+#define ONCE_ATTEMPTS       3
+#define HEARTBEAT_TOPIC     "daemon.heartbeat"
 
-enum { O_ENDPOINT = 256, O_TYPE, O_COUNT, O_HUMAN, O_HELP, O_VERSION };
+enum {
+	O_ENDPOINT = 256,
+	O_CMD_ENDPOINT,
+	O_TYPE,
+	O_PARTNER,
+	O_CENTRE,
+	O_ALLIANCE,
+	O_COUNT,
+	O_HUMAN,
+	O_CURSOR,
+	O_FROM,
+	O_ONCE,
+	O_EXEC,
+	O_RCVHWM,
+	O_HB_TIMEOUT,
+	O_STATS,
+	O_HELP,
+	O_VERSION
+};
 
 static const struct option long_options[] = {
     {"endpoint", required_argument, NULL, O_ENDPOINT},
+    {"cmd-endpoint", required_argument, NULL, O_CMD_ENDPOINT},
     {"type", required_argument, NULL, O_TYPE},
+    {"partner", required_argument, NULL, O_PARTNER},
+    {"centre", required_argument, NULL, O_CENTRE},
+    {"alliance", required_argument, NULL, O_ALLIANCE},
     {"count", required_argument, NULL, O_COUNT},
     {"human", no_argument, NULL, O_HUMAN},
+    {"cursor", required_argument, NULL, O_CURSOR},
+    {"from", required_argument, NULL, O_FROM},
+    {"once", no_argument, NULL, O_ONCE},
+    {"exec", required_argument, NULL, O_EXEC},
+    {"rcvhwm", required_argument, NULL, O_RCVHWM},
+    {"heartbeat-timeout", required_argument, NULL, O_HB_TIMEOUT},
+    {"stats", no_argument, NULL, O_STATS},
     {"help", no_argument, NULL, O_HELP},
     {"version", no_argument, NULL, O_VERSION},
     {NULL, 0, NULL, 0},
 };
 
+typedef struct strlist {
+	char **v;
+	size_t n;
+} strlist_t;
+
 struct options {
 	const char *endpoint;
-	char **types; /* subscription prefixes; none means all */
-	size_t n_types;
+	const char *cmd_endpoint;
+	strlist_t types, partners, centres, alliances;
 	long long count; /* 0: no limit */
 	int human;
+	const char *cursor_path;
+	long long from; /* -1: not given */
+	int once;
+	const char *exec_cmd;
+	int rcvhwm;           /* 0: libzmq's default */
+	long long hb_timeout; /* ms; -1: 3 intervals; 0: never warn */
+	int stats;
 };
+
+typedef struct watch {
+	struct options *o;
+	void *sub, *dealer;
+	int sfd;
+	uint64_t cursor;  /* last seq handled */
+	int cursor_known; /* 0 until the start position is settled */
+	int start_now;    /* no cursor: start at the daemon's present */
+	int fresh;        /* no cursor file: compacted history is not an error */
+	uint64_t written; /* cursor value in the file */
+	int64_t written_ms;
+	uint64_t known_last; /* highest durable seq heard of */
+	uint64_t once_target;
+	char req_id[33]; /* catch-up in flight ("" none) */
+	int64_t req_deadline;
+	int timeouts;
+	int cmd_warned;
+	int64_t hb_last_ms;
+	int64_t hb_interval;
+	int hb_warned;
+	long long printed;
+	uint64_t delivered, caught_up, dups, gaps;
+	int64_t t0;
+	int stop; /* 1: clean stop requested */
+	int exit_status;
+} watch_t;
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void usage(FILE *out)
 {
-	fputs("usage: vetwatch [--endpoint E] [--type PREFIX]... [--count N] [--human]\n"
+	fputs("usage: vetwatch [--endpoint E] [--cmd-endpoint E] [--cursor FILE] [--from SEQ]\n"
+	      "                [--once] [--type PREFIX]... [--partner ID]... [--centre ID]...\n"
+	      "                [--alliance ID]... [--exec CMD] [--human] [--count N]\n"
 	      "\n"
 	      "Print each event of vetallianced as one JSON line:\n"
 	      "  {\"seq\":N,\"type\":\"centre.registered\",\"time\":\"...Z\",\"time_ms\":N,\n"
 	      "   \"actor\":\"...\",\"request_id\":\"...\",\"payload\":{...}}\n"
+	      "Missed events are fetched from the daemon (catch-up), duplicates dropped,\n"
+	      "so every event is shown once and in seq order.\n"
 	      "\n"
 	      "options:\n"
-	      "  --endpoint E     event endpoint (default: $VETWATCH_ENDPOINT, "
+	      "  --endpoint E       event (PUB) endpoint (default: $VETWATCH_ENDPOINT, "
 	      "else " VA_DEFAULT_PUB_ENDPOINT ")\n"
-	      "  --type PREFIX    only events whose type starts with PREFIX, e.g. 'centre.'\n"
-	      "                   or 'sector.interest_marked'; may be repeated\n"
-	      "  --count N        exit after N events\n"
-	      "  --human          one readable line per event instead of JSON\n"
-	      "  --help           print this help\n"
-	      "  --version        print the version\n"
+	      "  --cmd-endpoint E   command endpoint, for catch-up (default:\n"
+	      "                     $VETWATCH_CMD_ENDPOINT, else " VA_DEFAULT_CMD_ENDPOINT ")\n"
+	      "  --cursor FILE      resume after the seq stored in FILE and keep it up to\n"
+	      "                     date; a missing FILE starts at the oldest kept event\n"
+	      "  --from SEQ         when there is no cursor: start at SEQ (default: with\n"
+	      "                     --cursor or --once the oldest kept event, else now)\n"
+	      "  --once             catch up to the daemon's present and exit (for cron)\n"
+	      "  --type PREFIX      only events whose type starts with PREFIX, e.g. 'centre.';\n"
+	      "                     may be repeated\n"
+	      "  --partner ID       only events about partner ID (its own, its centres',\n"
+	      "                     its interests); may be repeated\n"
+	      "  --centre ID        only events about centre ID; may be repeated\n"
+	      "  --alliance ID      only events whose payload names alliance ID; may be\n"
+	      "                     repeated\n"
+	      "  --exec CMD         run /bin/sh -c CMD per event, JSON on stdin and\n"
+	      "                     VET_EVENT_TYPE, VET_EVENT_SEQ set; retried with backoff\n"
+	      "                     until it succeeds; nothing is printed\n"
+	      "  --human            one readable line per event instead of JSON\n"
+	      "  --count N          exit after N events\n"
+	      "  --heartbeat-timeout MS  warn when no heartbeat came for MS ms (default:\n"
+	      "                     three of the daemon's intervals; 0: never)\n"
+	      "  --rcvhwm N         receive high-water mark of the event socket (testing)\n"
+	      "  --stats            print counts and the rate to stderr at exit\n"
+	      "  --help             print this help\n"
+	      "  --version          print the version\n"
 	      "\n"
-	      "exit status: 0 after --count events or on SIGINT/SIGTERM, 64 usage error,\n"
-	      "70 internal error\n",
+	      "exit status: 0 after --count events, --once, or SIGINT/SIGTERM; 64 usage\n"
+	      "error; 65 the cursor is older than the daemon's kept history; 69 the daemon\n"
+	      "did not answer (--once); 70 internal error; 74 the cursor cannot be written\n",
 	      out);
 }
 
@@ -96,15 +233,34 @@ static void usage_error(const char *fmt, ...)
 	fputs("\nTry 'vetwatch --help' for more information.\n", stderr);
 }
 
+static int parse_num(const char *opt, const char *s, long long min, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || *out < min) {
+		usage_error("invalid %s '%s': expected a number >= %lld", opt, s, min);
+		return EX_USAGE;
+	}
+	return 0;
+}
+
 /* parse_args - returns 0, EX_OK after --help/--version (with *done set),
  * or EX_USAGE. */
 static int parse_args(int argc, char **argv, struct options *o, int *done)
 {
+	long long v;
 	int c;
 
 	o->endpoint = getenv("VETWATCH_ENDPOINT");
 	if (o->endpoint == NULL || o->endpoint[0] == '\0')
 		o->endpoint = VA_DEFAULT_PUB_ENDPOINT;
+	o->cmd_endpoint = getenv("VETWATCH_CMD_ENDPOINT");
+	if (o->cmd_endpoint == NULL || o->cmd_endpoint[0] == '\0')
+		o->cmd_endpoint = VA_DEFAULT_CMD_ENDPOINT;
+	o->from = -1;
+	o->hb_timeout = -1;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
@@ -112,23 +268,52 @@ static int parse_args(int argc, char **argv, struct options *o, int *done)
 		case O_ENDPOINT:
 			o->endpoint = optarg;
 			break;
+		case O_CMD_ENDPOINT:
+			o->cmd_endpoint = optarg;
+			break;
 		case O_TYPE:
-			o->types[o->n_types++] = optarg;
+			o->types.v[o->types.n++] = optarg;
 			break;
-		case O_COUNT: {
-			char *end;
-
-			errno = 0;
-			o->count = strtoll(optarg, &end, 10);
-			if (errno != 0 || end == optarg || *end != '\0' || o->count < 1) {
-				usage_error("invalid --count '%s': expected a positive number",
-					    optarg);
+		case O_PARTNER:
+			o->partners.v[o->partners.n++] = optarg;
+			break;
+		case O_CENTRE:
+			o->centres.v[o->centres.n++] = optarg;
+			break;
+		case O_ALLIANCE:
+			o->alliances.v[o->alliances.n++] = optarg;
+			break;
+		case O_COUNT:
+			if (parse_num("--count", optarg, 1, &o->count))
 				return EX_USAGE;
-			}
 			break;
-		}
 		case O_HUMAN:
 			o->human = 1;
+			break;
+		case O_CURSOR:
+			o->cursor_path = optarg;
+			break;
+		case O_FROM:
+			if (parse_num("--from", optarg, 1, &o->from))
+				return EX_USAGE;
+			break;
+		case O_ONCE:
+			o->once = 1;
+			break;
+		case O_EXEC:
+			o->exec_cmd = optarg;
+			break;
+		case O_RCVHWM:
+			if (parse_num("--rcvhwm", optarg, 0, &v) || v > 1000000)
+				return EX_USAGE;
+			o->rcvhwm = (int)v;
+			break;
+		case O_HB_TIMEOUT:
+			if (parse_num("--heartbeat-timeout", optarg, 0, &o->hb_timeout))
+				return EX_USAGE;
+			break;
+		case O_STATS:
+			o->stats = 1;
 			break;
 		case O_HELP:
 			usage(stdout);
@@ -238,18 +423,491 @@ static int print_human(const va_event_t *ev)
 	return 0;
 }
 
+/* ------------------------------------------------------------- cursor */
+
+/* read_cursor - 1 and *seq when the file holds a cursor, 0 when it does
+ * not exist, -1 (after a message) when it is unreadable or malformed. */
+static int read_cursor(const char *path, uint64_t *seq)
+{
+	char buf[64];
+	FILE *f = fopen(path, "r");
+	char *end;
+	size_t n;
+
+	if (f == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		fprintf(stderr, "vetwatch: cannot read the cursor '%s': %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	errno = 0;
+	*seq = strtoull(buf, &end, 10);
+	while (*end == '\n' || *end == ' ')
+		end++;
+	if (errno != 0 || end == buf || *end != '\0') {
+		fprintf(stderr, "vetwatch: the cursor '%s' does not hold a seq\n", path);
+		return -1;
+	}
+	return 1;
+}
+
+/* write_cursor - replace the file atomically.  Returns 0 or -1 (after a
+ * message). */
+static int write_cursor(watch_t *w)
+{
+	const char *path = w->o->cursor_path;
+	char tmp[4096], dir[4096], text[32];
+	int fd, len;
+
+	if (path == NULL || w->written == w->cursor || !w->cursor_known)
+		return 0;
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	len = snprintf(text, sizeof text, "%" PRIu64 "\n", w->cursor);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, text, (size_t)len) != len || fsync(fd) < 0) {
+		fprintf(stderr, "vetwatch: cannot write the cursor '%s': %s\n", tmp,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	if (rename(tmp, path) < 0) {
+		fprintf(stderr, "vetwatch: cannot rename '%s' to '%s': %s\n", tmp, path,
+			strerror(errno));
+		return -1;
+	}
+	snprintf(dir, sizeof dir, "%s", path);
+	fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	w->written = w->cursor;
+	w->written_ms = now_ms();
+	return 0;
+}
+
+/* ------------------------------------------------------------ filters */
+
+/* The payload message of an event, or NULL. */
+static const ProtobufCMessage *payload_of(const va_event_t *ev)
+{
+	const ProtobufCFieldDescriptor *f;
+
+	if (ev->payload_case == VETALLIANCE__V1__EVENT__PAYLOAD__NOT_SET)
+		return NULL;
+	f = protobuf_c_message_descriptor_get_field(ev->base.descriptor,
+						    (unsigned)ev->payload_case);
+	if (f == NULL || f->type != PROTOBUF_C_TYPE_MESSAGE)
+		return NULL;
+	return *(const ProtobufCMessage *const *)((const char *)ev + f->offset);
+}
+
+/* The string field `name` of the payload, or NULL. */
+static const char *payload_str(const ProtobufCMessage *m, const char *name)
+{
+	const ProtobufCFieldDescriptor *f;
+
+	if (m == NULL)
+		return NULL;
+	f = protobuf_c_message_descriptor_get_field_by_name(m->descriptor, name);
+	if (f == NULL || f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED)
+		return NULL;
+	return *(const char *const *)((const char *)m + f->offset);
+}
+
+static int in_list(const strlist_t *l, const char *s)
+{
+	if (s == NULL)
+		return 0;
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether the event passes every filter given (OR within one flag). */
+static int wanted(const struct options *o, const va_event_t *ev, const char *type)
+{
+	const ProtobufCMessage *p = payload_of(ev);
+	int ok;
+
+	if (o->types.n > 0) {
+		ok = 0;
+		for (size_t i = 0; i < o->types.n && !ok; i++)
+			ok = strncmp(type, o->types.v[i], strlen(o->types.v[i])) == 0;
+		if (!ok)
+			return 0;
+	}
+	if (o->partners.n > 0) {
+		ok = in_list(&o->partners, payload_str(p, "partner")) ||
+		     in_list(&o->partners, payload_str(p, "partner_id")) ||
+		     (strncmp(type, "partner.", 8) == 0 &&
+		      in_list(&o->partners, payload_str(p, "id")));
+		if (!ok)
+			return 0;
+	}
+	if (o->centres.n > 0) {
+		ok = in_list(&o->centres, payload_str(p, "centre")) ||
+		     in_list(&o->centres, payload_str(p, "centre_id")) ||
+		     (strncmp(type, "centre.", 7) == 0 &&
+		      in_list(&o->centres, payload_str(p, "id")));
+		if (!ok)
+			return 0;
+	}
+	if (o->alliances.n > 0) {
+		ok = in_list(&o->alliances, payload_str(p, "alliance")) ||
+		     in_list(&o->alliances, payload_str(p, "alliance_id")) ||
+		     (strncmp(type, "alliance.", 9) == 0 &&
+		      in_list(&o->alliances, payload_str(p, "id")));
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+/* -------------------------------------------------------------- hooks */
+
+/* Sleep ms, or less when a signal comes.  Returns 1 when one came. */
+static int nap(watch_t *w, int ms)
+{
+	struct pollfd pfd = {.fd = w->sfd, .events = POLLIN};
+
+	if (poll(&pfd, 1, ms) > 0 && (pfd.revents & POLLIN)) {
+		w->stop = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* run_hook_once - the hook's exit status (0 success), or -1. */
+static int run_hook_once(const char *cmd, const char *line, const char *type, uint64_t seq)
+{
+	int pfd[2];
+	pid_t pid;
+	int status;
+	size_t len = strlen(line), off = 0;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		char seqs[32];
+		sigset_t all;
+
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		snprintf(seqs, sizeof seqs, "%" PRIu64, seq);
+		setenv("VET_EVENT_TYPE", type, 1);
+		setenv("VET_EVENT_SEQ", seqs, 1);
+		if (dup2(pfd[0], 0) < 0)
+			_exit(127);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[0]);
+	while (off < len) {
+		ssize_t n = write(pfd[1], line + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break; /* the hook did not read it all: its exit status decides */
+		off += (size_t)n;
+	}
+	if (off == len)
+		(void)!write(pfd[1], "\n", 1);
+	close(pfd[1]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+/* run_hook - until it succeeds (0), or -1 when a signal asks to stop. */
+static int run_hook(watch_t *w, const char *line, const char *type, uint64_t seq)
+{
+	int delay = HOOK_BACKOFF_MIN_MS;
+
+	for (;;) {
+		int rc = run_hook_once(w->o->exec_cmd, line, type, seq);
+		if (rc == 0)
+			return 0;
+		fprintf(stderr,
+			"vetwatch: the hook failed for event %" PRIu64 " (%s) with status %d; "
+			"retrying in %d ms\n",
+			seq, type, rc, delay);
+		if (nap(w, delay))
+			return -1;
+		delay = delay * 2 > HOOK_BACKOFF_MAX_MS ? HOOK_BACKOFF_MAX_MS : delay * 2;
+	}
+}
+
+/* ------------------------------------------------------------- events */
+
 /*
- * handle - read one whole message from sub and print it.  Returns 1 when
- * an event was printed, 0 when the message was skipped, -1 (after a
- * message on stderr) when vetwatch cannot go on.
+ * handle_event - the event with seq cursor + 1: filter, print or hook,
+ * advance the cursor.  Returns 0, or -1 to stop (w->exit_status set).
  */
-static int handle(void *sub, const struct options *o)
+static int handle_event(watch_t *w, const va_event_t *ev)
+{
+	char type[128];
+	char *line = NULL;
+
+	if (va_event_type(ev, type, sizeof type) < 0)
+		snprintf(type, sizeof type, "unknown");
+	if (wanted(w->o, ev, type)) {
+		if (w->o->exec_cmd != NULL) {
+			line = va_json_event(ev);
+			if (line == NULL)
+				goto oom;
+			if (run_hook(w, line, type, ev->seq) < 0) {
+				free(line);
+				w->exit_status = EX_OK;
+				return -1; /* stopping: the cursor stays before it */
+			}
+			free(line);
+		} else if (w->o->human) {
+			if (print_human(ev) < 0)
+				goto oom;
+		} else {
+			line = va_json_event(ev);
+			if (line == NULL)
+				goto oom;
+			fputs(line, stdout);
+			putchar('\n');
+			free(line);
+		}
+		w->printed++;
+	}
+	w->cursor = ev->seq;
+	w->delivered++;
+	if (w->o->exec_cmd != NULL && write_cursor(w) < 0) {
+		w->exit_status = EX_IOERR;
+		return -1;
+	}
+	if (w->o->count > 0 && w->printed >= w->o->count) {
+		w->exit_status = EX_OK;
+		return -1;
+	}
+	return 0;
+oom:
+	fputs("vetwatch: out of memory\n", stderr);
+	w->exit_status = EX_SOFTWARE;
+	return -1;
+}
+
+/* flush_out - after a batch: flush stdout, and the cursor if due. */
+static int flush_out(watch_t *w, int force)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		perror("vetwatch: cannot write to stdout");
+		w->exit_status = EX_IOERR;
+		return -1;
+	}
+	if (force || now_ms() - w->written_ms >= CURSOR_EVERY_MS) {
+		if (write_cursor(w) < 0) {
+			w->exit_status = EX_IOERR;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ catch-up */
+
+static int send_catchup(watch_t *w)
+{
+	va_request_t req = VETALLIANCE__V1__REQUEST__INIT;
+	Vetalliance__V1__EventsSince es = VETALLIANCE__V1__EVENTS_SINCE__INIT;
+	uint8_t buf[256];
+	size_t len;
+
+	va_request_id_new(w->req_id);
+	req.request_id = w->req_id;
+	req.body_case = VETALLIANCE__V1__REQUEST__BODY_EVENTS_SINCE;
+	req.events_since = &es;
+	/* "now": a seq past any, which answers with no events and the
+	 * daemon's last seq. */
+	es.from_seq = w->start_now ? UINT64_MAX : w->cursor + 1;
+	es.max_events = PAGE_EVENTS;
+	es.max_bytes = PAGE_BYTES;
+	len = vetalliance__v1__request__pack(&req, buf);
+	w->req_deadline = now_ms() + REQUEST_TIMEOUT_MS;
+	if (zmq_send(w->dealer, buf, len, ZMQ_DONTWAIT) < 0 && zmq_errno() != EAGAIN) {
+		fprintf(stderr, "vetwatch: '%s': %s\n", w->o->cmd_endpoint,
+			zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	/* On EAGAIN the deadline sends it again. */
+	return 0;
+}
+
+/* Start a catch-up unless one is in flight. */
+static int want_catchup(watch_t *w)
+{
+	if (w->req_id[0] != '\0')
+		return 0;
+	return send_catchup(w);
+}
+
+/*
+ * on_reply - one reply on the DEALER.  Returns 0, or -1 to stop
+ * (w->exit_status set).
+ */
+static int on_reply(watch_t *w)
+{
+	zmq_msg_t m;
+	va_reply_t *r;
+	int rc = 0;
+
+	zmq_msg_init(&m);
+	if (zmq_msg_recv(&m, w->dealer, ZMQ_DONTWAIT) < 0) {
+		zmq_msg_close(&m);
+		return 0;
+	}
+	r = vetalliance__v1__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+	zmq_msg_close(&m);
+	if (r == NULL) {
+		fputs("vetwatch: malformed reply from the daemon, ignored\n", stderr);
+		return 0;
+	}
+	if (w->req_id[0] == '\0' || strcmp(r->request_id, w->req_id) != 0)
+		goto out; /* an answer to a request we gave up on */
+	w->req_id[0] = '\0';
+	w->timeouts = 0;
+	if (w->cmd_warned) {
+		fprintf(stderr, "vetwatch: the daemon answers again on '%s'\n", w->o->cmd_endpoint);
+		w->cmd_warned = 0;
+	}
+	Vetalliance__V1__EventPage *pg =
+	    r->result_case == VETALLIANCE__V1__REPLY__RESULT_EVENTS ? r->events : NULL;
+	if (r->status == VETALLIANCE__V1__STATUS__STATUS_FAILED_PRECONDITION && pg != NULL) {
+		if (w->fresh) {
+			fprintf(stderr,
+				"vetwatch: history before seq %" PRIu64 " is no longer kept by the "
+				"daemon; starting there\n",
+				pg->first_seq);
+			w->cursor = pg->first_seq - 1;
+			w->fresh = 0;
+			rc = send_catchup(w);
+			goto out;
+		}
+		fprintf(
+		    stderr,
+		    "vetwatch: events %" PRIu64 "..%" PRIu64 " are no longer kept by the daemon "
+		    "(history starts at seq %" PRIu64 "): %s\n"
+		    "vetwatch: read the current state (state_get, e.g. vetctl list queries) and "
+		    "start again with --from %" PRIu64 " (or remove the cursor file)\n",
+		    w->cursor + 1, pg->first_seq - 1, pg->first_seq, r->message, pg->first_seq);
+		w->exit_status = EX_DATAERR;
+		rc = -1;
+		goto out;
+	}
+	if (r->status != VETALLIANCE__V1__STATUS__STATUS_OK || pg == NULL) {
+		fprintf(stderr, "vetwatch: catch-up refused (status %d): %s; retrying\n",
+			(int)r->status, r->message);
+		w->req_id[0] = 'x'; /* retry at the deadline */
+		w->req_id[1] = '\0';
+		w->req_deadline = now_ms() + 1000;
+		goto out;
+	}
+	if (pg->last_seq > w->known_last)
+		w->known_last = pg->last_seq;
+	if (!w->cursor_known) {
+		if (w->start_now)
+			w->cursor = pg->last_seq;
+		w->start_now = 0;
+		w->cursor_known = 1;
+		w->once_target = pg->last_seq;
+	}
+	w->fresh = 0;
+	if (w->cursor > pg->last_seq && !w->cmd_warned) {
+		fprintf(stderr,
+			"vetwatch: the cursor (%" PRIu64
+			") is ahead of the daemon (last seq %" PRIu64
+			"): was its state replaced?\n",
+			w->cursor, pg->last_seq);
+	}
+	for (size_t i = 0; i < pg->n_events; i++) {
+		const va_event_t *ev = pg->events[i];
+		if (ev->seq <= w->cursor) {
+			w->dups++;
+			continue;
+		}
+		if (ev->seq != w->cursor + 1) {
+			w->gaps++;
+			break; /* cannot happen with a sound daemon: ask again */
+		}
+		w->caught_up++;
+		if (handle_event(w, ev) < 0) {
+			rc = -1;
+			goto out;
+		}
+	}
+	if (flush_out(w, 0) < 0) {
+		rc = -1;
+		goto out;
+	}
+	if (w->o->once && w->cursor >= w->once_target) {
+		w->exit_status = EX_OK;
+		rc = -1;
+		goto out;
+	}
+	if (w->cursor < w->known_last)
+		rc = send_catchup(w);
+out:
+	vetalliance__v1__reply__free_unpacked(r, NULL);
+	return rc;
+}
+
+/* alive - anything published proves the daemon is up. */
+static void alive(watch_t *w, uint64_t seq)
+{
+	w->hb_last_ms = now_ms();
+	if (w->hb_warned) {
+		fprintf(stderr, "vetwatch: the daemon is back (seq %" PRIu64 ")\n", seq);
+		w->hb_warned = 0;
+	}
+}
+
+/* on_heartbeat - liveness and the lost tail. */
+static int on_heartbeat(watch_t *w, const va_event_t *ev)
+{
+	const Vetalliance__V1__DaemonHeartbeat *hb = ev->daemon_heartbeat;
+
+	if (hb->interval_ms > 0)
+		w->hb_interval = hb->interval_ms;
+	alive(w, hb->last_seq);
+	if (hb->last_seq > w->known_last)
+		w->known_last = hb->last_seq;
+	if (w->cursor_known && w->cursor < hb->last_seq)
+		return want_catchup(w);
+	return 0;
+}
+
+/*
+ * on_sub - one message on the SUB socket.  Returns 1 when one was read, 0
+ * when none was waiting, -1 to stop.
+ */
+static int on_sub(watch_t *w)
 {
 	zmq_msg_t frames[2];
 	size_t n = 0, extra = 0;
 	va_event_t *ev = NULL;
-	int more = 1;
-	int rc = 0;
+	int more = 1, rc = 1;
 
 	zmq_msg_init(&frames[0]);
 	zmq_msg_init(&frames[1]);
@@ -257,28 +915,20 @@ static int handle(void *sub, const struct options *o)
 		zmq_msg_t *f = n < 2 ? &frames[n] : &frames[1];
 		size_t more_len = sizeof more;
 
-		if (zmq_msg_recv(f, sub, ZMQ_DONTWAIT) < 0) {
-			if (zmq_errno() == EAGAIN && n == 0)
-				goto out; /* a spurious wake-up */
-			fprintf(stderr, "vetwatch: cannot receive: %s\n",
-				zmq_strerror(zmq_errno()));
-			rc = -1;
+		if (zmq_msg_recv(f, w->sub, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+			rc = 0;
 			goto out;
 		}
 		if (n < 2)
 			n++;
 		else
 			extra++;
-		if (zmq_getsockopt(sub, ZMQ_RCVMORE, &more, &more_len) < 0) {
-			fprintf(stderr, "vetwatch: cannot receive: %s\n",
-				zmq_strerror(zmq_errno()));
-			rc = -1;
-			goto out;
-		}
+		if (zmq_getsockopt(w->sub, ZMQ_RCVMORE, &more, &more_len) < 0)
+			more = 0;
 	}
 	if (n != 2 || extra > 0) {
-		fprintf(stderr, "vetwatch: malformed message (%zu frame%s, expected 2), skipped\n",
-			n + extra, n + extra == 1 ? "" : "s");
+		fprintf(stderr, "vetwatch: malformed message (%zu frames, expected 2), skipped\n",
+			n + extra);
 		goto out;
 	}
 	ev = vetalliance__v1__event__unpack(NULL, zmq_msg_size(&frames[1]),
@@ -288,29 +938,35 @@ static int handle(void *sub, const struct options *o)
 			(int)zmq_msg_size(&frames[0]), (const char *)zmq_msg_data(&frames[0]));
 		goto out;
 	}
-	if (o->human) {
-		if (print_human(ev) < 0) {
-			fputs("vetwatch: out of memory\n", stderr);
+	if (ev->payload_case == VETALLIANCE__V1__EVENT__PAYLOAD_DAEMON_HEARTBEAT) {
+		if (on_heartbeat(w, ev) < 0)
 			rc = -1;
-			goto out;
-		}
-	} else {
-		char *line = va_json_event(ev);
-
-		if (line == NULL) {
-			fputs("vetwatch: out of memory\n", stderr);
-			rc = -1;
-			goto out;
-		}
-		puts(line);
-		free(line);
-	}
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		perror("vetwatch: cannot write to stdout");
-		rc = -1;
 		goto out;
 	}
-	rc = 1;
+	alive(w, ev->seq);
+	if (!w->cursor_known && w->start_now) {
+		/* Live from now: the first event seen is as good a "now" as the
+		 * catch-up's answer (and needs no command endpoint). */
+		w->cursor = ev->seq - 1;
+		w->cursor_known = 1;
+		w->start_now = 0;
+	}
+	if (ev->seq > w->known_last)
+		w->known_last = ev->seq;
+	if (!w->cursor_known || ev->seq <= w->cursor) {
+		w->dups++;
+		goto out;
+	}
+	if (ev->seq != w->cursor + 1) {
+		/* A gap (or a --type subscription): fetch the missing ones, in
+		 * order; this one comes with them. */
+		w->gaps++;
+		if (want_catchup(w) < 0)
+			rc = -1;
+		goto out;
+	}
+	if (handle_event(w, ev) < 0)
+		rc = -1;
 out:
 	if (ev != NULL)
 		vetalliance__v1__event__free_unpacked(ev, NULL);
@@ -319,19 +975,67 @@ out:
 	return rc;
 }
 
+/* check_timers - a catch-up without reply; heartbeats overdue. */
+static int check_timers(watch_t *w)
+{
+	int64_t now = now_ms();
+
+	if (w->req_id[0] != '\0' && now >= w->req_deadline) {
+		if (w->req_id[0] != 'x' || w->req_id[1] != '\0') {
+			w->timeouts++;
+			if (!w->cmd_warned) {
+				fprintf(stderr,
+					"vetwatch: no answer from the daemon on '%s'; retrying\n",
+					w->o->cmd_endpoint);
+				w->cmd_warned = 1;
+			}
+			if (w->o->once && w->timeouts >= ONCE_ATTEMPTS) {
+				fprintf(stderr, "vetwatch: giving up after %d attempts\n",
+					w->timeouts);
+				w->exit_status = EX_UNAVAILABLE;
+				return -1;
+			}
+		}
+		if (send_catchup(w) < 0) {
+			w->exit_status = EX_SOFTWARE;
+			return -1;
+		}
+	}
+	if (!w->o->once && w->o->hb_timeout != 0 && !w->hb_warned) {
+		int64_t limit = w->o->hb_timeout > 0 ? w->o->hb_timeout : 3 * w->hb_interval;
+		if (now - w->hb_last_ms > limit) {
+			fprintf(stderr,
+				"vetwatch: no heartbeat from the daemon for %" PRId64
+				" ms: it may be "
+				"down (waiting for it)\n",
+				now - w->hb_last_ms);
+			w->hb_warned = 1;
+		}
+	}
+	return 0;
+}
+
+static int set_int(void *s, int opt, int v)
+{
+	return zmq_setsockopt(s, opt, &v, sizeof v);
+}
+
 int main(int argc, char **argv)
 {
 	struct options opts = {0};
-	void *ctx = NULL, *sub = NULL;
+	watch_t w = {0};
+	void *ctx = NULL;
 	sigset_t mask;
-	int sfd = -1;
-	int linger = 0;
 	int done = 0;
-	long long printed = 0;
 	int status = EX_SOFTWARE;
 
-	opts.types = calloc((size_t)argc + 1, sizeof *opts.types);
-	if (opts.types == NULL) {
+	w.o = &opts;
+	w.sfd = -1;
+	opts.types.v = calloc((size_t)argc + 1, sizeof(char *));
+	opts.partners.v = calloc((size_t)argc + 1, sizeof(char *));
+	opts.centres.v = calloc((size_t)argc + 1, sizeof(char *));
+	opts.alliances.v = calloc((size_t)argc + 1, sizeof(char *));
+	if (!opts.types.v || !opts.partners.v || !opts.centres.v || !opts.alliances.v) {
 		fputs("vetwatch: out of memory\n", stderr);
 		goto out;
 	}
@@ -340,7 +1044,34 @@ int main(int argc, char **argv)
 		goto out;
 	status = EX_SOFTWARE;
 
+	/* Where to start. */
+	if (opts.cursor_path != NULL) {
+		int rc = read_cursor(opts.cursor_path, &w.cursor);
+		if (rc < 0) {
+			status = EX_DATAERR;
+			goto out;
+		}
+		if (rc == 1) {
+			w.cursor_known = 0; /* settled by the first reply */
+		} else if (opts.from > 0) {
+			w.cursor = (uint64_t)opts.from - 1;
+		} else {
+			w.fresh = 1;
+		}
+	} else if (opts.from > 0) {
+		w.cursor = (uint64_t)opts.from - 1;
+	} else if (opts.once) {
+		w.fresh = 1;
+	} else {
+		w.start_now = 1;
+	}
+	w.written = opts.cursor_path != NULL ? w.cursor : 0;
+	if (opts.cursor_path != NULL && w.fresh)
+		w.written = UINT64_MAX; /* write even 0 */
+	w.hb_interval = HEARTBEAT_DEFAULT;
+
 	/* Before zmq_ctx_new(): its I/O threads inherit the mask. */
+	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
@@ -348,8 +1079,8 @@ int main(int argc, char **argv)
 		perror("vetwatch: sigprocmask");
 		goto out;
 	}
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (sfd < 0) {
+	w.sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (w.sfd < 0) {
 		perror("vetwatch: signalfd");
 		goto out;
 	}
@@ -357,79 +1088,122 @@ int main(int argc, char **argv)
 	ctx = zmq_ctx_new();
 	if (ctx == NULL)
 		goto zmq_fail;
-	sub = zmq_socket(ctx, ZMQ_SUB);
-	if (sub == NULL)
+	if (!opts.once) {
+		w.sub = zmq_socket(ctx, ZMQ_SUB);
+		if (w.sub == NULL || set_int(w.sub, ZMQ_LINGER, 0) < 0)
+			goto zmq_fail;
+		if (opts.rcvhwm > 0 && set_int(w.sub, ZMQ_RCVHWM, opts.rcvhwm) < 0)
+			goto zmq_fail;
+		if (opts.types.n == 0) {
+			if (zmq_setsockopt(w.sub, ZMQ_SUBSCRIBE, "", 0) < 0)
+				goto zmq_fail;
+		} else {
+			for (size_t i = 0; i < opts.types.n; i++)
+				if (zmq_setsockopt(w.sub, ZMQ_SUBSCRIBE, opts.types.v[i],
+						   strlen(opts.types.v[i])) < 0)
+					goto zmq_fail;
+			if (zmq_setsockopt(w.sub, ZMQ_SUBSCRIBE, HEARTBEAT_TOPIC,
+					   strlen(HEARTBEAT_TOPIC)) < 0)
+				goto zmq_fail;
+		}
+		if (zmq_connect(w.sub, opts.endpoint) < 0) {
+			fprintf(stderr, "vetwatch: invalid endpoint '%s': %s\n", opts.endpoint,
+				zmq_strerror(zmq_errno()));
+			status = EX_USAGE;
+			goto out;
+		}
+	}
+	w.dealer = zmq_socket(ctx, ZMQ_DEALER);
+	if (w.dealer == NULL || set_int(w.dealer, ZMQ_LINGER, 0) < 0)
 		goto zmq_fail;
-	if (zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger) < 0)
-		goto zmq_fail;
-	if (zmq_connect(sub, opts.endpoint) < 0) {
-		fprintf(stderr, "vetwatch: invalid endpoint '%s': %s\n", opts.endpoint,
+	if (zmq_connect(w.dealer, opts.cmd_endpoint) < 0) {
+		fprintf(stderr, "vetwatch: invalid endpoint '%s': %s\n", opts.cmd_endpoint,
 			zmq_strerror(zmq_errno()));
 		status = EX_USAGE;
 		goto out;
 	}
-	if (opts.n_types == 0) {
-		if (zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0) < 0)
-			goto zmq_fail;
-	}
-	for (size_t i = 0; i < opts.n_types; i++) {
-		if (zmq_setsockopt(sub, ZMQ_SUBSCRIBE, opts.types[i], strlen(opts.types[i])) < 0)
-			goto zmq_fail;
-	}
 
-	for (;;) {
-		zmq_pollitem_t items[2] = {
-		    {.socket = sub, .events = ZMQ_POLLIN},
-		    {.fd = sfd, .events = ZMQ_POLLIN},
+	/* Subscribed first; now the catch-up. */
+	w.t0 = now_ms();
+	w.hb_last_ms = w.t0;
+	w.written_ms = w.t0;
+	if (send_catchup(&w) < 0)
+		goto out;
+	w.exit_status = -1;
+	while (w.exit_status < 0) {
+		zmq_pollitem_t items[3] = {
+		    {.socket = w.dealer, .events = ZMQ_POLLIN},
+		    {.fd = w.sfd, .events = ZMQ_POLLIN},
+		    {.socket = w.sub, .events = ZMQ_POLLIN},
 		};
+		int nitems = w.sub != NULL ? 3 : 2;
 
-		if (zmq_poll(items, 2, -1) < 0) {
+		if (zmq_poll(items, nitems, 100) < 0) {
 			if (zmq_errno() == EINTR)
 				continue;
 			goto zmq_fail;
 		}
-		if (items[1].revents & ZMQ_POLLIN)
-			break; /* SIGINT or SIGTERM: a clean stop */
+		if (items[1].revents & ZMQ_POLLIN) {
+			w.exit_status = EX_OK; /* SIGINT or SIGTERM: a clean stop */
+			break;
+		}
 		if (items[0].revents & ZMQ_POLLIN) {
-			/* Drain: the socket may hold many messages per wake-up. */
-			for (;;) {
-				int r = handle(sub, &opts);
-
-				if (r < 0) {
-					status = EX_SOFTWARE; /* handle() said why */
-					goto out;
-				}
-				if (r == 0) {
-					int events = 0;
-					size_t elen = sizeof events;
-
-					if (zmq_getsockopt(sub, ZMQ_EVENTS, &events, &elen) < 0)
-						goto zmq_fail;
-					if (!(events & ZMQ_POLLIN))
-						break;
-					continue;
-				}
-				if (opts.count > 0 && ++printed >= opts.count) {
-					status = EX_OK;
-					goto out;
-				}
+			for (int i = 0; i < 64 && w.exit_status < 0; i++) {
+				int ev = 0;
+				size_t elen = sizeof ev;
+				if (on_reply(&w) < 0)
+					break;
+				if (zmq_getsockopt(w.dealer, ZMQ_EVENTS, &ev, &elen) < 0 ||
+				    !(ev & ZMQ_POLLIN))
+					break;
 			}
 		}
+		if (w.exit_status < 0 && nitems == 3 && (items[2].revents & ZMQ_POLLIN)) {
+			/* Drain up to a budget, so replies are not starved. */
+			for (int i = 0; i < 10000 && w.exit_status < 0; i++) {
+				int r = on_sub(&w);
+				if (r <= 0)
+					break;
+			}
+		}
+		if (w.stop && w.exit_status < 0)
+			w.exit_status = EX_OK;
+		if (w.exit_status < 0 && flush_out(&w, 0) < 0)
+			break;
+		if (w.exit_status < 0 && check_timers(&w) < 0)
+			break;
 	}
-	status = EX_OK;
+	status = w.exit_status;
+	if (fflush(stdout) == EOF || ferror(stdout))
+		status = EX_IOERR;
+	if (write_cursor(&w) < 0 && status == EX_OK)
+		status = EX_IOERR;
+	if (opts.stats) {
+		double secs = (double)(now_ms() - w.t0) / 1000.0;
+		fprintf(stderr,
+			"vetwatch: %" PRIu64 " events (%" PRIu64 " from catch-up), %" PRIu64
+			" duplicates dropped, %" PRIu64 " gaps repaired, %.3f s, %.0f events/s\n",
+			w.delivered, w.caught_up, w.dups, w.gaps, secs,
+			secs > 0 ? (double)w.delivered / secs : 0.0);
+	}
 	goto out;
 zmq_fail:
-	fprintf(stderr, "vetwatch: '%s': %s\n", opts.endpoint, zmq_strerror(zmq_errno()));
+	fprintf(stderr, "vetwatch: %s\n", zmq_strerror(zmq_errno()));
 	status = EX_SOFTWARE;
 out:
-	if (sub != NULL)
-		zmq_close(sub);
+	if (w.sub != NULL)
+		zmq_close(w.sub);
+	if (w.dealer != NULL)
+		zmq_close(w.dealer);
 	if (ctx != NULL) {
 		while (zmq_ctx_term(ctx) < 0 && zmq_errno() == EINTR)
 			;
 	}
-	if (sfd >= 0)
-		close(sfd);
-	free(opts.types);
+	if (w.sfd >= 0)
+		close(w.sfd);
+	free(opts.types.v);
+	free(opts.partners.v);
+	free(opts.centres.v);
+	free(opts.alliances.v);
 	return status;
 }

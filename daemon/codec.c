@@ -21,6 +21,7 @@
 #include <vetalliance/error.h>
 
 #include "codec.h"
+#include "metrics.h"
 #include "snapshot.pb-c.h"
 #include "state/state.h"
 #include "vetalliance.pb-c.h"
@@ -40,6 +41,38 @@ static int codec__fail(char *err, size_t errlen, const char *fmt, ...)
 		va_end(ap);
 	}
 	return -VA_INVALID_ARGUMENT;
+}
+
+/*
+ * An arena for unpacking one message: protobuf-c allocates every string
+ * and sub-message separately, and replay decodes millions of events, so
+ * the pieces come from a stack buffer (heap only past it) and freeing the
+ * unpacked message costs nothing.
+ */
+typedef struct codec_arena {
+	size_t used;
+	_Alignas(16) unsigned char buf[8192];
+} codec_arena_t;
+
+static void *codec__arena_alloc(void *data, size_t size)
+{
+	codec_arena_t *a = data;
+	size_t need = (size + 15) & ~(size_t)15;
+
+	if (need <= sizeof a->buf - a->used) {
+		void *p = a->buf + a->used;
+		a->used += need;
+		return p;
+	}
+	return malloc(size);
+}
+
+static void codec__arena_free(void *data, void *p)
+{
+	codec_arena_t *a = data;
+
+	if ((unsigned char *)p < a->buf || (unsigned char *)p >= a->buf + sizeof a->buf)
+		free(p);
 }
 
 /* ------------------------------------------------- generic validation */
@@ -375,6 +408,24 @@ static void partner_from_pb(partner_t *dst, const PB(Partner) * src)
 	dst->region = dup_or_empty(src->region);
 }
 
+/* A packed centre straight from the wire struct (one allocation). */
+static void centre_pack_from_pb(centre_t *dst, const PB(Centre) * src)
+{
+	centre_t view = {
+	    .id = src->id,
+	    .name = src->name,
+	    .kind = (centre_kind_t)src->kind,
+	    .partner = src->partner,
+	    .country = src->country,
+	    .region = src->region,
+	    .sectors = {.v = src->sectors, .n = src->n_sectors},
+	    .registered_ms = src->registered_ms,
+	    .updated_ms = src->updated_ms,
+	};
+
+	centre_pack(dst, &view);
+}
+
 static void centre_from_pb(centre_t *dst, const PB(Centre) * src)
 {
 	dst->id = dup_or_empty(src->id);
@@ -526,6 +577,25 @@ static int codec__decode_body(const PB(Request) * r, request_t *out, char *err, 
 		q->type = QUERY_INTEREST_LIST;
 		q->partner = dup_or_empty(r->interest_list->partner);
 		return 0;
+	case VETALLIANCE__V1__REQUEST__BODY_DAEMON_STATUS:
+		out->is_query = 1;
+		q->type = QUERY_DAEMON_STATUS;
+		return 0;
+	case VETALLIANCE__V1__REQUEST__BODY_METRICS:
+		out->is_query = 1;
+		q->type = QUERY_METRICS;
+		return 0;
+	case VETALLIANCE__V1__REQUEST__BODY_EVENTS_SINCE:
+		out->is_query = 1;
+		q->type = QUERY_EVENTS_SINCE;
+		q->from_seq = r->events_since->from_seq;
+		q->max_events = r->events_since->max_events;
+		q->max_bytes = r->events_since->max_bytes;
+		return 0;
+	case VETALLIANCE__V1__REQUEST__BODY_STATE_GET:
+		out->is_query = 1;
+		q->type = QUERY_STATE_GET;
+		return 0;
 	case VETALLIANCE__V1__REQUEST__BODY__NOT_SET:
 		break;
 	default:
@@ -538,11 +608,14 @@ static int codec__decode_body(const PB(Request) * r, request_t *out, char *err, 
 
 int codec_request_decode(const void *buf, size_t len, request_t *out, char *err, size_t errlen)
 {
+	codec_arena_t arena;
+	ProtobufCAllocator alloc = {codec__arena_alloc, codec__arena_free, &arena};
 	PB(Request) * r;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	r = vetalliance__v1__request__unpack(NULL, len, buf);
+	arena.used = 0;
+	r = vetalliance__v1__request__unpack(&alloc, len, buf);
 	if (r == NULL)
 		return codec__fail(err, errlen, "malformed request: not a vetalliance.v1.Request");
 	/* Keep the id for the refusal only if it is itself acceptable. */
@@ -555,7 +628,7 @@ int codec_request_decode(const void *buf, size_t len, request_t *out, char *err,
 		rc = codec__fail(err, errlen, "request_id: must not be empty");
 	if (rc == 0)
 		rc = codec__decode_body(r, out, err, errlen);
-	vetalliance__v1__request__free_unpacked(r, NULL);
+	vetalliance__v1__request__free_unpacked(r, &alloc);
 	if (rc < 0) {
 		char *id = out->request_id;
 		out->request_id = NULL;
@@ -676,9 +749,51 @@ static int codec__list(codec_list_t *l, size_t n, size_t item_size)
 	return 0;
 }
 
+/* StateResult: the four lists of the state, each in its list query's order. */
+static int codec__state_result(const struct state *st, PB(StateResult) * sr, codec_list_t l[4])
+{
+	const void **v[4] = {NULL, NULL, NULL, NULL};
+	size_t n[4];
+	int rc = 0;
+
+	n[0] = state_partner_list(st, (const partner_t ***)&v[0]);
+	n[1] = state_sector_list(st, (const sector_t ***)&v[1]);
+	n[2] = state_interest_list(st, "", (const interest_t ***)&v[2]);
+	n[3] = state_centre_list(st, "", "", "", (const centre_t ***)&v[3]);
+	if (codec__list(&l[0], n[0], sizeof(PB(Partner))) < 0 ||
+	    codec__list(&l[1], n[1], sizeof(PB(Sector))) < 0 ||
+	    codec__list(&l[2], n[2], sizeof(PB(SectorInterest))) < 0 ||
+	    codec__list(&l[3], n[3], sizeof(PB(Centre))) < 0) {
+		rc = -VA_INTERNAL;
+		goto out;
+	}
+	for (size_t i = 0; i < n[0]; i++)
+		partner_to_pb(l[0].ptrs[i], v[0][i]);
+	for (size_t i = 0; i < n[1]; i++)
+		sector_to_pb(l[1].ptrs[i], v[1][i]);
+	for (size_t i = 0; i < n[2]; i++)
+		interest_to_pb(l[2].ptrs[i], v[2][i]);
+	for (size_t i = 0; i < n[3]; i++)
+		centre_to_pb(l[3].ptrs[i], v[3][i]);
+	sr->n_partners = n[0];
+	sr->partners = (PB(Partner) **)l[0].ptrs;
+	sr->n_sectors = n[1];
+	sr->sectors = (PB(Sector) **)l[1].ptrs;
+	sr->n_interests = n[2];
+	sr->interests = (PB(SectorInterest) **)l[2].ptrs;
+	sr->n_centres = n[3];
+	sr->centres = (PB(Centre) **)l[3].ptrs;
+out:
+	for (size_t i = 0; i < 4; i++)
+		free(v[i]);
+	return rc;
+}
+
 int codec_reply_pack(const char *request_id, int status, const char *message, uint64_t seq,
 		     const result_t *result, zmq_msg_t *frame)
 {
+	PB(StateResult) state_res = VETALLIANCE__V1__STATE_RESULT__INIT;
+	codec_list_t state_lists[4] = {{0}};
 	PB(Reply) reply = VETALLIANCE__V1__REPLY__INIT;
 	PB(Partner) partner;
 	PB(Centre) centre;
@@ -686,6 +801,8 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 	PB(CentreListResult) centres = VETALLIANCE__V1__CENTRE_LIST_RESULT__INIT;
 	PB(SectorListResult) sectors = VETALLIANCE__V1__SECTOR_LIST_RESULT__INIT;
 	PB(InterestListResult) interests = VETALLIANCE__V1__INTEREST_LIST_RESULT__INIT;
+	PB(DaemonStatus) ds = VETALLIANCE__V1__DAEMON_STATUS__INIT;
+	PB(MetricsResult) mr = VETALLIANCE__V1__METRICS_RESULT__INIT;
 	codec_list_t list = {0};
 	int rc;
 
@@ -746,8 +863,46 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 		reply.result_case = VETALLIANCE__V1__REPLY__RESULT_INTERESTS;
 		reply.interests = &interests;
 		break;
+	case RESULT_DAEMON_STATUS: {
+		const metrics_status_t *st = result->one;
+		ds.version = str_or_empty(st->version);
+		ds.uptime_s = st->uptime_ms / 1000;
+		ds.last_seq = st->last_seq;
+		ds.journal_bytes = st->journal_bytes;
+		ds.journal_segments = st->journal_segments;
+		ds.journal_age_s = st->journal_age_ms < 0 ? -1 : st->journal_age_ms / 1000;
+		ds.snapshot_seq = st->snapshot_seq;
+		ds.snapshot_bytes = st->snapshot_bytes;
+		ds.snapshot_age_s = st->snapshot_age_ms < 0 ? -1 : st->snapshot_age_ms / 1000;
+		ds.peers = st->peers;
+		ds.commands_per_second = st->commands_per_second;
+		ds.sync_p50_us = st->sync_p50_us;
+		ds.sync_p99_us = st->sync_p99_us;
+		ds.requests = st->requests;
+		ds.commits = st->commits;
+		reply.result_case = VETALLIANCE__V1__REPLY__RESULT_DAEMON_STATUS;
+		reply.daemon_status = &ds;
+		break;
+	}
+	case RESULT_METRICS:
+		mr.text = str_or_empty(result->one);
+		reply.result_case = VETALLIANCE__V1__REPLY__RESULT_METRICS;
+		reply.metrics = &mr;
+		break;
+	case RESULT_STATE:
+		rc = codec__state_result(result->one, &state_res, state_lists);
+		reply.result_case = VETALLIANCE__V1__REPLY__RESULT_STATE;
+		reply.state = &state_res;
+		if (rc < 0)
+			goto out;
+		break;
 	}
 	rc = codec__pack_to_frame(&reply.base, frame);
+out:
+	for (size_t i = 0; i < 4; i++) {
+		free(state_lists[i].ptrs);
+		free(state_lists[i].items);
+	}
 	free(list.ptrs);
 	free(list.items);
 	return rc;
@@ -813,8 +968,13 @@ size_t codec_event_pack(const event_t *ev, uint8_t **buf_p, char *topic, size_t 
 
 int codec_event_decode(const void *buf, size_t len, event_t *out, char *err, size_t errlen)
 {
-	PB(Event) *e = vetalliance__v1__event__unpack(NULL, len, buf);
+	codec_arena_t arena;
+	ProtobufCAllocator alloc = {codec__arena_alloc, codec__arena_free, &arena};
+	PB(Event) * e;
 	int rc = 0;
+
+	arena.used = 0;
+	e = vetalliance__v1__event__unpack(&alloc, len, buf);
 
 	memset(out, 0, sizeof *out);
 	if (e == NULL)
@@ -836,7 +996,7 @@ int codec_event_decode(const void *buf, size_t len, event_t *out, char *err, siz
 		out->type = e->payload_case == VETALLIANCE__V1__EVENT__PAYLOAD_CENTRE_REGISTERED
 				? EV_CENTRE_REGISTERED
 				: EV_CENTRE_UPDATED;
-		centre_from_pb(&out->u.centre, e->centre_registered);
+		centre_pack_from_pb(&out->u.centre, e->centre_registered);
 		break;
 	case VETALLIANCE__V1__EVENT__PAYLOAD_SECTOR_DEFINED:
 		out->type = EV_SECTOR_DEFINED;
@@ -854,7 +1014,7 @@ int codec_event_decode(const void *buf, size_t len, event_t *out, char *err, siz
 		memset(out, 0, sizeof *out);
 		break;
 	}
-	vetalliance__v1__event__free_unpacked(e, NULL);
+	vetalliance__v1__event__free_unpacked(e, &alloc);
 	return rc;
 }
 
@@ -969,22 +1129,72 @@ out:
 	return len;
 }
 
+/*
+ * A growing arena for unpacking a whole snapshot (millions of pieces):
+ * chunks of 1 MiB, each piece a bump of a pointer, all freed at once.
+ */
+typedef struct codec_chunk {
+	struct codec_chunk *next;
+	size_t used;
+	size_t size;
+	_Alignas(16) unsigned char data[];
+} codec_chunk_t;
+
+static void *codec__chunks_alloc(void *arg, size_t size)
+{
+	codec_chunk_t **head = arg, *c = *head;
+	size_t need = (size + 15) & ~(size_t)15;
+
+	if (c == NULL || c->size - c->used < need) {
+		size_t chunk = need > (1u << 20) ? need : (1u << 20);
+		c = malloc(sizeof *c + chunk);
+		if (c == NULL)
+			return NULL;
+		c->next = *head;
+		c->used = 0;
+		c->size = chunk;
+		*head = c;
+	}
+	void *p = c->data + c->used;
+	c->used += need;
+	return p;
+}
+
+static void codec__chunks_free(void *arg, void *p)
+{
+	(void)arg;
+	(void)p; /* freed with the whole arena */
+}
+
+static void codec__chunks_release(codec_chunk_t **head)
+{
+	while (*head != NULL) {
+		codec_chunk_t *next = (*head)->next;
+		free(*head);
+		*head = next;
+	}
+}
+
 int codec_snapshot_load(const void *buf, size_t len, struct state **st_p, char *err, size_t errlen)
 {
-	PB(StateSnapshot) *snap = vetalliance__v1__state_snapshot__unpack(NULL, len, buf);
+	codec_chunk_t *chunks = NULL;
+	ProtobufCAllocator alloc = {codec__chunks_alloc, codec__chunks_free, &chunks};
+	PB(StateSnapshot) *snap = vetalliance__v1__state_snapshot__unpack(&alloc, len, buf);
 	state_t *st;
 
 	*st_p = NULL;
-	if (snap == NULL)
+	if (snap == NULL) {
+		codec__chunks_release(&chunks);
 		return codec__fail(err, errlen, "snapshot: not a vetalliance.v1.StateSnapshot");
+	}
 	if (snap->format != 1) {
 		unsigned format = snap->format;
-		vetalliance__v1__state_snapshot__free_unpacked(snap, NULL);
+		codec__chunks_release(&chunks);
 		return codec__fail(err, errlen, "snapshot: unknown format %u", format);
 	}
 	st = state_new();
 	if (st == NULL) {
-		vetalliance__v1__state_snapshot__free_unpacked(snap, NULL);
+		codec__chunks_release(&chunks);
 		return codec__fail(err, errlen, "snapshot: out of memory");
 	}
 	for (size_t i = 0; i < snap->n_partners; i++) {
@@ -1005,18 +1215,18 @@ int codec_snapshot_load(const void *buf, size_t len, struct state **st_p, char *
 		state_restore_interest(st, &in);
 		interest_release(&in);
 	}
+	state_restore_reserve(st, snap->n_centres);
 	for (size_t i = 0; i < snap->n_centres; i++) {
 		centre_t c = {0};
-		centre_from_pb(&c, snap->centres[i]);
-		state_restore_centre(st, &c);
-		centre_release(&c);
+		centre_pack_from_pb(&c, snap->centres[i]);
+		state_restore_centre_take(st, &c);
 	}
 	for (size_t i = 0; i < snap->n_recent_requests; i++)
 		state_restore_recent(st, snap->recent_requests[i]->actor,
 				     snap->recent_requests[i]->request_id,
 				     snap->recent_requests[i]->seq);
 	state_restore_last_seq(st, snap->last_seq);
-	vetalliance__v1__state_snapshot__free_unpacked(snap, NULL);
+	codec__chunks_release(&chunks);
 	*st_p = st;
 	return 0;
 }

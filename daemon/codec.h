@@ -29,6 +29,10 @@ typedef enum {
 	QUERY_CENTRE_LIST,
 	QUERY_SECTOR_LIST,
 	QUERY_INTEREST_LIST,
+	QUERY_DAEMON_STATUS, /* operations: the daemon's health (metrics.h) */
+	QUERY_METRICS,
+	QUERY_EVENTS_SINCE, /* catch-up (feed.h): from_seq, max_events, max_bytes */
+	QUERY_STATE_GET,
 } query_type_t;
 
 typedef struct query {
@@ -37,6 +41,9 @@ typedef struct query {
 	char *partner;
 	char *country;
 	char *sector;
+	uint64_t from_seq; /* QUERY_EVENTS_SINCE; 0 limits: the defaults */
+	uint32_t max_events;
+	uint32_t max_bytes;
 } query_t;
 
 /* A decoded request: either a command for state_decide or a query. */
@@ -66,6 +73,9 @@ typedef enum {
 	RESULT_CENTRES,
 	RESULT_SECTORS,
 	RESULT_INTERESTS,
+	RESULT_STATE,         /* `one` is the const struct state *: every list */
+	RESULT_DAEMON_STATUS, /* one: a metrics_status_t */
+	RESULT_METRICS,       /* one: the Prometheus text, a char string */
 } result_type_t;
 
 typedef struct result {
@@ -110,8 +120,7 @@ size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf
  * Returns 0 and *st_p (free with state_free), or -VA_INVALID_ARGUMENT
  * with a message when the bytes are not a snapshot this daemon reads.
  */
-int codec_snapshot_load(const void *buf, size_t len, struct state **st_p, char *err,
-			size_t errlen);
+int codec_snapshot_load(const void *buf, size_t len, struct state **st_p, char *err, size_t errlen);
 
 /* codec_time_zone_valid - whether `tz` names a zone in the system's tz
  * database (TZDIR or /usr/share/zoneinfo). */

@@ -1,8 +1,11 @@
 /*
  * vetallianced - the vetalliance coordination daemon.
  *
- * main() parses the command line, builds the server on one libuv loop and
- * runs it until SIGINT or SIGTERM.  Exit codes follow sysexits(3): 0 after
+ * main() reads the configuration (config.h: defaults, the file, then the
+ * flags), builds the server on one libuv loop and runs it until SIGINT or
+ * SIGTERM; SIGHUP reloads the configuration.  The service manager hears
+ * of each step through notify.h (READY=1, RELOADING=1, STOPPING=1,
+ * STATUS=, WATCHDOG=1).  Exit codes follow sysexits(3): 0 after
  * a clean stop, 64 usage, 65 the state directory is damaged, 69 an endpoint
  * cannot be bound, 70 internal, 73 the state directory cannot be created,
  * 74 a journal write or fsync failed, 75 another daemon holds the state
@@ -14,21 +17,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include <vetalliance/client.h>
 #include <vetalliance/error.h>
 
+#include "config.h"
 #include "journal.h"
 #include "log.h"
+#include "metrics.h"
+#include "notify.h"
 #include "server.h"
 #include "snapfile.h"
+
+#define MAX_OVERRIDES 64
 
 typedef struct daemon_ctx {
 	uv_loop_t loop;
 	uv_signal_t sigint;
 	uv_signal_t sigterm;
+	uv_signal_t sighup;
+	uv_timer_t status_timer; /* STATUS= lines */
 	server_t *server;
+	notify_t notify;
+	config_t cfg;            /* the running configuration */
+	const char *config_path; /* --config, or NULL for the default */
+	config_override_t overrides[MAX_OVERRIDES];
+	size_t n_overrides;
 } daemon_ctx_t;
 
 static void usage(FILE *out)
@@ -36,21 +53,88 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: vetallianced [options]\n"
 		"\n"
+		"  --config FILE       configuration file (default %s;\n"
+		"                      flags override it)\n"
+		"  --check-config      validate the configuration and exit (0, or 78)\n"
 		"  --cmd-endpoint EP   ROUTER endpoint for commands (default %s)\n"
 		"  --pub-endpoint EP   PUB endpoint for events (default %s)\n"
 		"  --state-dir DIR     state directory (default ./var)\n"
 		"  --defaults FILE     reference data to load into an empty state\n"
 		"                      (default: the compiled-in data)\n"
 		"  --max-msg-size N    largest accepted request in bytes (default 65536)\n"
-		"  --snapshot-every N  events between snapshots, 0 for none (default 100000)\n"
+		"  --snapshot-every N  events between snapshots, 0 for none (default 1000000)\n"
+		"  --snapshot-bytes N  journal bytes between snapshots, 0 for none\n"
+		"                      (default 268435456); whichever comes first\n"
 		"  --segment-size N    journal segment size in bytes (default 67108864)\n"
 		"  --dedup-window N    request ids remembered for retries (default 100000)\n"
+		"  --heartbeat-ms N    publish a daemon.heartbeat event every N ms, 0 for\n"
+		"                      none (default 1000)\n"
 		"  --verify            check the state directory offline, print what was\n"
 		"                      found and exit (0 sound, 65 damaged)\n"
 		"  --log-level LEVEL   error, warning, notice, info or debug (default info)\n"
 		"  --version           print the version and exit\n"
 		"  --help              print this help and exit\n",
-		VA_DEFAULT_CMD_ENDPOINT, VA_DEFAULT_PUB_ENDPOINT);
+		CONFIG_DEFAULT_PATH, VA_DEFAULT_CMD_ENDPOINT, VA_DEFAULT_PUB_ENDPOINT);
+}
+
+/* The one-line summary for STATUS= (systemctl status). */
+static void status_line(daemon_ctx_t *d, char *buf, size_t len)
+{
+	metrics_status_t st;
+
+	server_status(d->server, &st);
+	snprintf(buf, len,
+		 "serving: last seq %llu, %llu events committed, %u client%s, %.1f requests/s",
+		 (unsigned long long)st.last_seq, (unsigned long long)st.committed_events, st.peers,
+		 st.peers == 1 ? "" : "s", st.commands_per_second);
+}
+
+static void on_status_timer(uv_timer_t *t)
+{
+	daemon_ctx_t *d = t->data;
+	char line[256];
+
+	status_line(d, line, sizeof line);
+	notify_send(&d->notify, "STATUS=%s", line);
+}
+
+static void status_timer_restart(daemon_ctx_t *d)
+{
+	uint64_t ms = (uint64_t)d->cfg.status_interval * 1000;
+
+	uv_timer_stop(&d->status_timer);
+	if (d->notify.fd >= 0 && ms > 0)
+		uv_timer_start(&d->status_timer, on_status_timer, ms, ms);
+}
+
+/* SIGHUP: read the file again; a bad file keeps the running values. */
+static void on_sighup(uv_signal_t *sig, int signum)
+{
+	daemon_ctx_t *d = sig->data;
+	struct timespec now;
+	config_t next;
+	char err[1024], line[256];
+
+	(void)signum;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	notify_send(&d->notify, "RELOADING=1\nMONOTONIC_USEC=%llu",
+		    (unsigned long long)now.tv_sec * 1000000ull +
+			(unsigned long long)now.tv_nsec / 1000ull);
+	log_notice("received SIGHUP, reloading the configuration from '%s'",
+		   d->config_path ? d->config_path : CONFIG_DEFAULT_PATH);
+	if (config_load(&next, d->config_path, d->overrides, d->n_overrides, err, sizeof err) < 0) {
+		log_err("configuration not reloaded, keeping the running one: %s", err);
+	} else {
+		int applied = config_reload(&d->cfg, &next);
+		config_release(&next);
+		log_set_level(d->cfg.log_level);
+		server_set_snapshot_policy(d->server, d->cfg.snapshot_every, d->cfg.snapshot_bytes);
+		status_timer_restart(d);
+		log_notice("configuration reloaded: %d value%s changed", applied,
+			   applied == 1 ? "" : "s");
+	}
+	status_line(d, line, sizeof line);
+	notify_send(&d->notify, "READY=1\nSTATUS=%s", line);
 }
 
 static void on_signal(uv_signal_t *sig, int signum)
@@ -58,9 +142,13 @@ static void on_signal(uv_signal_t *sig, int signum)
 	daemon_ctx_t *d = sig->data;
 
 	log_notice("received %s, stopping", signum == SIGINT ? "SIGINT" : "SIGTERM");
+	notify_send(&d->notify, "STOPPING=1\nSTATUS=draining: finishing the commits in flight");
 	server_stop(d->server);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
+	uv_close((uv_handle_t *)&d->sighup, NULL);
+	uv_close((uv_handle_t *)&d->status_timer, NULL);
+	notify_release(&d->notify);
 }
 
 /* --verify: read-only report on a state directory. */
@@ -96,81 +184,87 @@ int main(int argc, char **argv)
 	    {"max-msg-size", required_argument, NULL, 'm'},
 	    {"log-level", required_argument, NULL, 'l'},
 	    {"snapshot-every", required_argument, NULL, 'S'},
+	    {"snapshot-bytes", required_argument, NULL, 'B'},
 	    {"segment-size", required_argument, NULL, 'G'},
 	    {"dedup-window", required_argument, NULL, 'D'},
 	    {"verify", no_argument, NULL, 'v'},
+	    {"heartbeat-ms", required_argument, NULL, 'H'},
+	    {"config", required_argument, NULL, 'C'},
+	    {"check-config", no_argument, NULL, 'K'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	server_options_t opt = {
-	    .cmd_endpoint = VA_DEFAULT_CMD_ENDPOINT,
-	    .pub_endpoint = VA_DEFAULT_PUB_ENDPOINT,
-	    .state_dir = "./var",
-	    .max_msg_size = 65536,
-	    .snapshot_every = 100000,
+	/* Each flag that sets a configuration key, and the key. */
+	static const struct {
+		int ch;
+		const char *flag, *key;
+	} flag_keys[] = {
+	    {'c', "--cmd-endpoint", "daemon/cmd_endpoint"},
+	    {'p', "--pub-endpoint", "daemon/pub_endpoint"},
+	    {'s', "--state-dir", "daemon/state_dir"},
+	    {'d', "--defaults", "daemon/defaults"},
+	    {'m', "--max-msg-size", "limits/max_msg_size"},
+	    {'l', "--log-level", "daemon/log_level"},
+	    {'S', "--snapshot-every", "journal/snapshot_every"},
+	    {'B', "--snapshot-bytes", "journal/snapshot_bytes"},
+	    {'G', "--segment-size", "journal/segment_size"},
+	    {'D', "--dedup-window", "limits/dedup_window"},
 	};
-	int verify = 0;
-	unsigned long long n;
+	server_options_t opt;
+	int verify = 0, check_config = 0;
+	long heartbeat_ms = 1000; /* --heartbeat-ms (issue 7; not a config key yet) */
 	daemon_ctx_t d;
+	config_t scratch;
 	char err[1024];
-	int ch, level, exit_code = 0;
-	char *end;
+	int ch, exit_code = 0;
 
+	memset(&d, 0, sizeof d);
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		size_t k;
+
+		for (k = 0; k < sizeof flag_keys / sizeof flag_keys[0]; k++)
+			if (flag_keys[k].ch == ch)
+				break;
+		if (k < sizeof flag_keys / sizeof flag_keys[0]) {
+			/* Judged now, so a bad flag is a usage error (64), not a
+			 * configuration error (78). */
+			if (config_init(&scratch) < 0)
+				return 70;
+			if (config_set(&scratch, flag_keys[k].key, optarg, err, sizeof err) < 0 ||
+			    d.n_overrides == MAX_OVERRIDES) {
+				fprintf(stderr, "vetallianced: %s: %s\n", flag_keys[k].flag,
+					d.n_overrides == MAX_OVERRIDES ? "too many flags" : err);
+				config_release(&scratch);
+				return 64;
+			}
+			config_release(&scratch);
+			d.overrides[d.n_overrides].key = flag_keys[k].key;
+			d.overrides[d.n_overrides++].value = optarg;
+			continue;
+		}
 		switch (ch) {
-		case 'c':
-			opt.cmd_endpoint = optarg;
-			break;
-		case 'p':
-			opt.pub_endpoint = optarg;
-			break;
-		case 's':
-			opt.state_dir = optarg;
-			break;
-		case 'd':
-			opt.defaults_path = optarg;
-			break;
-		case 'm':
-			opt.max_msg_size = (int)strtol(optarg, &end, 10);
-			if (*end != '\0' || opt.max_msg_size < 1024) {
-				fprintf(stderr,
-					"vetallianced: --max-msg-size: '%s' is not a "
-					"number of bytes >= 1024\n",
-					optarg);
-				return 64;
-			}
-			break;
-		case 'S':
-		case 'G':
-		case 'D':
-			n = strtoull(optarg, &end, 10);
-			if (*end != '\0' || *optarg == '\0' || *optarg == '-' ||
-			    (ch == 'D' && n == 0) || (ch == 'G' && n < 4096)) {
-				fprintf(stderr, "vetallianced: '%s' is not a valid %s\n", optarg,
-					ch == 'S'   ? "event count"
-					: ch == 'G' ? "segment size (>= 4096 bytes)"
-						    : "window (>= 1)");
-				return 64;
-			}
-			if (ch == 'S')
-				opt.snapshot_every = n;
-			else if (ch == 'G')
-				opt.segment_max_bytes = n;
-			else
-				opt.dedup_window = (size_t)n;
-			break;
 		case 'v':
 			verify = 1;
 			break;
-		case 'l':
-			level = log_level_parse(optarg);
-			if (level < 0) {
-				fprintf(stderr, "vetallianced: --log-level: unknown level '%s'\n",
+		case 'H': {
+			char *end;
+			heartbeat_ms = strtol(optarg, &end, 10);
+			if (end == optarg || *end != '\0' || heartbeat_ms < 0 ||
+			    heartbeat_ms > 3600000) {
+				fprintf(stderr,
+					"vetallianced: --heartbeat-ms: expected 0..3600000, "
+					"got '%s'\n",
 					optarg);
 				return 64;
 			}
-			log_set_level(level);
+			break;
+		}
+		case 'C':
+			d.config_path = optarg;
+			break;
+		case 'K':
+			check_config = 1;
 			break;
 		case 'V':
 			printf("vetallianced %s\n", VA_VERSION);
@@ -189,8 +283,34 @@ int main(int argc, char **argv)
 		return 64;
 	}
 
-	if (verify)
-		return verify_state_dir(opt.state_dir);
+	if (config_load(&d.cfg, d.config_path, d.overrides, d.n_overrides, err, sizeof err) < 0) {
+		fprintf(stderr, "vetallianced: %s\n", err);
+		return 78;
+	}
+	if (check_config) {
+		printf("configuration '%s' is valid\n",
+		       d.config_path ? d.config_path : CONFIG_DEFAULT_PATH);
+		config_release(&d.cfg);
+		return 0;
+	}
+	log_set_level(d.cfg.log_level);
+	memset(&opt, 0, sizeof opt);
+	opt.cmd_endpoint = d.cfg.cmd_endpoint;
+	opt.pub_endpoint = d.cfg.pub_endpoint;
+	opt.state_dir = d.cfg.state_dir;
+	opt.defaults_path = d.cfg.defaults_path;
+	opt.max_msg_size = d.cfg.max_msg_size;
+	opt.snapshot_every = d.cfg.snapshot_every;
+	opt.snapshot_bytes = d.cfg.snapshot_bytes;
+	opt.segment_max_bytes = d.cfg.segment_size;
+	opt.dedup_window = (size_t)d.cfg.dedup_window;
+	opt.heartbeat_ms = (uint32_t)heartbeat_ms;
+
+	if (verify) {
+		exit_code = verify_state_dir(opt.state_dir);
+		config_release(&d.cfg);
+		return exit_code;
+	}
 
 	signal(SIGPIPE, SIG_IGN);
 	/* A file-size limit must show up as EFBIG from write(), which the
@@ -199,13 +319,17 @@ int main(int argc, char **argv)
 	/* czmq must not install its own SIGINT handler: the loop owns signals. */
 	zsys_handler_set(NULL);
 
-	memset(&d, 0, sizeof d);
+	if (notify_init(&d.notify, err, sizeof err) < 0)
+		log_warn("not notifying the service manager: %s", err);
 	uv_loop_init(&d.loop);
 	d.server = server_new(&d.loop, &opt, &exit_code, err, sizeof err);
 	if (d.server == NULL) {
 		log_err("%s", err);
+		notify_send(&d.notify, "STATUS=failed to start: %s\nERRNO=0", err);
+		notify_release(&d.notify);
 		uv_loop_close(&d.loop);
 		zsys_shutdown();
+		config_release(&d.cfg);
 		return exit_code;
 	}
 	uv_signal_init(&d.loop, &d.sigint);
@@ -213,8 +337,20 @@ int main(int argc, char **argv)
 	d.sigint.data = d.sigterm.data = &d;
 	uv_signal_start(&d.sigint, on_signal, SIGINT);
 	uv_signal_start(&d.sigterm, on_signal, SIGTERM);
+	uv_signal_init(&d.loop, &d.sighup);
+	d.sighup.data = &d;
+	uv_signal_start(&d.sighup, on_sighup, SIGHUP);
+	uv_timer_init(&d.loop, &d.status_timer);
+	d.status_timer.data = &d;
 	log_notice("vetallianced %s ready, last seq %llu", VA_VERSION,
 		   (unsigned long long)server_last_seq(d.server));
+	{
+		char line[256];
+		status_line(&d, line, sizeof line);
+		notify_send(&d.notify, "READY=1\nMAINPID=%ld\nSTATUS=%s", (long)getpid(), line);
+	}
+	notify_watchdog_start(&d.notify, &d.loop);
+	status_timer_restart(&d);
 
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 
@@ -222,6 +358,7 @@ int main(int argc, char **argv)
 	if (uv_loop_close(&d.loop) != 0)
 		log_warn("the loop closed with handles still open");
 	zsys_shutdown();
+	config_release(&d.cfg);
 	log_info("stopped");
 	return 0;
 }

@@ -42,8 +42,10 @@
 
 #include "codec.h"
 #include "defaults.h"
+#include "feed.h"
 #include "journal.h"
 #include "log.h"
+#include "metrics.h"
 #include "server.h"
 #include "snapfile.h"
 #include "state/state.h"
@@ -102,7 +104,8 @@ struct server {
 	int snap_queued;                           /* its write is on the threadpool */
 	uint64_t durable_seq;                      /* last seq on disk */
 	uint64_t snap_seqs[SERVER_SNAPSHOTS_KEPT]; /* newest first */
-	uint64_t since_snapshot;
+	uint64_t since_snapshot;                   /* events */
+	uint64_t since_snapshot_bytes;             /* journal bytes */
 	uint64_t compact_upto;
 	evlist_t scratch; /* events of the command being decided */
 	int stopping;
@@ -112,10 +115,14 @@ struct server {
 	uint64_t refused;
 	uint64_t commits;
 	uint64_t committed_events;
+	metrics_t *metrics; /* status and metrics queries (metrics.h) */
+	uint64_t sync_ns;   /* duration of the last journal_write */
+	feed_t *feed;       /* catch-up pages and heartbeats (feed.h) */
 };
 
 static void server__maybe_finish(server_t *srv);
 static void server__start_sync(server_t *srv);
+static void server__feed(server_t *srv);
 
 static int64_t server__now_ms(void)
 {
@@ -184,9 +191,13 @@ static void server__release_batch(server_t *srv, batch_t *b)
 		if (srv->closed)
 			zuv_msg_free(&b->replies[i]);
 		else
-			zuv_sock_send(&srv->rz, b->replies[i]);
+			zuv_sock_queue(&srv->rz, b->replies[i]);
 		b->replies[i] = NULL;
 	}
+	/* One service pass for the whole batch: it flushes the replies and,
+	 * as after any send, re-reads the socket's state. */
+	if (b->n_replies > 0 && !srv->closed)
+		zuv_sock_service(&srv->rz);
 	b->n_replies = 0;
 	for (size_t i = 0; i < b->n_events; i++) {
 		if (srv->pub != NULL)
@@ -268,8 +279,10 @@ static void server__maybe_snapshot(server_t *srv)
 {
 	snapshot_job_t *job;
 
-	if (srv->opt.snapshot_every == 0 || srv->since_snapshot < srv->opt.snapshot_every ||
-	    srv->snap != NULL || srv->stopping)
+	int due =
+	    (srv->opt.snapshot_every > 0 && srv->since_snapshot >= srv->opt.snapshot_every) ||
+	    (srv->opt.snapshot_bytes > 0 && srv->since_snapshot_bytes >= srv->opt.snapshot_bytes);
+	if (!due || srv->snap != NULL || srv->stopping)
 		return;
 	job = calloc(1, sizeof *job);
 	if (job == NULL)
@@ -285,6 +298,7 @@ static void server__maybe_snapshot(server_t *srv)
 	job->work.data = job;
 	srv->snap = job;
 	srv->since_snapshot = 0;
+	srv->since_snapshot_bytes = 0;
 	server__maybe_write_snapshot(srv);
 }
 
@@ -293,9 +307,14 @@ static void server__maybe_snapshot(server_t *srv)
 static void server__sync_work(uv_work_t *w)
 {
 	server_t *srv = w->data;
+	struct timespec t0, t1;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	srv->sync_rc =
 	    journal_write(srv->journal, srv->syncing->jb, srv->sync_err, sizeof srv->sync_err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	srv->sync_ns =
+	    (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
 }
 
 static void server__retry_cb(uv_timer_t *t)
@@ -332,12 +351,15 @@ static void server__sync_done(uv_work_t *w, int status)
 		srv->disk_full = 0;
 	}
 	srv->commits++;
+	metrics_sync(srv->metrics, srv->sync_ns);
 	srv->committed_events += b->n_events;
 	srv->since_snapshot += b->n_events;
+	srv->since_snapshot_bytes += journal_batch_bytes(b->jb);
 	srv->durable_seq = journal_batch_last_seq(b->jb);
 	srv->syncing = NULL;
 	server__release_batch(srv, b);
 	server__compact(srv);
+	server__feed(srv);
 	if (srv->cur->n_events > 0)
 		server__start_sync(srv);
 	else
@@ -360,9 +382,21 @@ static void server__start_sync(server_t *srv)
 	uv_queue_work(srv->loop, &srv->sync_work, server__sync_work, server__sync_done);
 }
 
+/* Catch-up reads the journal, so only while no commit owns it (journal.h). */
+static void server__feed(server_t *srv)
+{
+	if (srv->feed == NULL || srv->sync_running || srv->journal == NULL)
+		return;
+	feed_set_position(srv->feed, journal_first_seq(srv->journal), srv->durable_seq);
+	feed_serve(srv->feed, srv->journal, srv->durable_seq);
+}
+
 static void server__on_prepare(uv_prepare_t *prepare)
 {
 	server_t *srv = prepare->data;
+
+	if (srv->feed != NULL && feed_pending(srv->feed) > 0)
+		server__feed(srv);
 
 	if (srv->syncing == NULL && srv->cur->n_events > 0)
 		server__start_sync(srv);
@@ -417,6 +451,8 @@ static void server__query(server_t *srv, const query_t *q, zmq_msg_t *frames, si
 	result_t res = {0};
 	const void **list = NULL;
 	char msg[SERVER_ERR_MAX] = "";
+	metrics_status_t st;
+	char *text = NULL;
 	int status = 0;
 
 	switch (q->type) {
@@ -455,10 +491,37 @@ static void server__query(server_t *srv, const query_t *q, zmq_msg_t *frames, si
 		res.type = RESULT_INTERESTS;
 		res.n = state_interest_list(srv->state, q->partner, (const interest_t ***)&list);
 		break;
+	case QUERY_DAEMON_STATUS:
+		server_status(srv, &st);
+		res.type = RESULT_DAEMON_STATUS;
+		res.one = &st;
+		break;
+	case QUERY_EVENTS_SINCE:
+		/* Answered from the journal when no commit holds it. */
+		feed_request(srv->feed, frames, nframes, request_id, q->from_seq, q->max_events,
+			     q->max_bytes);
+		server__feed(srv);
+		return;
+	case QUERY_STATE_GET:
+		res.type = RESULT_STATE;
+		res.one = srv->state;
+		break;
+	case QUERY_METRICS:
+		server_status(srv, &st);
+		text = metrics_text(&st);
+		if (text == NULL) {
+			status = VA_INTERNAL;
+			snprintf(msg, sizeof msg, "out of memory");
+			break;
+		}
+		res.type = RESULT_METRICS;
+		res.one = text;
+		break;
 	}
 	res.many = (const void *const *)list;
 	server__answer(srv, frames, nframes, request_id, status, msg, seq, &res, 0);
 	free(list);
+	free(text);
 }
 
 /*
@@ -482,7 +545,7 @@ static int server__execute(server_t *srv, const cmd_t *cmd, const state_ctx_t *c
 			fatal(70, "could not encode event %llu", (unsigned long long)evs->v[i].seq);
 		if (journal_batch_add(srv->cur->jb, evs->v[i].seq, pe->buf, pe->len) < 0)
 			fatal(70, "could not stage event %llu", (unsigned long long)evs->v[i].seq);
-		rc = state_apply(srv->state, &evs->v[i], err, errlen);
+		rc = state_apply_take(srv->state, &evs->v[i], err, errlen);
 		if (rc < 0)
 			fatal(70, "could not apply event %llu: %s",
 			      (unsigned long long)evs->v[i].seq, err);
@@ -534,6 +597,7 @@ static void server__on_request(zuv_sock_t *zs, zmq_msg_t *frames, size_t nframes
 	if (nframes < 2)
 		return;
 	srv->requests++;
+	metrics_request(srv->metrics);
 	payload = &frames[nframes - 1];
 	rc = codec_request_decode(zmq_msg_data(payload), zmq_msg_size(payload), &req, err,
 				  sizeof err);
@@ -569,7 +633,7 @@ static int server__replay_one(uint64_t seq, const void *bytes, size_t len, void 
 		rc = -VA_FAILED_PRECONDITION;
 	}
 	if (rc == 0)
-		rc = state_apply(srv->state, &ev, err, sizeof err);
+		rc = state_apply_take(srv->state, &ev, err, sizeof err);
 	event_release(&ev);
 	if (rc < 0) {
 		log_err("journal event %llu: %s", (unsigned long long)seq, err);
@@ -604,7 +668,10 @@ static int server__recover(server_t *srv, char *err, size_t errlen)
 		if (rc < 0)
 			return 65;
 		srv->snap_seqs[0] = snap_seq;
-		log_info("loaded the snapshot at seq %llu", (unsigned long long)snap_seq);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		log_info("loaded the snapshot at seq %llu (%zu bytes) in %.3f s",
+			 (unsigned long long)snap_seq, len,
+			 (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	} else {
 		srv->state = state_new();
 		if (srv->state == NULL) {
@@ -642,6 +709,12 @@ static int server__recover(server_t *srv, char *err, size_t errlen)
 			 (unsigned long long)journal_last_seq(srv->journal));
 		return 65;
 	}
+	/* Room for as many centres as there are events to replay (capped):
+	 * growing the table while replaying costs more than the slack. */
+	if (report.records > 0)
+		state_restore_reserve(srv->state,
+				      state_centre_count(srv->state) +
+					  (report.records < 4000000 ? report.records : 4000000));
 	rc = journal_replay(srv->journal, snap_seq + 1, server__replay_one, srv, err, errlen);
 	if (rc != 0) {
 		if (err[0] == '\0')
@@ -763,6 +836,20 @@ static void server__zuv_closed(zuv_sock_t *zs)
 	srv->open_handles--;
 }
 
+static void server__metrics_closed(void *arg)
+{
+	server_t *srv = arg;
+
+	srv->open_handles--;
+}
+
+static void server__feed_closed(void *arg)
+{
+	server_t *srv = arg;
+
+	srv->open_handles--;
+}
+
 server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_code, char *err,
 		     size_t errlen)
 {
@@ -783,7 +870,9 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 	srv->batches[0].jb = journal_batch_new();
 	srv->batches[1].jb = journal_batch_new();
 	srv->cur = &srv->batches[0];
-	if (srv->state_dir == NULL || srv->batches[0].jb == NULL || srv->batches[1].jb == NULL) {
+	srv->metrics = metrics_new(loop, srv->state_dir ? srv->state_dir : ".");
+	if (srv->state_dir == NULL || srv->batches[0].jb == NULL || srv->batches[1].jb == NULL ||
+	    srv->metrics == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -838,6 +927,15 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 		goto fail;
 	}
 	srv->open_handles++;
+	if (metrics_watch(srv->metrics, zsock_resolve(srv->router)) == 0)
+		srv->open_handles++;
+	srv->feed = feed_new(loop, &srv->rz, zsock_resolve(srv->pub), opt->heartbeat_ms);
+	if (srv->feed == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	srv->open_handles++;
+	feed_set_position(srv->feed, journal_first_seq(srv->journal), srv->durable_seq);
 	log_notice("listening for commands on '%s', publishing events on '%s' (plain mode: no "
 		   "authentication, local endpoints only)",
 		   opt->cmd_endpoint, opt->pub_endpoint);
@@ -856,6 +954,7 @@ fail:
 	batch__release(&srv->batches[0]);
 	batch__release(&srv->batches[1]);
 	evlist_release(&srv->scratch);
+	metrics_free(&srv->metrics);
 	free(srv->state_dir);
 	free(srv);
 	return NULL;
@@ -903,6 +1002,8 @@ static void server__maybe_finish(server_t *srv)
 	/* Replies still queued for a slow peer are dropped with the socket;
 	 * their commands are durable and a retry finds them. */
 	zuv_sock_close(&srv->rz, server__zuv_closed);
+	metrics_unwatch(srv->metrics, server__metrics_closed, srv);
+	feed_close(srv->feed, server__feed_closed, srv);
 }
 
 void server_stop(server_t *srv)
@@ -922,6 +1023,28 @@ uint64_t server_last_seq(const server_t *srv)
 	return state_last_seq(srv->state);
 }
 
+void server_status(server_t *srv, metrics_status_t *st)
+{
+	memset(st, 0, sizeof *st);
+	st->version = VA_VERSION;
+	st->last_seq = state_last_seq(srv->state);
+	st->requests = srv->requests;
+	st->refused = srv->refused;
+	st->commits = srv->commits;
+	st->committed_events = srv->committed_events;
+	st->disk_full = srv->disk_full;
+	st->log_level = log_get_level();
+	st->snapshot_every = srv->opt.snapshot_every;
+	metrics_fill(srv->metrics, st);
+}
+
+void server_set_snapshot_policy(server_t *srv, uint64_t every, uint64_t bytes)
+{
+	srv->opt.snapshot_every = every;
+	srv->opt.snapshot_bytes = bytes;
+	server__maybe_snapshot(srv);
+}
+
 void server_free(server_t **self_p)
 {
 	server_t *srv;
@@ -929,6 +1052,8 @@ void server_free(server_t **self_p)
 	if (self_p == NULL || *self_p == NULL)
 		return;
 	srv = *self_p;
+	metrics_free(&srv->metrics);
+	feed_free(&srv->feed);
 	zsock_destroy(&srv->router);
 	zsock_destroy(&srv->pub);
 	journal_free(&srv->journal);

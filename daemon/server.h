@@ -31,8 +31,10 @@ typedef struct server_options {
 	const char *defaults_path;  /* NULL: the compiled-in reference data */
 	int max_msg_size;           /* bytes; larger inbound messages drop the peer */
 	uint64_t snapshot_every;    /* events between snapshots; 0 = never */
+	uint64_t snapshot_bytes;    /* journal bytes between snapshots; 0 = never */
 	uint64_t segment_max_bytes; /* journal segment size; 0 = the default */
 	size_t dedup_window;        /* requests remembered for retries; 0 = default */
+	uint32_t heartbeat_ms;      /* between daemon.heartbeat events; 0 = none */
 } server_options_t;
 
 /*
@@ -54,5 +56,16 @@ void server_stop(server_t *srv);
 void server_free(server_t **self_p);
 
 uint64_t server_last_seq(const server_t *srv);
+
+struct metrics_status;
+
+/* server_status - the daemon's health for `vetctl status`, `vetctl
+ * metrics` and the STATUS= line (see metrics.h). */
+void server_status(server_t *srv, struct metrics_status *st);
+
+/* server_set_snapshot_policy - change the snapshot policy at run time
+ * (SIGHUP): a snapshot after `every` events or `bytes` journal bytes,
+ * whichever comes first; 0 disables that trigger. */
+void server_set_snapshot_policy(server_t *srv, uint64_t every, uint64_t bytes);
 
 #endif

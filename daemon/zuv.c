@@ -53,13 +53,12 @@ static void zuv__idle_set(zuv_sock_t *zs, int on)
 }
 
 /*
- * Try to hand the head of the queue to libzmq.  Returns 0 when it went (or
- * was dropped as unroutable), -EAGAIN when the socket cannot take it now.
+ * Try to hand `msg` to libzmq.  Returns 0 when it went (or was dropped as
+ * unroutable; the caller then unlinks and frees it), -EAGAIN when the
+ * socket cannot take it now.
  */
-static int zuv__send_head(zuv_sock_t *zs)
+static int zuv__send_msg(zuv_sock_t *zs, zuv_msg_t *msg)
 {
-	zuv_msg_t *msg = zs->out_head;
-
 	while (msg->sent < msg->nframes) {
 		int more = msg->sent + 1 < msg->nframes ? ZMQ_SNDMORE : 0;
 		if (zmq_msg_send(&msg->frames[msg->sent], zs->handle, ZMQ_DONTWAIT | more) >= 0) {
@@ -77,20 +76,104 @@ static int zuv__send_head(zuv_sock_t *zs)
 	}
 	if (msg->sent == msg->nframes)
 		zs->sent_msgs++;
+	return 0;
+}
+
+static zuv_msg_t *zuv__pop_head(zuv_sock_t *zs)
+{
+	zuv_msg_t *msg = zs->out_head;
+
 	zs->out_head = msg->next;
 	if (zs->out_head == NULL)
 		zs->out_tail = NULL;
 	zs->out_len--;
-	zuv_msg_free(&msg);
-	return 0;
+	msg->next = NULL;
+	return msg;
 }
 
-/* Returns 1 when the queue is empty, 0 when the socket pushed back. */
+static zuv_peer_t *zuv__find_blocked(zuv_sock_t *zs, const zuv_msg_t *msg)
+{
+	size_t len = zmq_msg_size((zmq_msg_t *)&msg->frames[0]);
+	const void *id = zmq_msg_data((zmq_msg_t *)&msg->frames[0]);
+
+	for (zuv_peer_t *p = zs->blocked; p != NULL; p = p->next)
+		if (p->id_len == len && memcmp(p->id, id, len) == 0)
+			return p;
+	return NULL;
+}
+
+static void zuv__park(zuv_sock_t *zs, zuv_peer_t *p, zuv_msg_t *msg)
+{
+	msg->next = NULL;
+	if (p->tail != NULL)
+		p->tail->next = msg;
+	else
+		p->head = msg;
+	p->tail = msg;
+	p->len++;
+	zs->parked++;
+}
+
+/* Retry every blocked peer's queue; a peer whose queue empties is freed. */
+static void zuv__flush_blocked(zuv_sock_t *zs)
+{
+	zuv_peer_t **pp = &zs->blocked;
+
+	while (*pp != NULL) {
+		zuv_peer_t *p = *pp;
+
+		while (p->head != NULL && zuv__send_msg(zs, p->head) == 0) {
+			zuv_msg_t *msg = p->head;
+			p->head = msg->next;
+			if (p->head == NULL)
+				p->tail = NULL;
+			p->len--;
+			zs->parked--;
+			zuv_msg_free(&msg);
+		}
+		if (p->head == NULL) {
+			*pp = p->next;
+			free(p);
+		} else {
+			pp = &p->next;
+		}
+	}
+}
+
+/* Returns 1 when the main queue is empty, 0 when the socket pushed back on
+ * its head (for a ROUTER, only when the peer could not be parked). */
 static int zuv__flush(zuv_sock_t *zs)
 {
-	while (zs->out_head != NULL)
-		if (zuv__send_head(zs) == -EAGAIN)
+	if (zs->blocked != NULL)
+		zuv__flush_blocked(zs);
+	while (zs->out_head != NULL) {
+		zuv_msg_t *msg = zs->out_head;
+		zuv_peer_t *p = NULL;
+
+		/* Behind a blocked peer's earlier messages: keep the order. */
+		if (zs->is_router && msg->sent == 0 && msg->nframes > 1 &&
+		    (p = zuv__find_blocked(zs, msg)) != NULL) {
+			zuv__park(zs, p, zuv__pop_head(zs));
+			continue;
+		}
+		if (zuv__send_msg(zs, msg) == 0) {
+			msg = zuv__pop_head(zs);
+			zuv_msg_free(&msg);
+			continue;
+		}
+		/* EAGAIN.  A message begun cannot be interleaved with others. */
+		if (!zs->is_router || msg->sent != 0 || msg->nframes < 2 ||
+		    zmq_msg_size(&msg->frames[0]) > sizeof p->id)
 			return 0;
+		p = calloc(1, sizeof *p);
+		if (p == NULL)
+			return 0;
+		p->id_len = zmq_msg_size(&msg->frames[0]);
+		memcpy(p->id, zmq_msg_data(&msg->frames[0]), p->id_len);
+		p->next = zs->blocked;
+		zs->blocked = p;
+		zuv__park(zs, p, zuv__pop_head(zs));
+	}
 	return 1;
 }
 
@@ -197,6 +280,12 @@ int zuv_sock_init(uv_loop_t *loop, zuv_sock_t *zs, void *handle, zuv_recv_cb on_
 	zs->on_recv = on_recv;
 	zs->data = data;
 	zs->budget = ZUV_DEFAULT_BUDGET;
+	{
+		int type = 0;
+		size_t tlen = sizeof type;
+		if (zmq_getsockopt(handle, ZMQ_TYPE, &type, &tlen) == 0 && type == ZMQ_ROUTER)
+			zs->is_router = 1;
+	}
 	if (zmq_getsockopt(handle, ZMQ_FD, &fd, &len) != 0)
 		return UV_EINVAL;
 	rc = uv_poll_init(loop, &zs->poll, fd);
@@ -219,7 +308,7 @@ int zuv_sock_init(uv_loop_t *loop, zuv_sock_t *zs, void *handle, zuv_recv_cb on_
 	return 0;
 }
 
-int zuv_sock_send(zuv_sock_t *zs, zuv_msg_t *msg)
+int zuv_sock_queue(zuv_sock_t *zs, zuv_msg_t *msg)
 {
 	if (zs->closing) {
 		zuv_msg_free(&msg);
@@ -232,6 +321,13 @@ int zuv_sock_send(zuv_sock_t *zs, zuv_msg_t *msg)
 		zs->out_head = msg;
 	zs->out_tail = msg;
 	zs->out_len++;
+	return 0;
+}
+
+int zuv_sock_send(zuv_sock_t *zs, zuv_msg_t *msg)
+{
+	if (zuv_sock_queue(zs, msg) < 0)
+		return -1;
 	/* Inside service() the flush after the callbacks sends it. */
 	if (!zs->in_service)
 		zuv__service(zs);
@@ -264,6 +360,17 @@ void zuv_sock_close(zuv_sock_t *zs, zuv_close_cb cb)
 	}
 	zs->out_tail = NULL;
 	zs->out_len = 0;
+	while (zs->blocked != NULL) {
+		zuv_peer_t *p = zs->blocked;
+		zs->blocked = p->next;
+		while (p->head != NULL) {
+			zuv_msg_t *msg = p->head;
+			p->head = msg->next;
+			zuv_msg_free(&msg);
+		}
+		free(p);
+	}
+	zs->parked = 0;
 	if (zs->idle_active)
 		uv_idle_stop(&zs->idle);
 	uv_poll_stop(&zs->poll);

@@ -20,7 +20,13 @@
  *
  * Outbound messages that meet EAGAIN (ROUTER_MANDATORY with a peer at its
  * high-water mark) stay queued, in order, and go out when the socket
- * signals again.  A message to a peer that is gone (EHOSTUNREACH) is
+ * signals again.  On a ROUTER the queue is per peer: a message that meets
+ * EAGAIN moves to its peer's own queue (zuv_peer_t), later messages to
+ * that peer follow it there, and messages to other peers go on, so one
+ * slow reader (a big catch-up it does not read) holds up nobody else.
+ * The blocked peers are retried on every service() (each write-side
+ * edge).  A queue is not bounded here: a peer gets only the replies to
+ * what it asked, so its own requests bound it.  A message to a peer that is gone (EHOSTUNREACH) is
  * dropped and counted.
  */
 #ifndef VA_ZUV_H
@@ -43,6 +49,17 @@ typedef struct zuv_msg {
 
 typedef struct zuv_sock zuv_sock_t;
 
+/* A ROUTER peer that pushed back (EAGAIN): its messages wait here, in
+ * order, so that messages to other peers are not held up behind them. */
+typedef struct zuv_peer {
+	struct zuv_peer *next;
+	zuv_msg_t *head;
+	zuv_msg_t *tail;
+	size_t len;
+	size_t id_len;
+	uint8_t id[256]; /* the routing id (first frame), at most 255 bytes */
+} zuv_peer_t;
+
 /* Called for each complete inbound message.  The frames are borrowed for
  * the call; the callback may zmq_msg_move() any of them into its own
  * messages. */
@@ -59,7 +76,10 @@ struct zuv_sock {
 	zuv_msg_t *out_head;
 	zuv_msg_t *out_tail;
 	size_t out_len;
-	unsigned budget; /* messages received per service() */
+	int is_router;       /* ROUTER: frame 0 is the peer; queue per blocked peer */
+	zuv_peer_t *blocked; /* peers at their high-water mark, with their messages */
+	size_t parked;       /* messages waiting in `blocked` */
+	unsigned budget;     /* messages received per service() */
 	int in_service;
 	int idle_active;
 	int closing;
@@ -88,6 +108,13 @@ int zuv_sock_init(uv_loop_t *loop, zuv_sock_t *zs, void *handle, zuv_recv_cb on_
  * Returns 0, or -1 when the socket is closing (msg is then freed).
  */
 int zuv_sock_send(zuv_sock_t *zs, zuv_msg_t *msg);
+
+/*
+ * zuv_sock_queue - queue `msg` without sending yet; the caller must call
+ * zuv_sock_service() after the last one (a batch of replies then costs one
+ * pass instead of one each).  Returns as zuv_sock_send().
+ */
+int zuv_sock_queue(zuv_sock_t *zs, zuv_msg_t *msg);
 
 /* zuv_sock_service - run one service pass now. */
 void zuv_sock_service(zuv_sock_t *zs);

@@ -82,6 +82,11 @@ void partner_copy(partner_t *dst, const partner_t *src)
 
 void centre_release(centre_t *c)
 {
+	if (c->block != NULL) {
+		free(c->block);
+		memset(c, 0, sizeof *c);
+		return;
+	}
 	free(c->id);
 	free(c->name);
 	free(c->partner);
@@ -100,6 +105,43 @@ void centre_copy(centre_t *dst, const centre_t *src)
 	dst->country = model_strdup(src->country);
 	dst->region = model_strdup(src->region);
 	strlist_copy(&dst->sectors, &src->sectors);
+	dst->registered_ms = src->registered_ms;
+	dst->updated_ms = src->updated_ms;
+}
+
+static char *model__put(char **cursor, const char *s)
+{
+	size_t len = strlen(s ? s : "") + 1;
+	char *dst = *cursor;
+
+	memcpy(dst, s ? s : "", len);
+	*cursor += len;
+	return dst;
+}
+
+void centre_pack(centre_t *dst, const centre_t *src)
+{
+	const char *const strs[] = {src->id, src->name, src->partner, src->country, src->region};
+	size_t size = src->sectors.n * sizeof(char *);
+	char *cursor;
+
+	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+		size += strlen(strs[i] ? strs[i] : "") + 1;
+	for (size_t i = 0; i < src->sectors.n; i++)
+		size += strlen(src->sectors.v[i]) + 1;
+	dst->block = model__xrealloc(NULL, size);
+	/* The pointer array first, for its alignment; then the strings. */
+	dst->sectors.v = src->sectors.n ? dst->block : NULL;
+	dst->sectors.n = src->sectors.n;
+	cursor = (char *)dst->block + src->sectors.n * sizeof(char *);
+	for (size_t i = 0; i < src->sectors.n; i++)
+		dst->sectors.v[i] = model__put(&cursor, src->sectors.v[i]);
+	dst->id = model__put(&cursor, src->id);
+	dst->name = model__put(&cursor, src->name);
+	dst->partner = model__put(&cursor, src->partner);
+	dst->country = model__put(&cursor, src->country);
+	dst->region = model__put(&cursor, src->region);
+	dst->kind = src->kind;
 	dst->registered_ms = src->registered_ms;
 	dst->updated_ms = src->updated_ms;
 }

@@ -52,6 +52,10 @@ typedef struct centre {
 	strlist_t sectors;
 	int64_t registered_ms;
 	int64_t updated_ms;
+	/* Non-NULL for a packed centre: every string and the sector list
+	 * live in this one allocation (see centre_pack) and must not be
+	 * freed or replaced one by one. */
+	void *block;
 } centre_t;
 
 typedef struct sector {
@@ -144,6 +148,13 @@ void partner_release(partner_t *p);
 void partner_copy(partner_t *dst, const partner_t *src);
 void centre_release(centre_t *c);
 void centre_copy(centre_t *dst, const centre_t *src);
+/*
+ * centre_pack - a packed deep copy: one allocation holds the strings and
+ * the sector list (the state stores many centres; one block each keeps
+ * memory and allocation cost down).  src's strings may be borrowed from
+ * anywhere; NULL strings become "".
+ */
+void centre_pack(centre_t *dst, const centre_t *src);
 void sector_release(sector_t *s);
 void sector_copy(sector_t *dst, const sector_t *src);
 void interest_release(interest_t *i);

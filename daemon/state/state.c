@@ -7,7 +7,6 @@
  * table keyed by id; lists are sorted on the way out.
  */
 #include <assert.h>
-#include <czmq.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,13 +14,20 @@
 
 #include <vetalliance/error.h>
 
+#include "state/hmap.h"
 #include "state/state.h"
 
-/* The idempotency table: a hash for lookups and a ring of keys in the
- * order they were first seen, for forgetting the oldest. */
+/* The idempotency table: a hash for lookups and a ring of entries in the
+ * order they were first seen, for forgetting the oldest.  An entry is one
+ * allocation: the seq and the key "actor\x1frequest_id". */
+typedef struct recent_entry {
+	uint64_t seq;
+	char key[];
+} recent_entry_t;
+
 typedef struct recent {
-	zhashx_t *seqs; /* "actor\x1frequest_id" -> uint64_t * */
-	char **ring;
+	hmap_t map; /* key -> recent_entry_t * */
+	recent_entry_t **ring;
 	size_t cap;
 	size_t head; /* oldest */
 	size_t n;
@@ -35,7 +41,7 @@ struct state {
 	size_t n_sectors;
 	interest_t *interests;
 	size_t n_interests;
-	zhashx_t *centres; /* id -> centre_t * */
+	hmap_t centres; /* id -> centre_t *, keyed by the centre's own id */
 	recent_t recent;
 };
 
@@ -54,22 +60,15 @@ static int state__fail(char *err, size_t errlen, int code, const char *fmt, ...)
 	return -code;
 }
 
-static void state__centre_destroy(void **item_p)
+static void state__centre_free(centre_t *c)
 {
-	centre_t *c = *item_p;
-
 	if (c != NULL) {
 		centre_release(c);
 		free(c);
 	}
-	*item_p = NULL;
 }
 
-static void state__free_item(void **item_p)
-{
-	free(*item_p);
-	*item_p = NULL;
-}
+#define RECENT_KEY_MAX 512
 
 static void state__recent_key(char *key, size_t len, const char *actor, const char *request_id)
 {
@@ -86,49 +85,54 @@ static void state__recent_key(char *key, size_t len, const char *actor, const ch
 	key[a + 1 + r] = '\0';
 }
 
+static void state__recent_drop_oldest(recent_t *r)
+{
+	recent_entry_t *e = r->ring[r->head];
+
+	hmap_del(&r->map, e->key);
+	free(e);
+	r->ring[r->head] = NULL;
+	r->head = (r->head + 1) % r->cap;
+	r->n--;
+}
+
 static void state__recent_put(state_t *st, const char *actor, const char *request_id, uint64_t seq)
 {
 	recent_t *r = &st->recent;
-	char key[512];
-	uint64_t *v;
+	char key[RECENT_KEY_MAX];
+	recent_entry_t *e;
+	size_t len;
 
 	if (request_id == NULL || *request_id == '\0' || r->cap == 0)
 		return;
 	state__recent_key(key, sizeof key, actor, request_id);
-	v = zhashx_lookup(r->seqs, key);
-	if (v != NULL) {
-		*v = seq;
+	e = hmap_get(&r->map, key);
+	if (e != NULL) {
+		e->seq = seq;
 		return;
 	}
-	if (r->n == r->cap) {
-		zhashx_delete(r->seqs, r->ring[r->head]);
-		free(r->ring[r->head]);
-		r->ring[r->head] = NULL;
-		r->head = (r->head + 1) % r->cap;
-		r->n--;
-	}
-	v = malloc(sizeof *v);
-	if (v == NULL)
+	if (r->n == r->cap)
+		state__recent_drop_oldest(r);
+	len = strlen(key) + 1;
+	e = malloc(sizeof *e + len);
+	if (e == NULL)
 		abort();
-	*v = seq;
-	zhashx_insert(r->seqs, key, v);
-	r->ring[(r->head + r->n) % r->cap] = model_strdup(key);
+	e->seq = seq;
+	memcpy(e->key, key, len);
+	hmap_put(&r->map, e->key, e);
+	r->ring[(r->head + r->n) % r->cap] = e;
 	r->n++;
 }
 
 void state_set_dedup_window(state_t *st, size_t window)
 {
 	recent_t *r = &st->recent;
-	char **ring;
+	recent_entry_t **ring;
 	size_t keep = r->n < window ? r->n : window;
 
 	/* Keep the newest `keep` entries, in order, in a ring of the new size. */
-	while (r->n > keep) {
-		zhashx_delete(r->seqs, r->ring[r->head]);
-		free(r->ring[r->head]);
-		r->head = (r->head + 1) % r->cap;
-		r->n--;
-	}
+	while (r->n > keep)
+		state__recent_drop_oldest(r);
 	ring = calloc(window ? window : 1, sizeof *ring);
 	if (ring == NULL)
 		abort();
@@ -138,19 +142,20 @@ void state_set_dedup_window(state_t *st, size_t window)
 	r->ring = ring;
 	r->cap = window;
 	r->head = 0;
+	hmap_reserve(&r->map, window);
 }
 
 int state_request_seen(const state_t *st, const char *actor, const char *request_id,
 		       uint64_t *seq_p)
 {
-	char key[512];
-	uint64_t *v;
+	char key[RECENT_KEY_MAX];
+	const recent_entry_t *e;
 
 	state__recent_key(key, sizeof key, actor, request_id);
-	v = zhashx_lookup(st->recent.seqs, key);
-	if (v == NULL)
+	e = hmap_get(&st->recent.map, key);
+	if (e == NULL)
 		return 0;
-	*seq_p = *v;
+	*seq_p = e->seq;
 	return 1;
 }
 
@@ -167,16 +172,15 @@ void state_recent_each(const state_t *st,
 	const recent_t *r = &st->recent;
 
 	for (size_t i = 0; i < r->n; i++) {
-		const char *key = r->ring[(r->head + i) % r->cap];
-		const char *sep = strchr(key, '\x1f');
-		const uint64_t *v = zhashx_lookup(r->seqs, key);
-		char actor[256];
-		size_t alen = sep ? (size_t)(sep - key) : 0;
-		if (sep == NULL || v == NULL || alen >= sizeof actor)
+		const recent_entry_t *e = r->ring[(r->head + i) % r->cap];
+		const char *sep = strchr(e->key, '\x1f');
+		char actor[RECENT_KEY_MAX];
+		size_t alen = sep ? (size_t)(sep - e->key) : 0;
+		if (sep == NULL)
 			continue;
-		memcpy(actor, key, alen);
+		memcpy(actor, e->key, alen);
 		actor[alen] = '\0';
-		fn(actor, sep + 1, *v, arg);
+		fn(actor, sep + 1, e->seq, arg);
 	}
 }
 
@@ -186,19 +190,6 @@ state_t *state_new(void)
 
 	if (st == NULL)
 		return NULL;
-	st->centres = zhashx_new();
-	if (st->centres == NULL) {
-		free(st);
-		return NULL;
-	}
-	zhashx_set_destructor(st->centres, state__centre_destroy);
-	st->recent.seqs = zhashx_new();
-	if (st->recent.seqs == NULL) {
-		zhashx_destroy(&st->centres);
-		free(st);
-		return NULL;
-	}
-	zhashx_set_destructor(st->recent.seqs, state__free_item);
 	state_set_dedup_window(st, STATE_DEDUP_WINDOW);
 	return st;
 }
@@ -219,11 +210,14 @@ void state_free(state_t **self_p)
 	for (size_t i = 0; i < st->n_interests; i++)
 		interest_release(&st->interests[i]);
 	free(st->interests);
-	zhashx_destroy(&st->centres);
-	zhashx_destroy(&st->recent.seqs);
+	for (size_t i = 0; i < st->centres.cap; i++)
+		if (st->centres.slots[i].key != NULL)
+			state__centre_free(st->centres.slots[i].value);
+	hmap_release(&st->centres);
 	for (size_t i = 0; i < st->recent.n; i++)
 		free(st->recent.ring[(st->recent.head + i) % st->recent.cap]);
 	free(st->recent.ring);
+	hmap_release(&st->recent.map);
 	free(st);
 	*self_p = NULL;
 }
@@ -240,7 +234,7 @@ int state_is_empty(const state_t *st)
 
 size_t state_centre_count(const state_t *st)
 {
-	return zhashx_size(st->centres);
+	return st->centres.n;
 }
 
 /* ------------------------------------------------------------- lookups */
@@ -263,7 +257,7 @@ const sector_t *state_sector_get(const state_t *st, const char *id)
 
 const centre_t *state_centre_get(const state_t *st, const char *id)
 {
-	return zhashx_lookup(st->centres, id);
+	return hmap_get(&st->centres, id);
 }
 
 static interest_t *state__interest_find(const state_t *st, const char *partner, const char *sector)
@@ -332,10 +326,13 @@ static int state__filter_match(const char *filter, const char *value)
 size_t state_centre_list(const state_t *st, const char *partner, const char *country,
 			 const char *sector, const centre_t ***out_p)
 {
-	const centre_t **out = state__xalloc(zhashx_size(st->centres), sizeof *out);
+	const centre_t **out = state__xalloc(st->centres.n, sizeof *out);
 	size_t n = 0;
 
-	for (centre_t *c = zhashx_first(st->centres); c != NULL; c = zhashx_next(st->centres)) {
+	for (size_t i = 0; i < st->centres.cap; i++) {
+		const centre_t *c = st->centres.slots[i].value;
+		if (st->centres.slots[i].key == NULL)
+			continue;
 		if (!state__filter_match(partner, c->partner) ||
 		    !state__filter_match(country, c->country))
 			continue;
@@ -537,7 +534,15 @@ static void state__apply_interest(state_t *st, const interest_t *in)
 	interest_copy(cur, in);
 }
 
-int state_apply(state_t *st, const event_t *ev, char *err, size_t errlen)
+/* Stores a centre under its id, freeing the one it replaces. */
+static void state__centre_store(state_t *st, centre_t *c)
+{
+	state__centre_free(hmap_put(&st->centres, c->id, c));
+}
+
+/* `take`: the event's centre is moved into the state instead of copied
+ * (replay and the server's own events need no second copy). */
+static int state__apply(state_t *st, event_t *ev, int take, char *err, size_t errlen)
 {
 	partner_t *p;
 	centre_t *c;
@@ -573,9 +578,13 @@ int state_apply(state_t *st, const event_t *ev, char *err, size_t errlen)
 		c = calloc(1, sizeof *c);
 		if (c == NULL)
 			abort();
-		centre_copy(c, &ev->u.centre);
-		/* update replaces the item and destroys the old one */
-		zhashx_update(st->centres, c->id, c);
+		if (take) {
+			*c = ev->u.centre;
+			memset(&ev->u.centre, 0, sizeof ev->u.centre);
+		} else {
+			centre_pack(c, &ev->u.centre);
+		}
+		state__centre_store(st, c);
 		break;
 	case EV_SECTOR_DEFINED:
 		if (state_sector_get(st, ev->u.sector.id) != NULL)
@@ -595,6 +604,17 @@ int state_apply(state_t *st, const event_t *ev, char *err, size_t errlen)
 	st->last_seq = ev->seq;
 	state__recent_put(st, ev->actor, ev->request_id, ev->seq);
 	return 0;
+}
+
+int state_apply(state_t *st, const event_t *ev, char *err, size_t errlen)
+{
+	/* Without `take` the event is only read. */
+	return state__apply(st, (event_t *)ev, 0, err, errlen);
+}
+
+int state_apply_take(state_t *st, event_t *ev, char *err, size_t errlen)
+{
+	return state__apply(st, ev, 1, err, errlen);
 }
 
 /* ------------------------------------------------------------ restore */
@@ -623,8 +643,24 @@ void state_restore_centre(state_t *st, const centre_t *c)
 
 	if (copy == NULL)
 		abort();
-	centre_copy(copy, c);
-	zhashx_update(st->centres, copy->id, copy);
+	centre_pack(copy, c);
+	state__centre_store(st, copy);
+}
+
+void state_restore_reserve(state_t *st, size_t centres)
+{
+	hmap_reserve(&st->centres, centres);
+}
+
+void state_restore_centre_take(state_t *st, centre_t *c)
+{
+	centre_t *moved = malloc(sizeof *moved);
+
+	if (moved == NULL)
+		abort();
+	*moved = *c;
+	memset(c, 0, sizeof *c);
+	state__centre_store(st, moved);
 }
 
 void state_restore_recent(state_t *st, const char *actor, const char *request_id, uint64_t seq)

@@ -50,6 +50,12 @@ int state_decide(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx, ev
  */
 int state_apply(state_t *st, const event_t *ev, char *err, size_t errlen);
 
+/*
+ * state_apply_take - state_apply() that may move the event's payload into
+ * the state instead of copying it: afterwards *ev must only be released.
+ */
+int state_apply_take(state_t *st, event_t *ev, char *err, size_t errlen);
+
 uint64_t state_last_seq(const state_t *st);
 /* True when no event was ever applied (a fresh state directory). */
 int state_is_empty(const state_t *st);
@@ -102,7 +108,11 @@ void state_restore_partner(state_t *st, const partner_t *p);
 void state_restore_sector(state_t *st, const sector_t *s);
 void state_restore_interest(state_t *st, const interest_t *i);
 void state_restore_centre(state_t *st, const centre_t *c);
+/* state_restore_centre_take - moves *c into the state; *c is zeroed. */
+void state_restore_centre_take(state_t *st, centre_t *c);
 void state_restore_recent(state_t *st, const char *actor, const char *request_id, uint64_t seq);
 void state_restore_last_seq(state_t *st, uint64_t seq);
+/* state_restore_reserve - room for n centres (a snapshot's count). */
+void state_restore_reserve(state_t *st, size_t centres);
 
 #endif

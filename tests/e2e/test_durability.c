@@ -537,3 +537,23 @@ Test(durability, burst_of_commands_is_answered)
 	state_counts(&seq, &centres);
 	cr_assert_eq(centres, (size_t)N);
 }
+
+Test(durability, snapshot_by_journal_bytes)
+{
+	const char *args[] = {"--snapshot-every", "0", "--snapshot-bytes", "4096", NULL};
+
+	cr_assert_eq(vt_daemon_start(&d, args), 0);
+	cr_assert_eq(count_files("snapshot-"), 0, "a snapshot before any command");
+	register_n("B", 60);
+	cr_assert_eq(vt_daemon_stop(&d), 0);
+	cr_assert_geq(count_files("snapshot-"), 1,
+		      "no snapshot after more than 4096 journal bytes");
+
+	/* Neither trigger set: never a snapshot. */
+	vt_daemon_cleanup(&d);
+	const char *none[] = {"--snapshot-every", "0", "--snapshot-bytes", "0", NULL};
+	cr_assert_eq(vt_daemon_start(&d, none), 0);
+	register_n("N", 60);
+	cr_assert_eq(vt_daemon_stop(&d), 0);
+	cr_assert_eq(count_files("snapshot-"), 0, "a snapshot although both triggers are off");
+}
