@@ -35,7 +35,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdnoreturn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include <vetalliance/error.h>
@@ -71,12 +73,21 @@ typedef struct batch {
 	size_t cap_events;
 } batch_t;
 
+/*
+ * A snapshot is taken by a forked child: it serialises its copy-on-write
+ * image of the state and writes the temp file while the loop goes on
+ * serving (serialising a large state in the loop would stall every client
+ * for as long).  The parent polls for the child's exit, and renames the
+ * file into place only once the journal is durable up to the snapshot's
+ * seq, so a snapshot never runs ahead of the journal.
+ */
 typedef struct snapshot_job {
 	uv_work_t work;
 	server_t *srv;
 	uint64_t seq;
-	uint8_t *buf;
-	size_t len;
+	pid_t pid;  /* the child, while it runs */
+	int ready;  /* the temp file is written */
+	int queued; /* the commit is on the threadpool */
 	int rc;
 	char err[SERVER_ERR_MAX];
 } snapshot_job_t;
@@ -100,8 +111,8 @@ struct server {
 	int sync_rc;
 	char sync_err[SERVER_ERR_MAX];
 	int disk_full;
-	snapshot_job_t *snap;                      /* taken, not yet written */
-	int snap_queued;                           /* its write is on the threadpool */
+	snapshot_job_t *snap;                      /* taken, not yet in place */
+	uv_timer_t snap_timer;                     /* polls the snapshot child */
 	uint64_t durable_seq;                      /* last seq on disk */
 	uint64_t snap_seqs[SERVER_SNAPSHOTS_KEPT]; /* newest first */
 	uint64_t since_snapshot;                   /* events */
@@ -215,8 +226,7 @@ static void server__snapshot_work(uv_work_t *w)
 {
 	snapshot_job_t *job = w->data;
 
-	job->rc = snapfile_write(job->srv->state_dir, job->seq, job->buf, job->len, job->err,
-				 sizeof job->err);
+	job->rc = snapfile_commit(job->srv->state_dir, job->seq, job->err, sizeof job->err);
 	if (job->rc == 0)
 		job->rc = snapfile_prune(job->srv->state_dir, SERVER_SNAPSHOTS_KEPT, NULL, job->err,
 					 sizeof job->err);
@@ -244,11 +254,10 @@ static void server__snapshot_done(uv_work_t *w, int status)
 
 	(void)status;
 	if (job->rc < 0) {
-		log_warn("could not write the snapshot at seq %llu: %s",
+		log_warn("could not put the snapshot at seq %llu in place: %s",
 			 (unsigned long long)job->seq, job->err);
 	} else {
-		log_info("wrote a snapshot at seq %llu (%zu bytes)", (unsigned long long)job->seq,
-			 job->len);
+		log_info("wrote a snapshot at seq %llu", (unsigned long long)job->seq);
 		/* Segments are removed only up to the older snapshot kept, so a
 		 * damaged newest snapshot can still fall back to it. */
 		srv->snap_seqs[1] = srv->snap_seqs[0];
@@ -257,49 +266,101 @@ static void server__snapshot_done(uv_work_t *w, int status)
 			srv->compact_upto = srv->snap_seqs[1];
 		server__compact(srv);
 	}
-	free(job->buf);
 	free(job);
 	srv->snap = NULL;
-	srv->snap_queued = 0;
 	server__maybe_finish(srv);
 }
 
-/* A snapshot holds every applied event, durable or not, so it is written
- * only once the journal has reached its seq: a snapshot never runs ahead
- * of the journal. */
+/* Puts a written snapshot in place once the journal has reached its seq. */
 static void server__maybe_write_snapshot(server_t *srv)
 {
-	if (srv->snap == NULL || srv->snap_queued || srv->durable_seq < srv->snap->seq)
+	snapshot_job_t *job = srv->snap;
+
+	if (job == NULL || !job->ready || job->queued || srv->durable_seq < job->seq)
 		return;
-	srv->snap_queued = 1;
-	uv_queue_work(srv->loop, &srv->snap->work, server__snapshot_work, server__snapshot_done);
+	job->queued = 1;
+	job->work.data = job;
+	uv_queue_work(srv->loop, &job->work, server__snapshot_work, server__snapshot_done);
+}
+
+static void server__snapshot_poll(uv_timer_t *t)
+{
+	server_t *srv = t->data;
+	snapshot_job_t *job = srv->snap;
+	int status = 0;
+	pid_t pid;
+
+	if (job == NULL || job->pid <= 0) {
+		uv_timer_stop(t);
+		return;
+	}
+	pid = waitpid(job->pid, &status, WNOHANG);
+	if (pid == 0)
+		return;
+	uv_timer_stop(t);
+	job->pid = 0;
+	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		log_warn("the snapshot at seq %llu failed (the child's status %d)",
+			 (unsigned long long)job->seq, status);
+		free(job);
+		srv->snap = NULL;
+		server__maybe_finish(srv);
+		return;
+	}
+	job->ready = 1;
+	server__maybe_write_snapshot(srv);
+	server__maybe_finish(srv);
+}
+
+/* In the child: serialise and write, then leave without running any exit
+ * handler (the sockets, the loop and the journal are the parent's). */
+static noreturn void server__snapshot_child(server_t *srv, uint64_t seq)
+{
+	char err[SERVER_ERR_MAX];
+	uint8_t *buf = NULL;
+	size_t len = codec_snapshot_pack(srv->state, server__now_ms(), &buf);
+
+	if (len == 0) {
+		log_warn("could not encode a snapshot at seq %llu", (unsigned long long)seq);
+		_exit(1);
+	}
+	if (snapfile_write_tmp(srv->state_dir, seq, buf, len, err, sizeof err) < 0) {
+		log_warn("could not write the snapshot at seq %llu: %s", (unsigned long long)seq,
+			 err);
+		_exit(1);
+	}
+	log_debug("snapshot child: %zu bytes at seq %llu", len, (unsigned long long)seq);
+	_exit(0);
 }
 
 static void server__maybe_snapshot(server_t *srv)
 {
 	snapshot_job_t *job;
+	pid_t pid;
 
 	int due =
 	    (srv->opt.snapshot_every > 0 && srv->since_snapshot >= srv->opt.snapshot_every) ||
 	    (srv->opt.snapshot_bytes > 0 && srv->since_snapshot_bytes >= srv->opt.snapshot_bytes);
-	if (!due || srv->snap != NULL || srv->stopping)
+	if (!due || srv->snap != NULL || srv->stopping || srv->closed)
 		return;
 	job = calloc(1, sizeof *job);
 	if (job == NULL)
 		return;
 	job->srv = srv;
 	job->seq = state_last_seq(srv->state);
-	job->len = codec_snapshot_pack(srv->state, server__now_ms(), &job->buf);
-	if (job->len == 0) {
-		log_warn("could not encode a snapshot at seq %llu", (unsigned long long)job->seq);
+	pid = fork();
+	if (pid < 0) {
+		log_warn("could not fork to take a snapshot: %s", strerror(errno));
 		free(job);
 		return;
 	}
-	job->work.data = job;
+	if (pid == 0)
+		server__snapshot_child(srv, job->seq);
+	job->pid = pid;
 	srv->snap = job;
 	srv->since_snapshot = 0;
 	srv->since_snapshot_bytes = 0;
-	server__maybe_write_snapshot(srv);
+	uv_timer_start(&srv->snap_timer, server__snapshot_poll, 10, 10);
 }
 
 /* ------------------------------------------------------- group commit */
@@ -920,7 +981,9 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 	uv_prepare_start(&srv->prepare, server__on_prepare);
 	uv_timer_init(loop, &srv->retry);
 	srv->retry.data = srv;
-	srv->open_handles = 2;
+	uv_timer_init(loop, &srv->snap_timer);
+	srv->snap_timer.data = srv;
+	srv->open_handles = 3;
 	rc = zuv_sock_init(loop, &srv->rz, zsock_resolve(srv->router), server__on_request, srv);
 	if (rc < 0) {
 		snprintf(err, errlen, "could not watch the command socket: %s", uv_strerror(rc));
@@ -945,6 +1008,7 @@ fail:
 		/* Handles were initialised: close them and let them go. */
 		uv_close((uv_handle_t *)&srv->prepare, NULL);
 		uv_close((uv_handle_t *)&srv->retry, NULL);
+		uv_close((uv_handle_t *)&srv->snap_timer, NULL);
 		uv_run(loop, UV_RUN_NOWAIT);
 	}
 	zsock_destroy(&srv->pub);
@@ -965,25 +1029,24 @@ static void server__maybe_finish(server_t *srv)
 {
 	if (!srv->stopping || srv->closed)
 		return;
-	if (srv->sync_running || srv->snap_queued)
+	if (srv->sync_running)
 		return;
 	if (srv->syncing != NULL && !srv->disk_full)
 		return;
-	if (srv->snap != NULL && (srv->disk_full || srv->durable_seq >= srv->snap->seq)) {
-		/* Its events will not reach the disk now; or it is written. */
-		if (!srv->disk_full) {
+	if (srv->snap != NULL) {
+		snapshot_job_t *job = srv->snap;
+		if (job->pid > 0 || job->queued)
+			return; /* the child or the commit finishes first */
+		if (job->ready && !srv->disk_full && srv->durable_seq >= job->seq) {
 			server__maybe_write_snapshot(srv);
 			return;
 		}
-		free(srv->snap->buf);
-		free(srv->snap);
-		srv->snap = NULL;
-	}
-	if (srv->snap != NULL && srv->syncing == NULL && srv->cur->n_events == 0) {
-		/* Cannot happen: the snapshot's events are in a batch. */
-		free(srv->snap->buf);
-		free(srv->snap);
-		srv->snap = NULL;
+		if (srv->disk_full || (srv->syncing == NULL && srv->cur->n_events == 0)) {
+			/* Its events will not reach the disk now: leave the temp
+			 * file for the next prune. */
+			free(job);
+			srv->snap = NULL;
+		}
 	}
 	if (srv->syncing != NULL && srv->disk_full)
 		log_err("stopping with %zu event(s) that could not be written for lack of space; "
@@ -999,6 +1062,8 @@ static void server__maybe_finish(server_t *srv)
 	uv_timer_stop(&srv->retry);
 	uv_close((uv_handle_t *)&srv->prepare, server__handle_closed);
 	uv_close((uv_handle_t *)&srv->retry, server__handle_closed);
+	uv_timer_stop(&srv->snap_timer);
+	uv_close((uv_handle_t *)&srv->snap_timer, server__handle_closed);
 	/* Replies still queued for a slow peer are dropped with the socket;
 	 * their commands are durable and a retry finds them. */
 	zuv_sock_close(&srv->rz, server__zuv_closed);
@@ -1052,6 +1117,7 @@ void server_free(server_t **self_p)
 	if (self_p == NULL || *self_p == NULL)
 		return;
 	srv = *self_p;
+	free(srv->snap);
 	metrics_free(&srv->metrics);
 	feed_free(&srv->feed);
 	zsock_destroy(&srv->router);

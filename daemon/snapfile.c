@@ -225,8 +225,37 @@ out:
 int snapfile_write(const char *dir, uint64_t seq, const void *bytes, size_t len, char *errbuf,
 		   size_t errlen)
 {
-	unsigned char hdr[SNAP_HEADER_SIZE];
+	int rc = snapfile_write_tmp(dir, seq, bytes, len, errbuf, errlen);
+
+	return rc < 0 ? rc : snapfile_commit(dir, seq, errbuf, errlen);
+}
+
+int snapfile_commit(const char *dir, uint64_t seq, char *errbuf, size_t errlen)
+{
 	char tmp[SNAP_NAME_SIZE], name[SNAP_NAME_SIZE];
+	int dirfd, rc;
+
+	if ((dirfd = fileio_open_dir(dir, errbuf, errlen)) < 0)
+		return dirfd;
+	snap_name(tmp, seq, 1);
+	snap_name(name, seq, 0);
+	if (renameat(dirfd, tmp, dirfd, name) != 0) {
+		rc = fileio_error(errbuf, errlen, fileio_status_from_errno(errno),
+				  "could not rename '%s/%s' to '%s': %s", dir, tmp, name,
+				  strerror(errno));
+		close(dirfd);
+		return rc;
+	}
+	rc = fileio_fsync_dir(dirfd, dir, errbuf, errlen);
+	close(dirfd);
+	return rc;
+}
+
+int snapfile_write_tmp(const char *dir, uint64_t seq, const void *bytes, size_t len, char *errbuf,
+		       size_t errlen)
+{
+	unsigned char hdr[SNAP_HEADER_SIZE];
+	char tmp[SNAP_NAME_SIZE];
 	int dirfd, fd = -1, rc, e;
 
 	if (seq == 0)
@@ -235,7 +264,6 @@ int snapfile_write(const char *dir, uint64_t seq, const void *bytes, size_t len,
 	if ((dirfd = fileio_open_dir(dir, errbuf, errlen)) < 0)
 		return dirfd;
 	snap_name(tmp, seq, 1);
-	snap_name(name, seq, 0);
 
 	memcpy(hdr, SNAP_MAGIC, 4);
 	fileio_put_le32(hdr + 4, SNAP_VERSION);
@@ -263,13 +291,7 @@ int snapfile_write(const char *dir, uint64_t seq, const void *bytes, size_t len,
 	}
 	close(fd);
 	fd = -1;
-	if (renameat(dirfd, tmp, dirfd, name) != 0) {
-		rc = fileio_error(errbuf, errlen, fileio_status_from_errno(errno),
-				  "could not rename '%s/%s' to '%s': %s", dir, tmp, name,
-				  strerror(errno));
-		goto fail_tmp;
-	}
-	rc = fileio_fsync_dir(dirfd, dir, errbuf, errlen);
+	rc = 0;
 	goto out;
 
 fail_tmp:

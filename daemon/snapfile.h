@@ -44,6 +44,19 @@ int snapfile_write(const char *dir, uint64_t seq, const void *bytes, size_t len,
 		   size_t errlen);
 
 /*
+ * snapfile_write in two steps, for a snapshot written by another process
+ * while the daemon decides when it may appear: snapfile_write_tmp()
+ * durably writes the temp file (not yet a snapshot: start-up and
+ * snapfile_load_newest() ignore it, snapfile_prune() removes it), and
+ * snapfile_commit() renames it into place and fsyncs the directory.
+ * Returns as snapfile_write(); commit returns -VA_NOT_FOUND when there is
+ * no temp file for seq.
+ */
+int snapfile_write_tmp(const char *dir, uint64_t seq, const void *bytes, size_t len, char *errbuf,
+		       size_t errlen);
+int snapfile_commit(const char *dir, uint64_t seq, char *errbuf, size_t errlen);
+
+/*
  * snapfile_load_newest - load the newest snapshot of dir whose header and
  * content check out, passing over (and reporting) damaged ones.
  *   seq_p, bytes_p, len_p  on 0, the snapshot's seq and a malloc'ed copy of
