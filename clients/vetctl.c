@@ -700,7 +700,7 @@ static char *value_text(json_t *v, const char *sep)
 		fprintf(f, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		break;
 	case JSON_REAL:
-		fprintf(f, "%.17g", json_real_value(v));
+		fprintf(f, "%.10g", json_real_value(v));
 		break;
 	case JSON_TRUE:
 		fputs("yes", f);
