@@ -1,0 +1,1005 @@
+/*
+ * test_state.c - daemon/state/state.c: decide is pure and apply is the only
+ * mutator, event seq numbering, partner and centre registration and
+ * update (update masks, referential checks, timestamps), the list
+ * filters and their order, the interest matrix, and determinism: the
+ * same events replayed into a fresh state give the same answers.
+ *
+ * The whole observable state is rendered as text (state_dump) so "did
+ * not change" and "is the same" are one string comparison.
+ */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vetalliance/error.h>
+
+#include "state/model.h"
+#include "state/state.h"
+
+static char err[256];
+
+/* ------------------------------------------------------------ helpers */
+
+static cmd_t partner_cmd(cmd_type_t type, unsigned mask, const char *id, const char *name,
+			 const char *country, const char *tz, const char *region)
+{
+	cmd_t c = {.type = type, .mask = mask};
+
+	c.u.partner.id = model_strdup(id);
+	c.u.partner.name = model_strdup(name);
+	c.u.partner.country = model_strdup(country);
+	c.u.partner.time_zone = model_strdup(tz);
+	c.u.partner.region = model_strdup(region);
+	return c;
+}
+
+/* `sectors` is a NULL-terminated list. */
+static cmd_t centre_cmd(cmd_type_t type, unsigned mask, const char *id, const char *name,
+			centre_kind_t kind, const char *partner, const char *country,
+			const char *region, const char *const *sectors)
+{
+	cmd_t c = {.type = type, .mask = mask};
+
+	c.u.centre.id = model_strdup(id);
+	c.u.centre.name = model_strdup(name);
+	c.u.centre.kind = kind;
+	c.u.centre.partner = model_strdup(partner);
+	c.u.centre.country = model_strdup(country);
+	c.u.centre.region = model_strdup(region);
+	for (size_t i = 0; sectors != NULL && sectors[i] != NULL; i++)
+		strlist_push(&c.u.centre.sectors, sectors[i]);
+	return c;
+}
+
+static cmd_t sector_cmd(const char *id, const char *name, bool focus)
+{
+	cmd_t c = {.type = CMD_SECTOR_DEFINE};
+
+	c.u.sector.id = model_strdup(id);
+	c.u.sector.name = model_strdup(name);
+	c.u.sector.focus = focus;
+	return c;
+}
+
+static cmd_t interest_cmd(const char *partner, const char *sector, bool interested,
+			  const char *note)
+{
+	cmd_t c = {.type = CMD_INTEREST_MARK};
+
+	c.u.interest.partner = model_strdup(partner);
+	c.u.interest.sector = model_strdup(sector);
+	c.u.interest.interested = interested;
+	c.u.interest.note = model_strdup(note);
+	return c;
+}
+
+/*
+ * Decide and apply one command (taking ownership of it), as the server
+ * does.  Returns decide's result.  The events are appended to `log` when
+ * it is not NULL, so a test can replay them.
+ */
+static int run(state_t *st, cmd_t cmd, int64_t now_ms, evlist_t *log)
+{
+	state_ctx_t ctx = {.now_ms = now_ms, .actor = "tester", .request_id = "req"};
+	evlist_t out = {0};
+	int rc;
+
+	rc = state_decide(st, &cmd, &ctx, &out, err, sizeof err);
+	cmd_release(&cmd);
+	if (rc < 0) {
+		cr_assert_eq(out.n, 0, "a refused command produced %zu events", out.n);
+		evlist_release(&out);
+		return rc;
+	}
+	for (size_t i = 0; i < out.n; i++) {
+		char aerr[256];
+		cr_assert_eq(state_apply(st, &out.v[i], aerr, sizeof aerr), 0, "apply: %s", aerr);
+		if (log != NULL) {
+			/* move the event into the log */
+			*evlist_push(log) = out.v[i];
+			memset(&out.v[i], 0, sizeof out.v[i]);
+		}
+	}
+	if (log != NULL)
+		out.n = 0;
+	evlist_release(&out);
+	return 0;
+}
+
+static void run_ok(state_t *st, cmd_t cmd, int64_t now_ms, evlist_t *log)
+{
+	int rc = run(st, cmd, now_ms, log);
+
+	cr_assert_eq(rc, 0, "command refused (%d): %s", rc, err);
+}
+
+static const char *const NO_SECTORS[] = {NULL};
+
+/* Two partners, four sectors. */
+static state_t *fixture(evlist_t *log)
+{
+	state_t *st = state_new();
+
+	cr_assert_not_null(st);
+	run_ok(st,
+	       partner_cmd(CMD_PARTNER_REGISTER, 0, "CYL", "Castilla y León", "ES", "Europe/Madrid",
+			   "Castilla y León"),
+	       1000, log);
+	run_ok(st, partner_cmd(CMD_PARTNER_REGISTER, 0, "SBH", "SBH", "DE", "Europe/Berlin", ""),
+	       1001, log);
+	run_ok(st, sector_cmd("logistics", "Logistics", false), 1002, log);
+	run_ok(st, sector_cmd("mechatronics", "Mechatronics", true), 1003, log);
+	run_ok(st, sector_cmd("it", "IT", true), 1004, log);
+	run_ok(st, sector_cmd("electronics", "Electronics", false), 1005, log);
+	return st;
+}
+
+/* Centres registered out of id order, across partners, countries and
+ * sectors. */
+static void add_centres(state_t *st, evlist_t *log)
+{
+	const char *const s_mech_it[] = {"mechatronics", "it", NULL};
+	const char *const s_log[] = {"logistics", NULL};
+	const char *const s_it[] = {"it", NULL};
+	const char *const s_elec_mech[] = {"electronics", "mechatronics", NULL};
+
+	run_ok(st,
+	       centre_cmd(CMD_CENTRE_REGISTER, 0, "ZAMORA-1", "CIFP Zamora", CENTRE_KIND_VET_CENTRE,
+			  "CYL", "ES", "Zamora", s_mech_it),
+	       2000, log);
+	run_ok(st,
+	       centre_cmd(CMD_CENTRE_REGISTER, 0, "berlin.tech", "Berlin Tech", CENTRE_KIND_COMPANY,
+			  "SBH", "DE", "Berlin", s_log),
+	       2001, log);
+	run_ok(st,
+	       centre_cmd(CMD_CENTRE_REGISTER, 0, "AVILA", "CIFP Ávila", CENTRE_KIND_VET_CENTRE,
+			  "CYL", "ES", "Ávila", s_it),
+	       2002, log);
+	run_ok(st,
+	       centre_cmd(CMD_CENTRE_REGISTER, 0, "MUNICH", "Munich Cluster", CENTRE_KIND_CLUSTER,
+			  "SBH", "DE", "Bayern", s_elec_mech),
+	       2003, log);
+	/* A CYL centre located abroad: country and partner filters differ. */
+	run_ok(st,
+	       centre_cmd(CMD_CENTRE_REGISTER, 0, "LISBOA", "Lisbon Office",
+			  CENTRE_KIND_ASSOCIATION, "CYL", "PT", "Lisboa", NO_SECTORS),
+	       2004, log);
+}
+
+static const char *str_or_null(const char *s)
+{
+	return s != NULL ? s : "(null)";
+}
+
+/* Everything a query can see, as text; the caller frees. */
+static char *state_dump(const state_t *st)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	const partner_t **ps;
+	const sector_t **ss;
+	const centre_t **cs;
+	const interest_t **is;
+	size_t n;
+
+	cr_assert_not_null(f);
+	fprintf(f, "last_seq %llu empty %d centres %zu\n", (unsigned long long)state_last_seq(st),
+		state_is_empty(st), state_centre_count(st));
+	n = state_partner_list(st, &ps);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "partner %s|%s|%s|%s|%s\n", ps[i]->id, str_or_null(ps[i]->name),
+			str_or_null(ps[i]->country), str_or_null(ps[i]->time_zone),
+			str_or_null(ps[i]->region));
+	free(ps);
+	n = state_sector_list(st, &ss);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "sector %s|%s|%d\n", ss[i]->id, str_or_null(ss[i]->name), ss[i]->focus);
+	free(ss);
+	n = state_centre_list(st, NULL, NULL, NULL, &cs);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "centre %s|%s|%d|%s|%s|%s|%lld|%lld|", cs[i]->id,
+			str_or_null(cs[i]->name), (int)cs[i]->kind, str_or_null(cs[i]->partner),
+			str_or_null(cs[i]->country), str_or_null(cs[i]->region),
+			(long long)cs[i]->registered_ms, (long long)cs[i]->updated_ms);
+		for (size_t k = 0; k < cs[i]->sectors.n; k++)
+			fprintf(f, "%s,", cs[i]->sectors.v[k]);
+		fputc('\n', f);
+	}
+	free(cs);
+	n = state_interest_list(st, NULL, &is);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "interest %s|%s|%d|%s\n", is[i]->partner, is[i]->sector,
+			is[i]->interested, str_or_null(is[i]->note));
+	free(is);
+	fclose(f);
+	return buf;
+}
+
+/* ------------------------------------------------------ decide is pure */
+
+Test(state, decide_never_mutates_the_state)
+{
+	state_t *st = fixture(NULL);
+	const char *const s_it[] = {"it", NULL};
+	const char *const s_bad[] = {"it", "astrology", NULL};
+	state_ctx_t ctx = {.now_ms = 5000, .actor = "a", .request_id = "r"};
+	char *before, *after;
+	cmd_t cmds[8];
+	size_t ncmds = 0;
+
+	add_centres(st, NULL);
+	run_ok(st, interest_cmd("CYL", "it", true, "Segovia"), 3000, NULL);
+	before = state_dump(st);
+
+	/* accepted commands of every kind, and refused ones */
+	cmds[ncmds++] =
+	    partner_cmd(CMD_PARTNER_REGISTER, 0, "STK", "STK", "PL", "Europe/Warsaw", "");
+	cmds[ncmds++] = partner_cmd(CMD_PARTNER_UPDATE, PARTNER_F_NAME | PARTNER_F_REGION, "CYL",
+				    "Junta", "", "", "Segovia");
+	cmds[ncmds++] = centre_cmd(CMD_CENTRE_REGISTER, 0, "NEW", "New", CENTRE_KIND_COMPANY, "SBH",
+				   "DE", "", s_it);
+	cmds[ncmds++] = centre_cmd(CMD_CENTRE_UPDATE, CENTRE_F_NAME | CENTRE_F_SECTORS, "AVILA",
+				   "Renamed", CENTRE_KIND_UNSPECIFIED, "", "", "", NO_SECTORS);
+	cmds[ncmds++] = sector_cmd("food", "Food", false);
+	cmds[ncmds++] = interest_cmd("CYL", "it", false, "");
+	cmds[ncmds++] = interest_cmd("SBH", "logistics", true, "x");
+	cmds[ncmds++] =
+	    centre_cmd(CMD_CENTRE_UPDATE, CENTRE_F_SECTORS, "AVILA", "", 0, "", "", "", s_bad);
+
+	for (size_t i = 0; i < ncmds; i++) {
+		evlist_t out = {0};
+		int rc = state_decide(st, &cmds[i], &ctx, &out, err, sizeof err);
+		after = state_dump(st);
+		cr_assert_str_eq(after, before, "decide of command %zu (rc %d) changed the state",
+				 i, rc);
+		free(after);
+		cr_assert_eq(rc < 0, i == ncmds - 1, "command %zu: rc %d: %s", i, rc, err);
+		cr_assert_eq(out.n, rc < 0 ? 0u : 1u);
+		evlist_release(&out);
+		cmd_release(&cmds[i]);
+	}
+	free(before);
+	state_free(&st);
+}
+
+Test(state, apply_is_the_only_mutator)
+{
+	state_t *st = state_new();
+	cmd_t c = partner_cmd(CMD_PARTNER_REGISTER, 0, "CYL", "Castilla y León", "ES",
+			      "Europe/Madrid", "");
+	state_ctx_t ctx = {.now_ms = 42, .actor = "admin", .request_id = "r-1"};
+	evlist_t out = {0};
+
+	cr_assert_eq(state_decide(st, &c, &ctx, &out, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(out.n, 1);
+	cr_assert_eq(out.v[0].type, EV_PARTNER_REGISTERED);
+	cr_assert_eq(out.v[0].time_ms, 42);
+	cr_assert_str_eq(out.v[0].actor, "admin");
+	cr_assert_str_eq(out.v[0].request_id, "r-1");
+	cr_assert_str_eq(out.v[0].u.partner.id, "CYL");
+	cr_assert_str_eq(out.v[0].u.partner.time_zone, "Europe/Madrid");
+
+	/* decided but not applied: nothing there yet */
+	cr_assert_null(state_partner_get(st, "CYL"));
+	cr_assert_eq(state_last_seq(st), 0);
+	cr_assert(state_is_empty(st));
+
+	cr_assert_eq(state_apply(st, &out.v[0], err, sizeof err), 0, "%s", err);
+	cr_assert_not_null(state_partner_get(st, "CYL"));
+	cr_assert_str_eq(state_partner_get(st, "CYL")->name, "Castilla y León");
+	cr_assert_eq(state_last_seq(st), 1);
+	cr_assert_not(state_is_empty(st));
+
+	/* the state holds its own copy: releasing the event changes nothing */
+	evlist_release(&out);
+	cr_assert_str_eq(state_partner_get(st, "CYL")->country, "ES");
+	cmd_release(&c);
+	state_free(&st);
+	cr_assert_null(st);
+	state_free(&st); /* idempotent */
+}
+
+/* ---------------------------------------------------------- seq numbers */
+
+Test(state, decide_numbers_from_last_seq_plus_one)
+{
+	state_t *st = fixture(NULL); /* 6 events */
+	state_ctx_t ctx = {.now_ms = 1, .actor = "a", .request_id = "r"};
+	cmd_t a = sector_cmd("food", "Food", false);
+	cmd_t b = sector_cmd("care", "Care", false);
+	evlist_t out = {0};
+
+	cr_assert_eq(state_last_seq(st), 6);
+	cr_assert_eq(state_decide(st, &a, &ctx, &out, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(out.v[0].seq, 7);
+	/* a second decision into the same batch continues the numbering */
+	cr_assert_eq(state_decide(st, &b, &ctx, &out, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(out.n, 2);
+	cr_assert_eq(out.v[1].seq, 8);
+	/* decide sees only the state, not the undecided batch: "food" again
+	 * is accepted here and caught by apply below */
+	cr_assert_eq(state_decide(st, &a, &ctx, &out, err, sizeof err), 0);
+	cr_assert_eq(out.n, 3);
+	cr_assert_eq(out.v[2].seq, 9);
+	cr_assert_eq(state_apply(st, &out.v[0], err, sizeof err), 0, "%s", err);
+	cr_assert_eq(state_apply(st, &out.v[1], err, sizeof err), 0, "%s", err);
+	cr_assert_eq(state_last_seq(st), 8);
+	/* the third one (food again) is now a conflict at apply time */
+	cr_assert_eq(state_apply(st, &out.v[2], err, sizeof err), -VA_INTERNAL);
+	cr_assert(strstr(err, "food") != NULL, "message: %s", err);
+	cr_assert_eq(state_last_seq(st), 8);
+	/* a refusal leaves the batch as it was */
+	cr_assert_eq(state_decide(st, &a, &ctx, &out, err, sizeof err), -VA_ALREADY_EXISTS);
+	cr_assert_eq(out.n, 3);
+	evlist_release(&out);
+	cmd_release(&a);
+	cmd_release(&b);
+	state_free(&st);
+}
+
+Test(state, apply_refuses_a_wrong_seq)
+{
+	state_t *st = fixture(NULL);
+	state_ctx_t ctx = {.now_ms = 1, .actor = "a", .request_id = "r"};
+	cmd_t c = sector_cmd("food", "Food", false);
+	evlist_t out = {0};
+	char *before = state_dump(st);
+	char *after;
+
+	cr_assert_eq(state_decide(st, &c, &ctx, &out, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(out.v[0].seq, 7);
+
+	uint64_t wrong[] = {0, 6, 8, 100};
+	for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+		out.v[0].seq = wrong[i];
+		err[0] = '\0';
+		cr_assert_eq(state_apply(st, &out.v[0], err, sizeof err), -VA_INTERNAL,
+			     "seq %llu was accepted after 6", (unsigned long long)wrong[i]);
+		cr_assert_neq(err[0], '\0');
+		after = state_dump(st);
+		cr_assert_str_eq(after, before);
+		free(after);
+	}
+	cr_assert_null(state_sector_get(st, "food"));
+	out.v[0].seq = 7;
+	cr_assert_eq(state_apply(st, &out.v[0], err, sizeof err), 0, "%s", err);
+	cr_assert_not_null(state_sector_get(st, "food"));
+	cr_assert_eq(state_last_seq(st), 7);
+
+	free(before);
+	evlist_release(&out);
+	cmd_release(&c);
+	state_free(&st);
+}
+
+Test(state, apply_refuses_events_that_do_not_fit)
+{
+	state_t *st = fixture(NULL);
+	event_t ev = {.seq = 7, .type = EV_PARTNER_REGISTERED};
+	event_t up = {.seq = 7, .type = EV_CENTRE_UPDATED};
+	char *before = state_dump(st), *after;
+
+	ev.u.partner.id = model_strdup("CYL");
+	cr_assert_eq(state_apply(st, &ev, err, sizeof err), -VA_INTERNAL);
+	cr_assert(strstr(err, "CYL") != NULL, "message: %s", err);
+	up.u.centre.id = model_strdup("NOPE");
+	cr_assert_eq(state_apply(st, &up, err, sizeof err), -VA_INTERNAL);
+	cr_assert(strstr(err, "NOPE") != NULL, "message: %s", err);
+	after = state_dump(st);
+	cr_assert_str_eq(after, before);
+	free(after);
+	free(before);
+	event_release(&ev);
+	event_release(&up);
+	state_free(&st);
+}
+
+/* ------------------------------------------------------------- partners */
+
+Test(state, partner_register_and_get)
+{
+	state_t *st = fixture(NULL);
+	const partner_t *p = state_partner_get(st, "CYL");
+
+	cr_assert_not_null(p);
+	cr_assert_str_eq(p->id, "CYL");
+	cr_assert_str_eq(p->name, "Castilla y León");
+	cr_assert_str_eq(p->country, "ES");
+	cr_assert_str_eq(p->time_zone, "Europe/Madrid");
+	cr_assert_str_eq(p->region, "Castilla y León");
+	cr_assert_null(state_partner_get(st, "cyl"));
+	cr_assert_null(state_partner_get(st, "STK"));
+	state_free(&st);
+}
+
+Test(state, partner_duplicate_is_already_exists)
+{
+	state_t *st = fixture(NULL);
+	int rc =
+	    run(st, partner_cmd(CMD_PARTNER_REGISTER, 0, "CYL", "Other", "PT", "Europe/Lisbon", ""),
+		9, NULL);
+
+	cr_assert_eq(rc, -VA_ALREADY_EXISTS, "rc %d", rc);
+	cr_assert(strstr(err, "'CYL'") != NULL, "message does not name the id: %s", err);
+	cr_assert_str_eq(state_partner_get(st, "CYL")->name, "Castilla y León");
+	cr_assert_eq(state_last_seq(st), 6);
+	state_free(&st);
+}
+
+Test(state, partner_update_changes_only_masked_fields)
+{
+	state_t *st = fixture(NULL);
+	const partner_t *p;
+
+	/* Every field of the command differs; only name is in the mask. */
+	run_ok(st,
+	       partner_cmd(CMD_PARTNER_UPDATE, PARTNER_F_NAME, "CYL", "Junta de CyL", "PT",
+			   "Europe/Lisbon", "Elsewhere"),
+	       10, NULL);
+	p = state_partner_get(st, "CYL");
+	cr_assert_str_eq(p->name, "Junta de CyL");
+	cr_assert_str_eq(p->country, "ES");
+	cr_assert_str_eq(p->time_zone, "Europe/Madrid");
+	cr_assert_str_eq(p->region, "Castilla y León");
+
+	run_ok(st,
+	       partner_cmd(CMD_PARTNER_UPDATE, PARTNER_F_TIME_ZONE | PARTNER_F_REGION, "CYL", "",
+			   "XX", "Atlantic/Canary", "Canarias"),
+	       11, NULL);
+	p = state_partner_get(st, "CYL");
+	cr_assert_str_eq(p->name, "Junta de CyL");
+	cr_assert_str_eq(p->country, "ES");
+	cr_assert_str_eq(p->time_zone, "Atlantic/Canary");
+	cr_assert_str_eq(p->region, "Canarias");
+
+	run_ok(st, partner_cmd(CMD_PARTNER_UPDATE, PARTNER_F_COUNTRY, "CYL", "", "PT", "", ""), 12,
+	       NULL);
+	p = state_partner_get(st, "CYL");
+	cr_assert_str_eq(p->country, "PT");
+	cr_assert_str_eq(p->name, "Junta de CyL");
+	cr_assert_str_eq(p->region, "Canarias");
+
+	/* the other partner is untouched */
+	cr_assert_str_eq(state_partner_get(st, "SBH")->country, "DE");
+	state_free(&st);
+}
+
+Test(state, partner_update_event_carries_the_full_object)
+{
+	state_t *st = fixture(NULL);
+	cmd_t c = partner_cmd(CMD_PARTNER_UPDATE, PARTNER_F_REGION, "SBH", "", "", "", "Hessen");
+	state_ctx_t ctx = {.now_ms = 1, .actor = "a", .request_id = "r"};
+	evlist_t out = {0};
+
+	cr_assert_eq(state_decide(st, &c, &ctx, &out, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(out.v[0].type, EV_PARTNER_UPDATED);
+	cr_assert_str_eq(out.v[0].u.partner.id, "SBH");
+	cr_assert_str_eq(out.v[0].u.partner.name, "SBH");
+	cr_assert_str_eq(out.v[0].u.partner.country, "DE");
+	cr_assert_str_eq(out.v[0].u.partner.time_zone, "Europe/Berlin");
+	cr_assert_str_eq(out.v[0].u.partner.region, "Hessen");
+	evlist_release(&out);
+	cmd_release(&c);
+	state_free(&st);
+}
+
+Test(state, partner_update_unknown_is_not_found)
+{
+	state_t *st = fixture(NULL);
+	int rc = run(st, partner_cmd(CMD_PARTNER_UPDATE, PARTNER_F_NAME, "STK", "x", "", "", ""), 1,
+		     NULL);
+
+	cr_assert_eq(rc, -VA_NOT_FOUND);
+	cr_assert(strstr(err, "'STK'") != NULL, "message: %s", err);
+	cr_assert_null(state_partner_get(st, "STK"));
+	state_free(&st);
+}
+
+/* -------------------------------------------------------------- sectors */
+
+Test(state, sector_define_and_duplicate)
+{
+	state_t *st = fixture(NULL);
+	const sector_t *s = state_sector_get(st, "mechatronics");
+	int rc;
+
+	cr_assert_not_null(s);
+	cr_assert_str_eq(s->name, "Mechatronics");
+	cr_assert(s->focus);
+	cr_assert_not(state_sector_get(st, "logistics")->focus);
+	rc = run(st, sector_cmd("it", "Information technology", false), 1, NULL);
+	cr_assert_eq(rc, -VA_ALREADY_EXISTS);
+	cr_assert(strstr(err, "'it'") != NULL, "message: %s", err);
+	cr_assert_str_eq(state_sector_get(st, "it")->name, "IT");
+	state_free(&st);
+}
+
+Test(state, sector_list_keeps_definition_order)
+{
+	state_t *st = fixture(NULL);
+	const sector_t **ss;
+	size_t n = state_sector_list(st, &ss);
+
+	cr_assert_eq(n, 4);
+	cr_assert_str_eq(ss[0]->id, "logistics");
+	cr_assert_str_eq(ss[1]->id, "mechatronics");
+	cr_assert_str_eq(ss[2]->id, "it");
+	cr_assert_str_eq(ss[3]->id, "electronics");
+	free(ss);
+	state_free(&st);
+}
+
+/* -------------------------------------------------------------- centres */
+
+Test(state, centre_register_sets_timestamps)
+{
+	state_t *st = fixture(NULL);
+	const centre_t *c;
+
+	add_centres(st, NULL);
+	c = state_centre_get(st, "ZAMORA-1");
+	cr_assert_not_null(c);
+	cr_assert_str_eq(c->name, "CIFP Zamora");
+	cr_assert_eq(c->kind, CENTRE_KIND_VET_CENTRE);
+	cr_assert_str_eq(c->partner, "CYL");
+	cr_assert_eq(c->sectors.n, 2);
+	cr_assert_str_eq(c->sectors.v[0], "mechatronics");
+	cr_assert_str_eq(c->sectors.v[1], "it");
+	cr_assert_eq(c->registered_ms, 2000);
+	cr_assert_eq(c->updated_ms, 2000);
+	cr_assert_eq(state_centre_count(st), 5);
+	state_free(&st);
+}
+
+Test(state, centre_register_ignores_client_timestamps)
+{
+	state_t *st = fixture(NULL);
+	cmd_t c = centre_cmd(CMD_CENTRE_REGISTER, 0, "X", "X", CENTRE_KIND_COMPANY, "SBH", "DE", "",
+			     NO_SECTORS);
+
+	c.u.centre.registered_ms = 1;
+	c.u.centre.updated_ms = 2;
+	run_ok(st, c, 7777, NULL);
+	cr_assert_eq(state_centre_get(st, "X")->registered_ms, 7777);
+	cr_assert_eq(state_centre_get(st, "X")->updated_ms, 7777);
+	state_free(&st);
+}
+
+Test(state, centre_duplicate_is_already_exists)
+{
+	state_t *st = fixture(NULL);
+	int rc;
+
+	add_centres(st, NULL);
+	rc = run(st,
+		 centre_cmd(CMD_CENTRE_REGISTER, 0, "AVILA", "again", CENTRE_KIND_COMPANY, "SBH",
+			    "DE", "", NO_SECTORS),
+		 1, NULL);
+	cr_assert_eq(rc, -VA_ALREADY_EXISTS);
+	cr_assert(strstr(err, "'AVILA'") != NULL, "message: %s", err);
+	cr_assert_str_eq(state_centre_get(st, "AVILA")->partner, "CYL");
+	state_free(&st);
+}
+
+Test(state, centre_unknown_partner_is_not_found)
+{
+	state_t *st = fixture(NULL);
+	int rc = run(st,
+		     centre_cmd(CMD_CENTRE_REGISTER, 0, "X", "X", CENTRE_KIND_COMPANY, "STK", "PL",
+				"", NO_SECTORS),
+		     1, NULL);
+
+	cr_assert_eq(rc, -VA_NOT_FOUND, "rc %d", rc);
+	cr_assert(strncmp(err, "centre.partner", 14) == 0, "message: %s", err);
+	cr_assert(strstr(err, "'STK'") != NULL, "message: %s", err);
+	cr_assert_null(state_centre_get(st, "X"));
+	cr_assert_eq(state_centre_count(st), 0);
+	state_free(&st);
+}
+
+Test(state, centre_unknown_sector_is_not_found)
+{
+	state_t *st = fixture(NULL);
+	const char *const s[] = {"it", "astrology", NULL};
+	int rc = run(
+	    st,
+	    centre_cmd(CMD_CENTRE_REGISTER, 0, "X", "X", CENTRE_KIND_COMPANY, "SBH", "DE", "", s),
+	    1, NULL);
+
+	cr_assert_eq(rc, -VA_NOT_FOUND, "rc %d", rc);
+	cr_assert(strncmp(err, "centre.sectors", 14) == 0, "message: %s", err);
+	cr_assert(strstr(err, "'astrology'") != NULL, "message: %s", err);
+	cr_assert_null(state_centre_get(st, "X"));
+	state_free(&st);
+}
+
+Test(state, centre_duplicate_sector_is_invalid_argument)
+{
+	state_t *st = fixture(NULL);
+	const char *const s[] = {"it", "logistics", "it", NULL};
+	int rc = run(
+	    st,
+	    centre_cmd(CMD_CENTRE_REGISTER, 0, "X", "X", CENTRE_KIND_COMPANY, "SBH", "DE", "", s),
+	    1, NULL);
+
+	cr_assert_eq(rc, -VA_INVALID_ARGUMENT, "rc %d", rc);
+	cr_assert(strncmp(err, "centre.sectors", 14) == 0, "message: %s", err);
+	cr_assert(strstr(err, "'it'") != NULL, "message: %s", err);
+	cr_assert_null(state_centre_get(st, "X"));
+	state_free(&st);
+}
+
+Test(state, centre_update_unknown_is_not_found)
+{
+	state_t *st = fixture(NULL);
+	int rc = run(st,
+		     centre_cmd(CMD_CENTRE_UPDATE, CENTRE_F_NAME, "GHOST", "Ghost", 0, "", "", "",
+				NO_SECTORS),
+		     1, NULL);
+
+	cr_assert_eq(rc, -VA_NOT_FOUND, "rc %d", rc);
+	cr_assert(strstr(err, "'GHOST'") != NULL, "message: %s", err);
+	cr_assert_null(state_centre_get(st, "GHOST"));
+	state_free(&st);
+}
+
+Test(state, centre_update_keeps_registered_ms_and_sets_updated_ms)
+{
+	state_t *st = fixture(NULL);
+	const centre_t *c;
+
+	add_centres(st, NULL);
+	run_ok(st,
+	       centre_cmd(CMD_CENTRE_UPDATE, CENTRE_F_NAME, "AVILA", "CIFP Ávila II",
+			  CENTRE_KIND_COMPANY, "SBH", "DE", "Nowhere", NO_SECTORS),
+	       9000, NULL);
+	c = state_centre_get(st, "AVILA");
+	cr_assert_eq(c->registered_ms, 2002);
+	cr_assert_eq(c->updated_ms, 9000);
+	cr_assert_str_eq(c->name, "CIFP Ávila II");
+	/* not in the mask: unchanged */
+	cr_assert_eq(c->kind, CENTRE_KIND_VET_CENTRE);
+	cr_assert_str_eq(c->partner, "CYL");
+	cr_assert_str_eq(c->country, "ES");
+	cr_assert_str_eq(c->region, "Ávila");
+	cr_assert_eq(c->sectors.n, 1);
+	cr_assert_str_eq(c->sectors.v[0], "it");
+	state_free(&st);
+}
+
+Test(state, centre_update_masked_fields_and_sector_replacement)
+{
+	state_t *st = fixture(NULL);
+	const char *const s_new[] = {"logistics", "electronics", NULL};
+	const centre_t *c;
+
+	add_centres(st, NULL);
+	run_ok(st,
+	       centre_cmd(CMD_CENTRE_UPDATE,
+			  CENTRE_F_KIND | CENTRE_F_PARTNER | CENTRE_F_COUNTRY | CENTRE_F_SECTORS,
+			  "ZAMORA-1", "ignored", CENTRE_KIND_TRAINING_ACADEMY, "SBH", "DE",
+			  "ignored", s_new),
+	       9100, NULL);
+	c = state_centre_get(st, "ZAMORA-1");
+	cr_assert_str_eq(c->name, "CIFP Zamora");
+	cr_assert_str_eq(c->region, "Zamora");
+	cr_assert_eq(c->kind, CENTRE_KIND_TRAINING_ACADEMY);
+	cr_assert_str_eq(c->partner, "SBH");
+	cr_assert_str_eq(c->country, "DE");
+	cr_assert_eq(c->sectors.n, 2);
+	cr_assert_str_eq(c->sectors.v[0], "logistics");
+	cr_assert_str_eq(c->sectors.v[1], "electronics");
+	cr_assert_eq(c->registered_ms, 2000);
+	cr_assert_eq(c->updated_ms, 9100);
+
+	/* sectors in the mask with an empty list clears them */
+	run_ok(st,
+	       centre_cmd(CMD_CENTRE_UPDATE, CENTRE_F_SECTORS, "ZAMORA-1", "", 0, "", "", "",
+			  NO_SECTORS),
+	       9200, NULL);
+	cr_assert_eq(state_centre_get(st, "ZAMORA-1")->sectors.n, 0);
+	state_free(&st);
+}
+
+Test(state, centre_update_checks_the_merged_result)
+{
+	state_t *st = fixture(NULL);
+	const char *const dup[] = {"it", "it", NULL};
+	int rc;
+
+	add_centres(st, NULL);
+	rc = run(st,
+		 centre_cmd(CMD_CENTRE_UPDATE, CENTRE_F_PARTNER, "AVILA", "", 0, "STK", "", "",
+			    NO_SECTORS),
+		 1, NULL);
+	cr_assert_eq(rc, -VA_NOT_FOUND, "rc %d", rc);
+	cr_assert(strncmp(err, "centre.partner", 14) == 0, "message: %s", err);
+	rc = run(st,
+		 centre_cmd(CMD_CENTRE_UPDATE, CENTRE_F_SECTORS, "AVILA", "", 0, "", "", "", dup),
+		 1, NULL);
+	cr_assert_eq(rc, -VA_INVALID_ARGUMENT, "rc %d", rc);
+	cr_assert_str_eq(state_centre_get(st, "AVILA")->partner, "CYL");
+	cr_assert_eq(state_centre_get(st, "AVILA")->updated_ms, 2002);
+	state_free(&st);
+}
+
+/* ---------------------------------------------------------------- lists */
+
+static void check_centre_list(const state_t *st, const char *partner, const char *country,
+			      const char *sector, const char *expected)
+{
+	const centre_t **cs;
+	size_t n = state_centre_list(st, partner, country, sector, &cs);
+	char got[256] = "";
+
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(got, " ");
+		strcat(got, cs[i]->id);
+	}
+	free(cs);
+	cr_assert_str_eq(got, expected, "filter partner=%s country=%s sector=%s",
+			 str_or_null(partner), str_or_null(country), str_or_null(sector));
+}
+
+Test(state, centre_list_filters_and_sorts_by_id)
+{
+	state_t *st = fixture(NULL);
+
+	add_centres(st, NULL);
+	/* strcmp order: upper case sorts before lower case */
+	check_centre_list(st, NULL, NULL, NULL, "AVILA LISBOA MUNICH ZAMORA-1 berlin.tech");
+	check_centre_list(st, "", "", "", "AVILA LISBOA MUNICH ZAMORA-1 berlin.tech");
+	check_centre_list(st, "CYL", NULL, NULL, "AVILA LISBOA ZAMORA-1");
+	check_centre_list(st, "SBH", NULL, NULL, "MUNICH berlin.tech");
+	check_centre_list(st, NULL, "ES", NULL, "AVILA ZAMORA-1");
+	check_centre_list(st, NULL, "PT", NULL, "LISBOA");
+	check_centre_list(st, NULL, NULL, "mechatronics", "MUNICH ZAMORA-1");
+	check_centre_list(st, NULL, NULL, "it", "AVILA ZAMORA-1");
+	check_centre_list(st, "CYL", "ES", "mechatronics", "ZAMORA-1");
+	check_centre_list(st, "SBH", "ES", NULL, "");
+	check_centre_list(st, "STK", NULL, NULL, "");
+	check_centre_list(st, NULL, NULL, "food", "");
+	check_centre_list(st, NULL, "es", NULL, "");
+	state_free(&st);
+}
+
+Test(state, centre_list_follows_updates)
+{
+	state_t *st = fixture(NULL);
+	const char *const s[] = {"logistics", NULL};
+
+	add_centres(st, NULL);
+	run_ok(st,
+	       centre_cmd(CMD_CENTRE_UPDATE, CENTRE_F_PARTNER | CENTRE_F_SECTORS, "AVILA", "", 0,
+			  "SBH", "", "", s),
+	       1, NULL);
+	check_centre_list(st, "CYL", NULL, NULL, "LISBOA ZAMORA-1");
+	check_centre_list(st, "SBH", NULL, NULL, "AVILA MUNICH berlin.tech");
+	check_centre_list(st, NULL, NULL, "it", "ZAMORA-1");
+	check_centre_list(st, NULL, NULL, "logistics", "AVILA berlin.tech");
+	cr_assert_eq(state_centre_count(st), 5);
+	state_free(&st);
+}
+
+Test(state, partner_list_in_registration_order)
+{
+	state_t *st = fixture(NULL);
+	const partner_t **ps;
+	size_t n = state_partner_list(st, &ps);
+
+	cr_assert_eq(n, 2);
+	cr_assert_str_eq(ps[0]->id, "CYL");
+	cr_assert_str_eq(ps[1]->id, "SBH");
+	free(ps);
+	state_free(&st);
+}
+
+Test(state, empty_state_lists_are_empty)
+{
+	state_t *st = state_new();
+	const partner_t **ps;
+	const centre_t **cs;
+	const sector_t **ss;
+	const interest_t **is;
+
+	cr_assert(state_is_empty(st));
+	cr_assert_eq(state_last_seq(st), 0);
+	cr_assert_eq(state_partner_list(st, &ps), 0);
+	cr_assert_eq(state_centre_list(st, NULL, NULL, NULL, &cs), 0);
+	cr_assert_eq(state_sector_list(st, &ss), 0);
+	cr_assert_eq(state_interest_list(st, NULL, &is), 0);
+	free(ps);
+	free(cs);
+	free(ss);
+	free(is);
+	cr_assert_null(state_partner_get(st, "CYL"));
+	cr_assert_null(state_centre_get(st, "X"));
+	cr_assert_null(state_sector_get(st, "it"));
+	state_free(&st);
+}
+
+/* ------------------------------------------------------------ interests */
+
+static void check_interests(const state_t *st, const char *partner, const char *expected)
+{
+	const interest_t **is;
+	size_t n = state_interest_list(st, partner, &is);
+	char got[512] = "";
+
+	for (size_t i = 0; i < n; i++) {
+		char cell[96];
+		cr_assert(is[i]->interested, "a listed cell is not interested");
+		snprintf(cell, sizeof cell, "%s%s/%s=%s", i ? " " : "", is[i]->partner,
+			 is[i]->sector, is[i]->note);
+		strcat(got, cell);
+	}
+	free(is);
+	cr_assert_str_eq(got, expected, "partner filter %s", str_or_null(partner));
+}
+
+Test(state, interest_mark_unmark_and_list)
+{
+	state_t *st = fixture(NULL);
+
+	run_ok(st, interest_cmd("CYL", "it", true, "Segovia"), 1, NULL);
+	run_ok(st, interest_cmd("SBH", "logistics", true, ""), 2, NULL);
+	run_ok(st, interest_cmd("CYL", "mechatronics", true, "*"), 3, NULL);
+	check_interests(st, NULL, "CYL/it=Segovia SBH/logistics= CYL/mechatronics=*");
+	check_interests(st, "", "CYL/it=Segovia SBH/logistics= CYL/mechatronics=*");
+	check_interests(st, "CYL", "CYL/it=Segovia CYL/mechatronics=*");
+	check_interests(st, "SBH", "SBH/logistics=");
+	check_interests(st, "STK", "");
+
+	/* marking again replaces the note, not a second cell */
+	run_ok(st, interest_cmd("CYL", "it", true, "Ávila"), 4, NULL);
+	check_interests(st, "CYL", "CYL/it=Ávila CYL/mechatronics=*");
+
+	/* interested = false removes the cell, keeping the others' order */
+	run_ok(st, interest_cmd("CYL", "it", false, ""), 5, NULL);
+	check_interests(st, NULL, "SBH/logistics= CYL/mechatronics=*");
+	check_interests(st, "CYL", "CYL/mechatronics=*");
+
+	/* unmarking an absent cell is accepted and changes nothing */
+	run_ok(st, interest_cmd("SBH", "it", false, ""), 6, NULL);
+	check_interests(st, NULL, "SBH/logistics= CYL/mechatronics=*");
+	cr_assert_eq(state_last_seq(st), 12);
+
+	run_ok(st, interest_cmd("SBH", "logistics", false, ""), 7, NULL);
+	run_ok(st, interest_cmd("CYL", "mechatronics", false, ""), 8, NULL);
+	check_interests(st, NULL, "");
+	state_free(&st);
+}
+
+Test(state, interest_unknown_partner_or_sector)
+{
+	state_t *st = fixture(NULL);
+	int rc;
+
+	rc = run(st, interest_cmd("STK", "it", true, ""), 1, NULL);
+	cr_assert_eq(rc, -VA_NOT_FOUND);
+	cr_assert(strncmp(err, "interest.partner", 16) == 0, "message: %s", err);
+	cr_assert(strstr(err, "'STK'") != NULL, "message: %s", err);
+	rc = run(st, interest_cmd("CYL", "astrology", true, ""), 1, NULL);
+	cr_assert_eq(rc, -VA_NOT_FOUND);
+	cr_assert(strncmp(err, "interest.sector", 15) == 0, "message: %s", err);
+	check_interests(st, NULL, "");
+	state_free(&st);
+}
+
+/* ---------------------------------------------------------- determinism */
+
+static void script(state_t *st, evlist_t *log)
+{
+	const char *const s[] = {"it", "electronics", NULL};
+
+	add_centres(st, log);
+	run_ok(st, interest_cmd("CYL", "it", true, "Segovia"), 3000, log);
+	run_ok(st, interest_cmd("SBH", "it", true, ""), 3001, log);
+	run_ok(st, interest_cmd("CYL", "mechatronics", true, "*"), 3002, log);
+	run_ok(st, interest_cmd("CYL", "it", false, ""), 3003, log);
+	run_ok(st,
+	       partner_cmd(CMD_PARTNER_UPDATE, PARTNER_F_NAME, "SBH", "SBH Bildung", "", "", ""),
+	       3004, log);
+	run_ok(st,
+	       centre_cmd(CMD_CENTRE_UPDATE, CENTRE_F_SECTORS | CENTRE_F_REGION, "MUNICH", "", 0,
+			  "", "", "München", s),
+	       3005, log);
+	run_ok(st, sector_cmd("food", "Food", false), 3006, log);
+}
+
+Test(state, replay_gives_identical_answers)
+{
+	evlist_t log = {0};
+	state_t *live = fixture(&log), *replayed = state_new(), *again = NULL;
+	char *a, *b, *c;
+
+	script(live, &log);
+	cr_assert_eq(log.n, state_last_seq(live));
+	for (size_t i = 0; i < log.n; i++) {
+		cr_assert_eq(log.v[i].seq, i + 1);
+		cr_assert_eq(state_apply(replayed, &log.v[i], err, sizeof err), 0, "event %zu: %s",
+			     i + 1, err);
+	}
+	a = state_dump(live);
+	b = state_dump(replayed);
+	cr_assert_str_eq(b, a);
+	/* and the commands themselves are deterministic */
+	again = fixture(NULL);
+	script(again, NULL);
+	c = state_dump(again);
+	cr_assert_str_eq(c, a);
+
+	/* replay that moves the payloads (state_apply_take) agrees too */
+	{
+		evlist_t log2 = {0};
+		state_t *live2 = fixture(&log2), *taken = state_new();
+		char *d;
+		script(live2, &log2);
+		for (size_t i = 0; i < log2.n; i++)
+			cr_assert_eq(state_apply_take(taken, &log2.v[i], err, sizeof err), 0,
+				     "event %zu: %s", i + 1, err);
+		evlist_release(&log2); /* what is left of the events */
+		d = state_dump(taken);
+		cr_assert_str_eq(d, a);
+		free(d);
+		state_free(&taken);
+		state_free(&live2);
+	}
+
+	/* a replay that skips an event is refused */
+	state_free(&replayed);
+	replayed = state_new();
+	cr_assert_eq(state_apply(replayed, &log.v[0], err, sizeof err), 0);
+	cr_assert_eq(state_apply(replayed, &log.v[2], err, sizeof err), -VA_INTERNAL);
+	cr_assert_eq(state_last_seq(replayed), 1);
+
+	free(a);
+	free(b);
+	free(c);
+	evlist_release(&log);
+	state_free(&live);
+	state_free(&replayed);
+	state_free(&again);
+}
+
+Test(state, is_empty_until_the_first_apply)
+{
+	state_t *st = state_new();
+	cmd_t c = sector_cmd("it", "IT", true);
+	state_ctx_t ctx = {.now_ms = 1, .actor = "system", .request_id = "defaults"};
+	evlist_t out = {0};
+
+	cr_assert(state_is_empty(st));
+	cr_assert_eq(state_decide(st, &c, &ctx, &out, err, sizeof err), 0, "%s", err);
+	cr_assert(state_is_empty(st));
+	cr_assert_eq(state_apply(st, &out.v[0], err, sizeof err), 0, "%s", err);
+	cr_assert_not(state_is_empty(st));
+	state_free(&st);
+	st = fixture(NULL);
+	cr_assert_not(state_is_empty(st));
+	evlist_release(&out);
+	cmd_release(&c);
+	state_free(&st);
+}
+
+Test(state, decide_fills_actor_and_request_id)
+{
+	state_t *st = fixture(NULL);
+	cmd_t c = sector_cmd("food", "Food", false);
+	state_ctx_t ctx = {.now_ms = 123456789012345, .actor = NULL, .request_id = NULL};
+	evlist_t out = {0};
+
+	cr_assert_eq(state_decide(st, &c, &ctx, &out, err, sizeof err), 0, "%s", err);
+	cr_assert_not_null(out.v[0].actor);
+	cr_assert_str_eq(out.v[0].actor, "");
+	cr_assert_str_eq(out.v[0].request_id, "");
+	cr_assert_eq(out.v[0].time_ms, 123456789012345);
+	evlist_release(&out);
+	cmd_release(&c);
+	state_free(&st);
+}
