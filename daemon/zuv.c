@@ -13,6 +13,9 @@
 
 static void zuv__service(zuv_sock_t *zs);
 static void zuv__on_idle(uv_idle_t *idle);
+static void zuv__on_retry(uv_timer_t *t);
+
+#define ZUV_RETRY_MS 5
 
 zuv_msg_t *zuv_msg_new(size_t nframes)
 {
@@ -241,8 +244,22 @@ static void zuv__service(zuv_sock_t *zs)
 
 	/* Reading ZMQ_EVENTS processes the socket's pending commands and is
 	 * what re-arms ZMQ_FD; it must come after the last recv and send. */
-	if (zmq_getsockopt(zs->handle, ZMQ_EVENTS, &events, &len) != 0)
-		events = 0;
+	for (;;) {
+		uint64_t progress = zs->sent_msgs + zs->dropped_unroutable;
+
+		if (zmq_getsockopt(zs->handle, ZMQ_EVENTS, &events, &len) != 0)
+			events = 0;
+		/* That read may have processed the very activation a pushed-back
+		 * queue waits for, and with it the edge: no new one will come.
+		 * Retry the queue while that makes progress (a burst to one
+		 * peer otherwise stalled at a multiple of its low-water mark). */
+		if (!(events & ZMQ_POLLOUT) || (zs->out_head == NULL && zs->blocked == NULL))
+			break;
+		pushed_back = !zuv__flush(zs);
+		if (zs->sent_msgs + zs->dropped_unroutable == progress)
+			break;
+		len = sizeof events;
+	}
 	zs->in_service = 0;
 
 	/* More input, or the budget cut the drain short: come back on the next
@@ -253,6 +270,12 @@ static void zuv__service(zuv_sock_t *zs)
 	int more_in = zs->on_recv != NULL && ((events & ZMQ_POLLIN) || received >= zs->budget);
 	int more_out = zs->out_head != NULL && !pushed_back && (events & ZMQ_POLLOUT);
 	zuv__idle_set(zs, more_in || more_out);
+	/* A safety net for waiting replies: the activation of a blocked peer
+	 * can be consumed by a send to another peer, and then no edge comes
+	 * for it.  While anything waits, look again every few milliseconds. */
+	if ((zs->blocked != NULL || (zs->out_head != NULL && pushed_back)) &&
+	    !uv_is_active((uv_handle_t *)&zs->retry))
+		uv_timer_start(&zs->retry, zuv__on_retry, ZUV_RETRY_MS, 0);
 }
 
 static void zuv__on_poll(uv_poll_t *poll, int status, int events)
@@ -268,6 +291,11 @@ static void zuv__on_poll(uv_poll_t *poll, int status, int events)
 static void zuv__on_idle(uv_idle_t *idle)
 {
 	zuv__service(idle->data);
+}
+
+static void zuv__on_retry(uv_timer_t *t)
+{
+	zuv__service(t->data);
 }
 
 int zuv_sock_init(uv_loop_t *loop, zuv_sock_t *zs, void *handle, zuv_recv_cb on_recv, void *data)
@@ -300,6 +328,9 @@ int zuv_sock_init(uv_loop_t *loop, zuv_sock_t *zs, void *handle, zuv_recv_cb on_
 		return rc;
 	}
 	zs->idle.data = zs;
+	zs->open_handles++;
+	uv_timer_init(loop, &zs->retry);
+	zs->retry.data = zs;
 	zs->open_handles++;
 	rc = uv_poll_start(&zs->poll, UV_READABLE, zuv__on_poll);
 	if (rc < 0)
@@ -376,4 +407,6 @@ void zuv_sock_close(zuv_sock_t *zs, zuv_close_cb cb)
 	uv_poll_stop(&zs->poll);
 	uv_close((uv_handle_t *)&zs->poll, zuv__on_closed);
 	uv_close((uv_handle_t *)&zs->idle, zuv__on_closed);
+	uv_timer_stop(&zs->retry);
+	uv_close((uv_handle_t *)&zs->retry, zuv__on_closed);
 }

@@ -69,7 +69,8 @@ typedef void (*zuv_close_cb)(zuv_sock_t *zs);
 struct zuv_sock {
 	uv_poll_t poll;
 	uv_idle_t idle;
-	void *handle; /* the libzmq socket; owned by the caller */
+	uv_timer_t retry; /* re-services while replies wait for a blocked peer */
+	void *handle;     /* the libzmq socket; owned by the caller */
 	zuv_recv_cb on_recv;
 	zuv_close_cb on_close;
 	void *data; /* for the owner */
