@@ -9,9 +9,11 @@
  * PUB endpoint is subscribed first (to each --type prefix and to
  * "daemon.heartbeat"), then a DEALER on the command endpoint asks for the
  * events after the cursor (EventsSince, in pages) until it reaches the
- * daemon's last durable seq.  `cursor` is the last seq handled: an event
- * is handled when it has been printed (or run through the hook), or
- * skipped by a filter.  Then:
+ * daemon's last durable seq; up to PIPELINE requests are in flight, each
+ * asking from where the page before it will end, so the daemon reads the
+ * next page while this one is printed.  `cursor` is the last seq
+ * handled: an event is handled when it has been printed (or run through
+ * the hook), or skipped by a filter.  Then:
  *
  *   - a live event with seq <= cursor is a duplicate and is dropped;
  *   - seq == cursor + 1 is handled at once;
@@ -76,6 +78,9 @@
 #define HOOK_BACKOFF_MIN_MS 100
 #define HOOK_BACKOFF_MAX_MS 30000
 #define ONCE_ATTEMPTS       3
+#define PIPELINE            3          /* catch-up requests in flight */
+#define ARENA_CHUNK         (4u << 20) /* unpacking memory, reused per page */
+#define STDOUT_BUFFER       (1u << 20)
 #define HEARTBEAT_TOPIC     "daemon.heartbeat"
 
 enum {
@@ -139,6 +144,29 @@ struct options {
 	int stats;
 };
 
+/* A catch-up request in flight: its id and the first seq it asks for. */
+typedef struct inflight {
+	char id[33];
+	uint64_t from;
+} inflight_t;
+
+/*
+ * The memory a page is unpacked into.  protobuf-c allocates every string
+ * and message of a 10 000-event page one by one; here they come from a
+ * list of large chunks, "freed" all at once by arena_reset() before the
+ * next page.  Its free is a no-op.
+ */
+typedef struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used, cap;
+	_Alignas(16) unsigned char buf[];
+} arena_chunk_t;
+
+typedef struct arena {
+	arena_chunk_t *head; /* the chunk being filled; older ones follow */
+	arena_chunk_t *spare;
+} arena_t;
+
 typedef struct watch {
 	struct options *o;
 	void *sub, *dealer;
@@ -151,8 +179,18 @@ typedef struct watch {
 	int64_t written_ms;
 	uint64_t known_last; /* highest durable seq heard of */
 	uint64_t once_target;
-	char req_id[33]; /* catch-up in flight ("" none) */
+	/* Catch-up requests in flight, oldest first.  The first asks from
+	 * cursor + 1, each next one from where the one before it ends (a full
+	 * page of PAGE_EVENTS later), so the daemon builds a page while the
+	 * previous one is read; a short page breaks the chain and the rest is
+	 * forgotten (their replies are ignored) and asked again. */
+	inflight_t fl[PIPELINE];
+	size_t nfl;
+	uint64_t next_from; /* from_seq of the next pipelined request */
+	int full_pages;     /* 1: the last page was full (PAGE_EVENTS events) */
+	int retry;          /* 1: a refused catch-up is asked again at req_deadline */
 	int64_t req_deadline;
+	arena_t arena;
 	int timeouts;
 	int cmd_warned;
 	int64_t hb_last_ms;
@@ -686,8 +724,9 @@ static int handle_event(watch_t *w, const va_event_t *ev)
 			line = va_json_event(ev);
 			if (line == NULL)
 				goto oom;
-			fputs(line, stdout);
-			putchar('\n');
+			size_t n = strlen(line);
+			line[n] = '\n'; /* one write for the line and its end */
+			fwrite(line, 1, n + 1, stdout);
 			free(line);
 		}
 		w->printed++;
@@ -726,39 +765,127 @@ static int flush_out(watch_t *w, int force)
 	return 0;
 }
 
+/* --------------------------------------------------------------- arena */
+
+static void *arena_alloc(void *data, size_t size)
+{
+	arena_t *a = data;
+	arena_chunk_t *c = a->head;
+	size_t need = (size + 15) & ~(size_t)15;
+
+	if (c == NULL || c->cap - c->used < need) {
+		size_t cap = need > ARENA_CHUNK ? need : ARENA_CHUNK;
+
+		if (a->spare != NULL && a->spare->cap >= need) {
+			c = a->spare;
+			a->spare = c->next;
+		} else {
+			c = malloc(sizeof *c + cap);
+			if (c == NULL)
+				return NULL;
+			c->cap = cap;
+		}
+		c->used = 0;
+		c->next = a->head;
+		a->head = c;
+	}
+	void *p = c->buf + c->used;
+	c->used += need;
+	return p;
+}
+
+static void arena_free(void *data, void *p)
+{
+	(void)data;
+	(void)p; /* all at once, in arena_reset() */
+}
+
+/* arena_reset - forget everything allocated; keep the chunks for reuse. */
+static void arena_reset(arena_t *a)
+{
+	while (a->head != NULL) {
+		arena_chunk_t *c = a->head;
+
+		a->head = c->next;
+		c->next = a->spare;
+		a->spare = c;
+	}
+}
+
+static void arena_release(arena_t *a)
+{
+	arena_reset(a);
+	while (a->spare != NULL) {
+		arena_chunk_t *c = a->spare;
+
+		a->spare = c->next;
+		free(c);
+	}
+}
+
 /* ------------------------------------------------------------ catch-up */
 
-static int send_catchup(watch_t *w)
+/* send_one - send EventsSince from `from` and record it in flight. */
+static int send_one(watch_t *w, uint64_t from)
 {
 	va_request_t req = VETALLIANCE__V1__REQUEST__INIT;
 	Vetalliance__V1__EventsSince es = VETALLIANCE__V1__EVENTS_SINCE__INIT;
+	inflight_t *f = &w->fl[w->nfl];
 	uint8_t buf[256];
 	size_t len;
 
-	va_request_id_new(w->req_id);
-	req.request_id = w->req_id;
+	va_request_id_new(f->id);
+	f->from = from;
+	req.request_id = f->id;
 	req.body_case = VETALLIANCE__V1__REQUEST__BODY_EVENTS_SINCE;
 	req.events_since = &es;
-	/* "now": a seq past any, which answers with no events and the
-	 * daemon's last seq. */
-	es.from_seq = w->start_now ? UINT64_MAX : w->cursor + 1;
+	es.from_seq = from;
 	es.max_events = PAGE_EVENTS;
 	es.max_bytes = PAGE_BYTES;
 	len = vetalliance__v1__request__pack(&req, buf);
-	w->req_deadline = now_ms() + REQUEST_TIMEOUT_MS;
 	if (zmq_send(w->dealer, buf, len, ZMQ_DONTWAIT) < 0 && zmq_errno() != EAGAIN) {
 		fprintf(stderr, "vetwatch: '%s': %s\n", w->o->cmd_endpoint,
 			zmq_strerror(zmq_errno()));
 		return -1;
 	}
 	/* On EAGAIN the deadline sends it again. */
+	w->nfl++;
+	w->next_from = from + PAGE_EVENTS;
+	return 0;
+}
+
+/* send_catchup - forget the requests in flight and ask again from
+ * cursor + 1. */
+static int send_catchup(watch_t *w)
+{
+	w->nfl = 0;
+	w->retry = 0;
+	w->req_deadline = now_ms() + REQUEST_TIMEOUT_MS;
+	/* "now": a seq past any, which answers with no events and the
+	 * daemon's last seq. */
+	return send_one(w, w->start_now ? UINT64_MAX : w->cursor + 1);
+}
+
+/* fill_pipeline - keep PIPELINE requests in flight while the daemon is
+ * known to hold more (and, with --once, up to the target only). */
+static int fill_pipeline(watch_t *w)
+{
+	uint64_t last = w->o->once ? w->once_target : w->known_last;
+
+	/* Pages cut short by PAGE_BYTES (large events) have no predictable
+	 * end: ask one at a time then. */
+	if (w->nfl == 0 || !w->cursor_known || w->start_now || !w->full_pages)
+		return 0;
+	while (w->nfl < PIPELINE && w->next_from <= last)
+		if (send_one(w, w->next_from) < 0)
+			return -1;
 	return 0;
 }
 
 /* Start a catch-up unless one is in flight. */
 static int want_catchup(watch_t *w)
 {
-	if (w->req_id[0] != '\0')
+	if (w->nfl > 0 || w->retry)
 		return 0;
 	return send_catchup(w);
 }
@@ -769,8 +896,11 @@ static int want_catchup(watch_t *w)
  */
 static int on_reply(watch_t *w)
 {
+	ProtobufCAllocator alloc = {arena_alloc, arena_free, &w->arena};
 	zmq_msg_t m;
 	va_reply_t *r;
+	uint64_t from;
+	size_t k;
 	int rc = 0;
 
 	zmq_msg_init(&m);
@@ -778,15 +908,23 @@ static int on_reply(watch_t *w)
 		zmq_msg_close(&m);
 		return 0;
 	}
-	r = vetalliance__v1__reply__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+	arena_reset(&w->arena); /* the previous page's memory */
+	r = vetalliance__v1__reply__unpack(&alloc, zmq_msg_size(&m), zmq_msg_data(&m));
 	zmq_msg_close(&m);
 	if (r == NULL) {
 		fputs("vetwatch: malformed reply from the daemon, ignored\n", stderr);
 		return 0;
 	}
-	if (w->req_id[0] == '\0' || strcmp(r->request_id, w->req_id) != 0)
-		goto out; /* an answer to a request we gave up on */
-	w->req_id[0] = '\0';
+	for (k = 0; k < w->nfl && strcmp(r->request_id, w->fl[k].id) != 0; k++)
+		;
+	if (k == w->nfl)
+		return 0; /* an answer to a request we gave up on */
+	/* Replies come in order: one before it that got no answer is
+	 * forgotten too (its events show up as a gap, asked again). */
+	from = w->fl[k].from;
+	memmove(w->fl, w->fl + k + 1, (w->nfl - k - 1) * sizeof w->fl[0]);
+	w->nfl -= k + 1;
+	w->req_deadline = now_ms() + REQUEST_TIMEOUT_MS;
 	w->timeouts = 0;
 	if (w->cmd_warned) {
 		fprintf(stderr, "vetwatch: the daemon answers again on '%s'\n", w->o->cmd_endpoint);
@@ -819,8 +957,8 @@ static int on_reply(watch_t *w)
 	if (r->status != VETALLIANCE__V1__STATUS__STATUS_OK || pg == NULL) {
 		fprintf(stderr, "vetwatch: catch-up refused (status %d): %s; retrying\n",
 			(int)r->status, r->message);
-		w->req_id[0] = 'x'; /* retry at the deadline */
-		w->req_id[1] = '\0';
+		w->nfl = 0;
+		w->retry = 1; /* at the deadline */
 		w->req_deadline = now_ms() + 1000;
 		goto out;
 	}
@@ -849,7 +987,8 @@ static int on_reply(watch_t *w)
 		}
 		if (ev->seq != w->cursor + 1) {
 			w->gaps++;
-			break; /* cannot happen with a sound daemon: ask again */
+			w->nfl = 0;
+			break; /* not with a sound daemon and in-order replies: ask again */
 		}
 		w->caught_up++;
 		if (handle_event(w, ev) < 0) {
@@ -866,10 +1005,17 @@ static int on_reply(watch_t *w)
 		rc = -1;
 		goto out;
 	}
-	if (w->cursor < w->known_last)
-		rc = send_catchup(w);
+	w->full_pages = pg->n_events == PAGE_EVENTS && pg->next_seq == from + PAGE_EVENTS;
+	if (!w->full_pages)
+		w->nfl = 0; /* a short page: the requests after it ask for the wrong seqs */
+	if (w->cursor < w->known_last) {
+		if (w->nfl == 0)
+			rc = send_catchup(w);
+		if (rc == 0)
+			rc = fill_pipeline(w);
+	}
 out:
-	vetalliance__v1__reply__free_unpacked(r, NULL);
+	/* Nothing to free: the arena is reset before the next page. */
 	return rc;
 }
 
@@ -980,8 +1126,8 @@ static int check_timers(watch_t *w)
 {
 	int64_t now = now_ms();
 
-	if (w->req_id[0] != '\0' && now >= w->req_deadline) {
-		if (w->req_id[0] != 'x' || w->req_id[1] != '\0') {
+	if ((w->nfl > 0 || w->retry) && now >= w->req_deadline) {
+		if (!w->retry) {
 			w->timeouts++;
 			if (!w->cmd_warned) {
 				fprintf(stderr,
@@ -1031,6 +1177,8 @@ int main(int argc, char **argv)
 
 	w.o = &opts;
 	w.sfd = -1;
+	/* Catch-up prints a page at a time; flush_out() flushes after each. */
+	setvbuf(stdout, NULL, _IOFBF, STDOUT_BUFFER);
 	opts.types.v = calloc((size_t)argc + 1, sizeof(char *));
 	opts.partners.v = calloc((size_t)argc + 1, sizeof(char *));
 	opts.centres.v = calloc((size_t)argc + 1, sizeof(char *));
@@ -1201,6 +1349,7 @@ out:
 	}
 	if (w.sfd >= 0)
 		close(w.sfd);
+	arena_release(&w.arena);
 	free(opts.types.v);
 	free(opts.partners.v);
 	free(opts.centres.v);

@@ -3,12 +3,17 @@
  * protobuf-c descriptors.
  *
  * There is one printer: message_json() visits the fields of any message in
- * descriptor order and turns each into a jansson value, recursing into
- * nested messages.  A field added to the .proto therefore shows up in
- * `vetctl --json` and in vetwatch lines with no edit here.  jansson does all
- * quoting and escaping; the only text handled by hand is the repair of
- * strings that are not valid UTF-8 (jansson refuses them; we print U+FFFD
- * in their place rather than lose the whole line).
+ * descriptor order and writes each as JSON text, recursing into nested
+ * messages.  A field added to the .proto therefore shows up in
+ * `vetctl --json` and in vetwatch lines with no edit here.  The text is
+ * written straight into one growing buffer (no tree of values per message:
+ * vetwatch prints hundreds of thousands of events a second), and is
+ * exactly what jansson's json_dumps(JSON_COMPACT) printed when it built
+ * the lines: the same escapes (\" \\ \b \f \n \r \t, other control
+ * characters as \u00XX, everything else as UTF-8), integers in decimal,
+ * reals with 17 significant digits and always a '.' or an exponent.
+ * Strings that are not valid UTF-8 are repaired: each bad byte prints as
+ * U+FFFD rather than losing the whole line.
  *
  * The rules, as documented in <vetalliance/json.h>:
  *   - field names as in the .proto;
@@ -27,13 +32,19 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
 #include <vetalliance/json.h>
 
 #define SLUG_MAX 256
 
-static json_t *message_json(const ProtobufCMessage *msg);
+/* The text being written; `oom` is set (and further output dropped) when
+ * it cannot grow. */
+typedef struct jbuf {
+	char *p;
+	size_t len, cap;
+	int oom;
+} jbuf_t;
+
+static void message_json(jbuf_t *b, const ProtobufCMessage *msg);
 
 /* ------------------------------------------------------------ enums */
 
@@ -138,7 +149,126 @@ int va_enum_from_slug(const ProtobufCEnumDescriptor *desc, const char *slug, int
 	return -VA_INVALID_ARGUMENT;
 }
 
-/* ------------------------------------------------------------ values */
+/* ------------------------------------------------------------ output */
+
+static int jb_reserve(jbuf_t *b, size_t more)
+{
+	if (b->oom)
+		return -1;
+	if (b->cap - b->len >= more)
+		return 0;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap - b->len < more)
+		cap *= 2;
+	char *p = realloc(b->p, cap);
+	if (p == NULL) {
+		b->oom = 1;
+		return -1;
+	}
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+static void jb_put(jbuf_t *b, const char *s, size_t n)
+{
+	if (jb_reserve(b, n) < 0)
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static void jb_putc(jbuf_t *b, char c)
+{
+	if (jb_reserve(b, 1) < 0)
+		return;
+	b->p[b->len++] = c;
+}
+
+#define JB_LIT(b, s) jb_put((b), (s), sizeof(s) - 1)
+
+/* jb_key - "name": (field names are plain ASCII, never escaped) */
+static void jb_key(jbuf_t *b, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (jb_reserve(b, n + 3) < 0)
+		return;
+	b->p[b->len++] = '"';
+	memcpy(b->p + b->len, name, n);
+	b->len += n;
+	b->p[b->len++] = '"';
+	b->p[b->len++] = ':';
+}
+
+static void jb_u64(jbuf_t *b, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	if (jb_reserve(b, n) < 0)
+		return;
+	while (n > 0)
+		b->p[b->len++] = tmp[--n];
+}
+
+static void jb_i64(jbuf_t *b, int64_t v)
+{
+	if (v < 0) {
+		jb_putc(b, '-');
+		jb_u64(b, (uint64_t)0 - (uint64_t)v);
+	} else {
+		jb_u64(b, (uint64_t)v);
+	}
+}
+
+/*
+ * jb_real - as jansson prints a real: "%.17g", then ".0" when that looks
+ * like an integer, and the exponent without '+' or leading zeros ("1e20",
+ * "1e-7").  NaN and infinities, which JSON lacks, print as null.
+ */
+static void jb_real(jbuf_t *b, double v)
+{
+	char buf[64];
+	int n;
+
+	if (v != v || v > 1.7976931348623157e308 || v < -1.7976931348623157e308) {
+		JB_LIT(b, "null");
+		return;
+	}
+	n = snprintf(buf, sizeof buf, "%.17g", v);
+	if (n < 0 || (size_t)n >= sizeof buf - 3) {
+		JB_LIT(b, "null");
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		if (buf[i] == ',')
+			buf[i] = '.'; /* a locale's decimal comma */
+	char *e = strchr(buf, 'e');
+	if (e == NULL) {
+		if (strchr(buf, '.') == NULL) {
+			memcpy(buf + n, ".0", 3);
+			n += 2;
+		}
+		jb_put(b, buf, (size_t)n);
+		return;
+	}
+	jb_put(b, buf, (size_t)(e - buf) + 1);
+	e++;
+	if (*e == '-') {
+		jb_putc(b, '-');
+		e++;
+	} else if (*e == '+') {
+		e++;
+	}
+	while (*e == '0' && e[1] != '\0')
+		e++;
+	jb_put(b, e, strlen(e));
+}
 
 /*
  * utf8_seq - the length of the valid UTF-8 sequence at s (at most `left`
@@ -177,163 +307,264 @@ static size_t utf8_seq(const unsigned char *s, size_t left)
 	return n;
 }
 
-/* string_json - a JSON string; invalid UTF-8 sequences become U+FFFD. */
-static json_t *string_json(const char *s)
+/* string_json - a JSON string; invalid UTF-8 bytes become U+FFFD. */
+static void string_json(jbuf_t *b, const char *s)
 {
-	static const char replacement[] = "\xef\xbf\xbd";
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len, n = 0;
-	char *fixed;
-	json_t *j;
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	size_t len = strlen((const char *)p), i = 0;
 
-	if (s == NULL)
-		return json_string("");
-	len = strlen(s);
-	j = json_stringn(s, len);
-	if (j != NULL)
-		return j;
+	/* Worst case: every byte becomes \u00XX (6) or U+FFFD (3). */
+	if (jb_reserve(b, len * 6 + 2) < 0)
+		return;
+	char *o = b->p + b->len;
+	*o++ = '"';
+	while (i < len) {
+		unsigned char c = p[i];
 
-	fixed = malloc(len * 3 + 1); /* each bad byte may become 3 */
-	if (fixed == NULL)
-		return NULL;
-	for (size_t i = 0; i < len;) {
-		size_t k = utf8_seq(p + i, len - i);
-		if (k == 0) {
-			memcpy(fixed + n, replacement, 3);
-			n += 3;
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			*o++ = (char)c;
 			i++;
-		} else {
-			memcpy(fixed + n, p + i, k);
-			n += k;
-			i += k;
+			continue;
 		}
+		if (c >= 0x80) {
+			size_t k = utf8_seq(p + i, len - i);
+
+			if (k == 0) {
+				memcpy(o, "\xef\xbf\xbd", 3);
+				o += 3;
+				i++;
+			} else {
+				memcpy(o, p + i, k);
+				o += k;
+				i += k;
+			}
+			continue;
+		}
+		*o++ = '\\';
+		switch (c) {
+		case '"':
+		case '\\':
+			*o++ = (char)c;
+			break;
+		case '\b':
+			*o++ = 'b';
+			break;
+		case '\f':
+			*o++ = 'f';
+			break;
+		case '\n':
+			*o++ = 'n';
+			break;
+		case '\r':
+			*o++ = 'r';
+			break;
+		case '\t':
+			*o++ = 't';
+			break;
+		default:
+			memcpy(o, "u00", 3);
+			o[3] = hex[c >> 4];
+			o[4] = hex[c & 15];
+			o += 5;
+		}
+		i++;
 	}
-	j = json_stringn(fixed, n);
-	free(fixed);
-	return j;
+	*o++ = '"';
+	b->len = (size_t)(o - b->p);
 }
 
 /* base64_json - bytes as a standard, padded base64 JSON string. */
-static json_t *base64_json(const ProtobufCBinaryData *b)
+static void base64_json(jbuf_t *b, const ProtobufCBinaryData *bin)
 {
 	static const char tab[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t n = 0;
-	char *out;
-	json_t *j;
 
-	out = malloc((b->len + 2) / 3 * 4 + 1);
-	if (out == NULL)
-		return NULL;
-	for (size_t i = 0; i < b->len; i += 3) {
-		uint32_t v = (uint32_t)b->data[i] << 16;
-		size_t rest = b->len - i;
+	if (jb_reserve(b, (bin->len + 2) / 3 * 4 + 2) < 0)
+		return;
+	char *o = b->p + b->len;
+	*o++ = '"';
+	for (size_t i = 0; i < bin->len; i += 3) {
+		uint32_t v = (uint32_t)bin->data[i] << 16;
+		size_t rest = bin->len - i;
 
 		if (rest > 1)
-			v |= (uint32_t)b->data[i + 1] << 8;
+			v |= (uint32_t)bin->data[i + 1] << 8;
 		if (rest > 2)
-			v |= b->data[i + 2];
-		out[n++] = tab[(v >> 18) & 63];
-		out[n++] = tab[(v >> 12) & 63];
-		out[n++] = rest > 1 ? tab[(v >> 6) & 63] : '=';
-		out[n++] = rest > 2 ? tab[v & 63] : '=';
+			v |= bin->data[i + 2];
+		*o++ = tab[(v >> 18) & 63];
+		*o++ = tab[(v >> 12) & 63];
+		*o++ = rest > 1 ? tab[(v >> 6) & 63] : '=';
+		*o++ = rest > 2 ? tab[v & 63] : '=';
 	}
-	j = json_stringn(out, n);
-	free(out);
-	return j;
+	*o++ = '"';
+	b->len = (size_t)(o - b->p);
 }
 
 /* enum_json - an enum value as its slug, or as a number if unknown. */
-static json_t *enum_json(const ProtobufCEnumDescriptor *desc, int value)
+static void enum_json(jbuf_t *b, const ProtobufCEnumDescriptor *desc, int value)
 {
 	char buf[SLUG_MAX];
 
 	if (va_enum_slug(desc, value, buf, sizeof buf) != NULL)
-		return json_string(buf);
-	return json_integer(value);
+		string_json(b, buf);
+	else
+		jb_i64(b, value);
 }
 
-static json_t *u64_json(uint64_t v)
+static void u64_json(jbuf_t *b, uint64_t v)
 {
-	/* jansson integers are signed 64-bit: past that, lose precision
-	 * rather than wrap to a negative number. */
+	/* As when jansson, whose integers are signed 64-bit, printed them:
+	 * past that, a real rather than a negative number. */
 	if (v > (uint64_t)INT64_MAX)
-		return json_real((double)v);
-	return json_integer((json_int_t)v);
+		jb_real(b, (double)v);
+	else
+		jb_u64(b, v);
 }
 
-static json_t *real_json(double v)
+/* civil - the proleptic Gregorian date of a day count since 1970-01-01
+ * (H. Hinnant's days_from_civil, inverted). */
+static void civil(int64_t days, int64_t *y, unsigned *m, unsigned *d)
 {
-	json_t *j = json_real(v); /* NULL for NaN and infinities */
+	int64_t z = days + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
 
-	return j != NULL ? j : json_null();
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static char *put2(char *o, unsigned v)
+{
+	o[0] = (char)('0' + v / 10);
+	o[1] = (char)('0' + v % 10);
+	return o + 2;
 }
 
 /*
  * time_json - a UTC instant in ms since the epoch as RFC 3339 with
  * milliseconds ("2026-03-01T09:30:00.000Z"), or null for 0 (unset).
+ * Years 1000..9999 are formatted here (gmtime_r and strftime cost more
+ * than the rest of an event); others as strftime's %Y writes them.
  */
-static json_t *time_json(int64_t ms)
+static void time_json(jbuf_t *b, int64_t ms)
 {
-	char buf[64];
+	char buf[64], *o = buf;
 	struct tm tm;
 	time_t secs;
-	int64_t frac;
+	int64_t frac, days, sod, y;
+	unsigned mo, d;
 	size_t n;
 
-	if (ms == 0)
-		return json_null();
+	if (ms == 0) {
+		JB_LIT(b, "null");
+		return;
+	}
 	secs = (time_t)(ms / 1000);
 	frac = ms % 1000;
 	if (frac < 0) {
 		frac += 1000;
 		secs--;
 	}
-	if (gmtime_r(&secs, &tm) == NULL)
-		return json_null();
+	days = (int64_t)secs / 86400;
+	sod = (int64_t)secs % 86400;
+	if (sod < 0) {
+		sod += 86400;
+		days--;
+	}
+	civil(days, &y, &mo, &d);
+	if (y >= 1000 && y <= 9999) {
+		*o++ = '"';
+		o = put2(o, (unsigned)(y / 100));
+		o = put2(o, (unsigned)(y % 100));
+		*o++ = '-';
+		o = put2(o, mo);
+		*o++ = '-';
+		o = put2(o, d);
+		*o++ = 'T';
+		o = put2(o, (unsigned)(sod / 3600));
+		*o++ = ':';
+		o = put2(o, (unsigned)(sod / 60 % 60));
+		*o++ = ':';
+		o = put2(o, (unsigned)(sod % 60));
+		*o++ = '.';
+		*o++ = (char)('0' + frac / 100);
+		o = put2(o, (unsigned)(frac % 100));
+		*o++ = 'Z';
+		*o++ = '"';
+		jb_put(b, buf, (size_t)(o - buf));
+		return;
+	}
+	if (gmtime_r(&secs, &tm) == NULL) {
+		JB_LIT(b, "null");
+		return;
+	}
 	n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (n == 0)
-		return json_null();
+	if (n == 0) {
+		JB_LIT(b, "null");
+		return;
+	}
 	snprintf(buf + n, sizeof buf - n, ".%03dZ", (int)frac);
-	return json_string(buf);
+	string_json(b, buf);
 }
 
 /* value_json - one value of a field; `p` points at its storage. */
-static json_t *value_json(const ProtobufCFieldDescriptor *f, const void *p)
+static void value_json(jbuf_t *b, const ProtobufCFieldDescriptor *f, const void *p)
 {
 	switch (f->type) {
 	case PROTOBUF_C_TYPE_INT32:
 	case PROTOBUF_C_TYPE_SINT32:
 	case PROTOBUF_C_TYPE_SFIXED32:
-		return json_integer(*(const int32_t *)p);
+		jb_i64(b, *(const int32_t *)p);
+		return;
 	case PROTOBUF_C_TYPE_UINT32:
 	case PROTOBUF_C_TYPE_FIXED32:
-		return json_integer(*(const uint32_t *)p);
+		jb_u64(b, *(const uint32_t *)p);
+		return;
 	case PROTOBUF_C_TYPE_INT64:
 	case PROTOBUF_C_TYPE_SINT64:
 	case PROTOBUF_C_TYPE_SFIXED64:
-		return json_integer(*(const int64_t *)p);
+		jb_i64(b, *(const int64_t *)p);
+		return;
 	case PROTOBUF_C_TYPE_UINT64:
 	case PROTOBUF_C_TYPE_FIXED64:
-		return u64_json(*(const uint64_t *)p);
+		u64_json(b, *(const uint64_t *)p);
+		return;
 	case PROTOBUF_C_TYPE_FLOAT:
-		return real_json(*(const float *)p);
+		jb_real(b, *(const float *)p);
+		return;
 	case PROTOBUF_C_TYPE_DOUBLE:
-		return real_json(*(const double *)p);
+		jb_real(b, *(const double *)p);
+		return;
 	case PROTOBUF_C_TYPE_BOOL:
-		return json_boolean(*(const protobuf_c_boolean *)p);
+		if (*(const protobuf_c_boolean *)p)
+			JB_LIT(b, "true");
+		else
+			JB_LIT(b, "false");
+		return;
 	case PROTOBUF_C_TYPE_ENUM:
-		return enum_json(f->descriptor, *(const int *)p);
+		enum_json(b, f->descriptor, *(const int *)p);
+		return;
 	case PROTOBUF_C_TYPE_STRING:
-		return string_json(*(char *const *)p);
+		string_json(b, *(char *const *)p);
+		return;
 	case PROTOBUF_C_TYPE_BYTES:
-		return base64_json((const ProtobufCBinaryData *)p);
+		base64_json(b, (const ProtobufCBinaryData *)p);
+		return;
 	case PROTOBUF_C_TYPE_MESSAGE: {
 		const ProtobufCMessage *sub = *(ProtobufCMessage *const *)p;
-		return sub != NULL ? message_json(sub) : json_null();
+		if (sub != NULL)
+			message_json(b, sub);
+		else
+			JB_LIT(b, "null");
+		return;
 	}
 	}
-	return json_null();
+	JB_LIT(b, "null");
 }
 
 /* value_size - bytes one element of a repeated field occupies. */
@@ -373,25 +604,21 @@ static size_t value_size(ProtobufCType type)
 /* is_time_field - an integer field named *_ms, which gets a *_at sibling. */
 static int is_time_field(const ProtobufCFieldDescriptor *f)
 {
-	size_t n = strlen(f->name);
+	size_t n;
 
-	if (f->label == PROTOBUF_C_LABEL_REPEATED || n < 4 || strcmp(f->name + n - 3, "_ms") != 0)
+	if (f->label == PROTOBUF_C_LABEL_REPEATED ||
+	    !(f->type == PROTOBUF_C_TYPE_INT64 || f->type == PROTOBUF_C_TYPE_SINT64 ||
+	      f->type == PROTOBUF_C_TYPE_SFIXED64 || f->type == PROTOBUF_C_TYPE_UINT64 ||
+	      f->type == PROTOBUF_C_TYPE_FIXED64))
 		return 0;
-	return f->type == PROTOBUF_C_TYPE_INT64 || f->type == PROTOBUF_C_TYPE_SINT64 ||
-	       f->type == PROTOBUF_C_TYPE_SFIXED64 || f->type == PROTOBUF_C_TYPE_UINT64 ||
-	       f->type == PROTOBUF_C_TYPE_FIXED64;
+	n = strlen(f->name);
+	return n >= 4 && strcmp(f->name + n - 3, "_ms") == 0;
 }
 
-/* add - set obj[name] = v, taking v; returns 0 or -1 (v is released). */
-static int add(json_t *obj, const char *name, json_t *v)
-{
-	if (v == NULL)
-		return -1;
-	return json_object_set_new(obj, name, v);
-}
-
-/* field_json - add field f of msg to obj, following the rules above. */
-static int field_json(json_t *obj, const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f)
+/* field_json - write field f of msg, following the rules above, preceded
+ * by a ',' unless it is the first member (*first). */
+static void field_json(jbuf_t *b, const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
+		       int *first)
 {
 	const char *base = (const char *)msg;
 	const void *p = base + f->offset;
@@ -399,85 +626,84 @@ static int field_json(json_t *obj, const ProtobufCMessage *msg, const ProtobufCF
 	if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
 		uint32_t which = *(const uint32_t *)(base + f->quantifier_offset);
 		if (which != f->id)
-			return 0;
+			return;
 	}
+	if (f->label != PROTOBUF_C_LABEL_REPEATED && f->type == PROTOBUF_C_TYPE_MESSAGE &&
+	    *(ProtobufCMessage *const *)p == NULL)
+		return;
+	if (!*first)
+		jb_putc(b, ',');
+	*first = 0;
+	jb_key(b, f->name);
 
 	if (f->label == PROTOBUF_C_LABEL_REPEATED) {
 		size_t count = *(const size_t *)(base + f->quantifier_offset);
 		const char *elems = *(char *const *)p;
 		size_t size = value_size(f->type);
-		json_t *arr = json_array();
 
-		if (arr == NULL)
-			return -1;
+		jb_putc(b, '[');
 		for (size_t i = 0; i < count; i++) {
-			if (json_array_append_new(arr, value_json(f, elems + i * size)) < 0) {
-				json_decref(arr);
-				return -1;
-			}
+			if (i > 0)
+				jb_putc(b, ',');
+			value_json(b, f, elems + i * size);
 		}
-		return add(obj, f->name, arr);
+		jb_putc(b, ']');
+		return;
 	}
 
-	if (f->type == PROTOBUF_C_TYPE_MESSAGE && *(ProtobufCMessage *const *)p == NULL)
-		return 0;
-	if (add(obj, f->name, value_json(f, p)) < 0)
-		return -1;
-
+	value_json(b, f, p);
 	if (is_time_field(f)) {
 		char at[256];
 		size_t n = strlen(f->name) - 3;
 
 		if (n + sizeof "_at" > sizeof at)
-			return 0;
+			return;
 		memcpy(at, f->name, n);
 		memcpy(at + n, "_at", sizeof "_at");
+		jb_putc(b, ',');
+		jb_key(b, at);
 		/* The int64 storage of a uint64 holds the same bits. */
-		return add(obj, at, time_json(*(const int64_t *)p));
+		time_json(b, *(const int64_t *)p);
 	}
-	return 0;
 }
 
-static json_t *message_json(const ProtobufCMessage *msg)
+static void message_json(jbuf_t *b, const ProtobufCMessage *msg)
 {
 	const ProtobufCMessageDescriptor *desc = msg->descriptor;
-	json_t *obj = json_object();
+	int first = 1;
 
-	if (obj == NULL)
-		return NULL;
-	for (unsigned i = 0; i < desc->n_fields; i++) {
-		if (field_json(obj, msg, &desc->fields[i]) < 0) {
-			json_decref(obj);
-			return NULL;
-		}
-	}
-	return obj;
+	jb_putc(b, '{');
+	for (unsigned i = 0; i < desc->n_fields; i++)
+		field_json(b, msg, &desc->fields[i], &first);
+	jb_putc(b, '}');
 }
 
-/* dump - compact one-line text of j, taking j.  NULL on out of memory. */
-static char *dump(json_t *j)
+/* finish - the text of b as a C string, or NULL (b freed) on out of
+ * memory. */
+static char *finish(jbuf_t *b)
 {
-	char *s;
-
-	if (j == NULL)
+	jb_putc(b, '\0');
+	if (b->oom) {
+		free(b->p);
 		return NULL;
-	s = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	return s;
+	}
+	return b->p;
 }
 
 char *va_json_message(const ProtobufCMessage *msg)
 {
+	jbuf_t b = {0};
+
 	if (msg == NULL)
 		return NULL;
-	return dump(message_json(msg));
+	message_json(&b, msg);
+	return finish(&b);
 }
 
 char *va_json_event(const va_event_t *ev)
 {
 	const ProtobufCFieldDescriptor *f = NULL;
-	json_t *obj = NULL;
-	json_t *payload;
+	jbuf_t b = {0};
 	char type[128];
 
 	if (ev == NULL)
@@ -485,30 +711,28 @@ char *va_json_event(const va_event_t *ev)
 	if (ev->payload_case != VETALLIANCE__V1__EVENT__PAYLOAD__NOT_SET)
 		f = protobuf_c_message_descriptor_get_field(ev->base.descriptor,
 							    (unsigned)ev->payload_case);
-
-	obj = json_object();
-	if (obj == NULL)
-		goto fail;
-	if (add(obj, "seq", u64_json(ev->seq)) < 0)
-		goto fail;
-	if (add(obj, "type",
-		va_event_type(ev, type, sizeof type) == 0 ? json_string(type) : json_null()) < 0)
-		goto fail;
-	if (add(obj, "time", time_json(ev->time_ms)) < 0)
-		goto fail;
-	if (add(obj, "time_ms", json_integer(ev->time_ms)) < 0)
-		goto fail;
-	if (add(obj, "actor", string_json(ev->actor)) < 0)
-		goto fail;
-	if (add(obj, "request_id", string_json(ev->request_id)) < 0)
-		goto fail;
-	payload = json_null();
+	if (jb_reserve(&b, 512) < 0)
+		return NULL;
+	JB_LIT(&b, "{\"seq\":");
+	u64_json(&b, ev->seq);
+	JB_LIT(&b, ",\"type\":");
+	if (va_event_type(ev, type, sizeof type) == 0)
+		string_json(&b, type);
+	else
+		JB_LIT(&b, "null");
+	JB_LIT(&b, ",\"time\":");
+	time_json(&b, ev->time_ms);
+	JB_LIT(&b, ",\"time_ms\":");
+	jb_i64(&b, ev->time_ms);
+	JB_LIT(&b, ",\"actor\":");
+	string_json(&b, ev->actor);
+	JB_LIT(&b, ",\"request_id\":");
+	string_json(&b, ev->request_id);
+	JB_LIT(&b, ",\"payload\":");
 	if (f != NULL)
-		payload = value_json(f, (const char *)ev + f->offset);
-	if (add(obj, "payload", payload) < 0)
-		goto fail;
-	return dump(obj);
-fail:
-	json_decref(obj);
-	return NULL;
+		value_json(&b, f, (const char *)ev + f->offset);
+	else
+		JB_LIT(&b, "null");
+	jb_putc(&b, '}');
+	return finish(&b);
 }

@@ -1,7 +1,8 @@
 /*
  * test_vetbench - the benchmark client works end to end: a short run
- * against a real daemon reports every request answered, and a cold-start
- * run finds its state again after each restart.  Figures are not judged
+ * against a real daemon reports every request answered, a latency run
+ * matches an event to every command, and a cold-start run finds its state
+ * again after each restart.  Figures are not judged
  * here (machines are shared and noisy); docs/BENCHMARKS.md has them.
  */
 #include <criterion/criterion.h>
@@ -49,6 +50,34 @@ Test(vetbench, throughput_run_gets_every_reply)
 	json_t *lat = json_object_get(r, "latency_us");
 	cr_assert(json_real_value(json_object_get(lat, "p50")) <=
 		  json_real_value(json_object_get(lat, "p99")));
+	json_decref(r);
+	cr_assert_eq(vt_daemon_stop(&d), 0);
+}
+
+Test(vetbench, latency_run_matches_every_event)
+{
+	cr_assert_eq(vt_daemon_start(&d, NULL), 0);
+	const char *argv[] = {VA_VETBENCH_PATH, "--latency", "--endpoint", d.cmd_ep,
+			      "--pub-endpoint", d.pub_ep,    "--rate",     "500",
+			      "--requests",     "300",       "--json",     NULL};
+	json_t *r = run_json(argv);
+	cr_assert_str_eq(json_string_value(json_object_get(r, "mode")), "latency");
+	cr_assert_eq(json_integer_value(json_object_get(r, "sent")), 300);
+	cr_assert_eq(json_integer_value(json_object_get(r, "ok")), 300);
+	cr_assert_eq(json_integer_value(json_object_get(r, "events")), 300);
+	cr_assert_eq(json_integer_value(json_object_get(r, "missing_events")), 0);
+	cr_assert_eq(json_integer_value(json_object_get(r, "duplicate_events")), 0);
+	const char *keys[] = {"command_to_event_us", "command_to_reply_us"};
+	for (size_t i = 0; i < 2; i++) {
+		json_t *lat = json_object_get(r, keys[i]);
+		cr_assert(json_is_object(lat), "%s missing", keys[i]);
+		cr_assert_eq(json_integer_value(json_object_get(lat, "count")), 300);
+		cr_assert(json_real_value(json_object_get(lat, "p50")) > 0.0);
+		cr_assert(json_real_value(json_object_get(lat, "p50")) <=
+			  json_real_value(json_object_get(lat, "p99")));
+		cr_assert(json_real_value(json_object_get(lat, "p99")) <=
+			  json_real_value(json_object_get(lat, "p99_9")));
+	}
 	json_decref(r);
 	cr_assert_eq(vt_daemon_stop(&d), 0);
 }
