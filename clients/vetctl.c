@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -58,6 +59,23 @@ enum flag {
 	F_SECTOR,
 	F_NOTE,
 	F_CLEAR_SECTORS,
+	F_CENTRE,
+	F_COMMITMENT,
+	F_MEMBER,
+	F_CONTACT,
+	F_CHANNEL,
+	F_ADOPT,
+	F_DATE,
+	F_REFERENCE,
+	F_OBJECTIVES,
+	F_STUDENTS,
+	F_STAFF,
+	F_ACTIVITY,
+	F_LANGUAGES,
+	F_ECVET,
+	F_VALID_FROM,
+	F_VALID_UNTIL,
+	F_HASH,
 	F_COUNT
 };
 
@@ -94,15 +112,54 @@ static const struct option long_options[] = {
     {"sector", required_argument, NULL, FLAG_BASE + F_SECTOR},
     {"note", required_argument, NULL, FLAG_BASE + F_NOTE},
     {"clear-sectors", no_argument, NULL, FLAG_BASE + F_CLEAR_SECTORS},
+    {"centre", required_argument, NULL, FLAG_BASE + F_CENTRE},
+    {"commitment", required_argument, NULL, FLAG_BASE + F_COMMITMENT},
+    {"member", required_argument, NULL, FLAG_BASE + F_MEMBER},
+    {"contact", required_argument, NULL, FLAG_BASE + F_CONTACT},
+    {"channel", required_argument, NULL, FLAG_BASE + F_CHANNEL},
+    {"adopt", required_argument, NULL, FLAG_BASE + F_ADOPT},
+    {"date", required_argument, NULL, FLAG_BASE + F_DATE},
+    {"reference", required_argument, NULL, FLAG_BASE + F_REFERENCE},
+    {"objectives", required_argument, NULL, FLAG_BASE + F_OBJECTIVES},
+    {"students", required_argument, NULL, FLAG_BASE + F_STUDENTS},
+    {"staff", required_argument, NULL, FLAG_BASE + F_STAFF},
+    {"activity", required_argument, NULL, FLAG_BASE + F_ACTIVITY},
+    {"languages", required_argument, NULL, FLAG_BASE + F_LANGUAGES},
+    {"ecvet", required_argument, NULL, FLAG_BASE + F_ECVET},
+    {"valid-from", required_argument, NULL, FLAG_BASE + F_VALID_FROM},
+    {"valid-until", required_argument, NULL, FLAG_BASE + F_VALID_UNTIL},
+    {"hash", required_argument, NULL, FLAG_BASE + F_HASH},
     {NULL, 0, NULL, 0},
 };
 
 static const char *const flag_names[F_COUNT] = {
-    [F_ID] = "id",           [F_NAME] = "name",
-    [F_COUNTRY] = "country", [F_TIME_ZONE] = "time-zone",
-    [F_REGION] = "region",   [F_KIND] = "kind",
-    [F_PARTNER] = "partner", [F_SECTOR] = "sector",
-    [F_NOTE] = "note",       [F_CLEAR_SECTORS] = "clear-sectors",
+    [F_ID] = "id",
+    [F_NAME] = "name",
+    [F_COUNTRY] = "country",
+    [F_TIME_ZONE] = "time-zone",
+    [F_REGION] = "region",
+    [F_KIND] = "kind",
+    [F_PARTNER] = "partner",
+    [F_SECTOR] = "sector",
+    [F_NOTE] = "note",
+    [F_CLEAR_SECTORS] = "clear-sectors",
+    [F_CENTRE] = "centre",
+    [F_COMMITMENT] = "commitment",
+    [F_MEMBER] = "member",
+    [F_CONTACT] = "contact",
+    [F_CHANNEL] = "channel",
+    [F_ADOPT] = "adopt",
+    [F_DATE] = "date",
+    [F_REFERENCE] = "reference",
+    [F_OBJECTIVES] = "objectives",
+    [F_STUDENTS] = "students",
+    [F_STAFF] = "staff",
+    [F_ACTIVITY] = "activity",
+    [F_LANGUAGES] = "languages",
+    [F_ECVET] = "ecvet",
+    [F_VALID_FROM] = "valid-from",
+    [F_VALID_UNTIL] = "valid-until",
+    [F_HASH] = "hash",
 };
 
 struct options {
@@ -115,6 +172,14 @@ struct options {
 	char *value[F_COUNT]; /* the argument of each single-valued flag */
 	char **sectors;       /* every --sector, in order */
 	size_t n_sectors;
+	char **members; /* every --member, in order */
+	size_t n_members;
+	char **channels; /* every --channel */
+	size_t n_channels;
+	char **adopts; /* every --adopt */
+	size_t n_adopts;
+	char **activities; /* every --activity */
+	size_t n_activities;
 	char **args; /* positional arguments after NOUN VERB */
 	int n_args;
 };
@@ -137,6 +202,24 @@ struct bodies {
 	Vetalliance__V1__InterestList interest_list;
 	Vetalliance__V1__DaemonStatusGet daemon_status;
 	Vetalliance__V1__MetricsGet metrics;
+	Vetalliance__V1__CommitmentConfirm commitment_confirm;
+	Vetalliance__V1__CommitmentWithdraw commitment_withdraw;
+	Vetalliance__V1__CommitmentList commitment_list;
+	Vetalliance__V1__Alliance alliance;
+	Vetalliance__V1__AllianceMember *alliance_members;
+	Vetalliance__V1__AllianceMember **alliance_mptrs;
+	Vetalliance__V1__Commitment adopted[64];
+	Vetalliance__V1__AllianceCreate alliance_create;
+	Vetalliance__V1__AllianceJoin alliance_join;
+	Vetalliance__V1__AllianceLeave alliance_leave;
+	Vetalliance__V1__AllianceContact alliance_contact;
+	Vetalliance__V1__AllianceAgree alliance_agree;
+	Vetalliance__V1__AllianceVisit alliance_visit;
+	Vetalliance__V1__AllianceGet alliance_get;
+	Vetalliance__V1__AllianceList alliance_list;
+	Vetalliance__V1__MouContent mou;
+	Vetalliance__V1__MouDraft mou_draft;
+	Vetalliance__V1__MouSign mou_sign;
 	char *mask[F_COUNT];
 };
 
@@ -163,10 +246,9 @@ static void usage_error(const char *fmt, ...)
 	fputs("\nTry 'vetctl --help' for more information.\n", stderr);
 }
 
-/* print_kinds - the accepted --kind slugs, comma-separated. */
-static void print_kinds(FILE *out)
+/* print_slugs - the slugs of an enum but "unspecified", comma-separated. */
+static void print_slugs(FILE *out, const ProtobufCEnumDescriptor *d)
 {
-	const ProtobufCEnumDescriptor *d = &vetalliance__v1__centre_kind__descriptor;
 	const char *sep = "";
 	char slug[128];
 
@@ -178,6 +260,12 @@ static void print_kinds(FILE *out)
 		fprintf(out, "%s%s", sep, slug);
 		sep = ", ";
 	}
+}
+
+/* print_kinds - the accepted --kind slugs, comma-separated. */
+static void print_kinds(FILE *out)
+{
+	print_slugs(out, &vetalliance__v1__centre_kind__descriptor);
 }
 
 static void usage(FILE *out)
@@ -201,6 +289,24 @@ static void usage(FILE *out)
 	      "  interest list    [--partner P]\n"
 	      "  interest mark    --partner P --sector S [--note NOTE]\n"
 	      "  interest unmark  --partner P --sector S\n"
+	      "  commitment confirm  --centre ID --commitment C\n"
+	      "  commitment withdraw --centre ID --commitment C\n"
+	      "  commitment list     --centre ID\n"
+	      "  alliance create  --id ID --name NAME --member C --member C... [--kind K]\n"
+	      "                   [--sector S] [--adopt COMMITMENT]...\n"
+	      "  alliance join    ID --centre C\n"
+	      "  alliance leave   ID --centre C\n"
+	      "  alliance contact ID --centre C --contact PERSON [--channel CH]...\n"
+	      "  alliance agree   ID\n"
+	      "  alliance visit   ID --date YYYY-MM-DD | --reference REF\n"
+	      "  alliance mou-draft ID --objectives TEXT [--students N,N,N,N,N]\n"
+	      "                   [--staff N,N,N,N] [--activity A]... [--languages TEXT]\n"
+	      "                   [--ecvet TEXT] [--valid-from DATE] [--valid-until DATE]\n"
+	      "                   replaces the whole content; voids signatures\n"
+	      "  alliance mou-sign ID --centre C --hash HASH  (the hash alliance show prints)\n"
+	      "  alliance show    ID\n"
+	      "  alliance list\n"
+	      "  report alliances the road-map progress of every alliance, late ones flagged\n"
 	      "  status           the daemon's health: version, uptime, last seq, journal,\n"
 	      "                   snapshot, peers, requests/s, sync latency\n"
 	      "  metrics          the same and more, in the Prometheus text format\n"
@@ -222,6 +328,10 @@ static void usage(FILE *out)
 	      "kinds: ",
 	      out);
 	print_kinds(out);
+	fputs("\n"
+	      "commitments: ",
+	      out);
+	print_slugs(out, &vetalliance__v1__commitment__descriptor);
 	fputs("\n\n"
 	      "exit status: 0 ok, 1 refused by the daemon, 64 usage error,\n"
 	      "69 no reply from the daemon, 70 internal error\n",
@@ -464,6 +574,331 @@ static int build_interest_unmark(const struct options *o, struct bodies *b, va_r
 	return build_interest(o, b, req, 0);
 }
 
+/* build_commitment - confirm (1) or withdraw (0) one commitment. */
+static int build_commitment(const struct options *o, struct bodies *b, va_request_t *req,
+			    int confirm)
+{
+	int value = 0;
+
+	if (!(o->given & BIT(F_CENTRE)) || !(o->given & BIT(F_COMMITMENT))) {
+		usage_error("'commitment %s' needs --centre and --commitment",
+			    confirm ? "confirm" : "withdraw");
+		return EX_USAGE;
+	}
+	if (va_enum_from_slug(&vetalliance__v1__commitment__descriptor, o->value[F_COMMITMENT],
+			      &value) < 0 ||
+	    value == 0) {
+		fprintf(stderr, "vetctl: unknown commitment '%s' (expected one of: ",
+			o->value[F_COMMITMENT]);
+		print_slugs(stderr, &vetalliance__v1__commitment__descriptor);
+		fputs(")\n", stderr);
+		return EX_USAGE;
+	}
+	if (confirm) {
+		vetalliance__v1__commitment_confirm__init(&b->commitment_confirm);
+		b->commitment_confirm.centre = o->value[F_CENTRE];
+		b->commitment_confirm.commitment = (Vetalliance__V1__Commitment)value;
+		req->body_case = VETALLIANCE__V1__REQUEST__BODY_COMMITMENT_CONFIRM;
+		req->commitment_confirm = &b->commitment_confirm;
+	} else {
+		vetalliance__v1__commitment_withdraw__init(&b->commitment_withdraw);
+		b->commitment_withdraw.centre = o->value[F_CENTRE];
+		b->commitment_withdraw.commitment = (Vetalliance__V1__Commitment)value;
+		req->body_case = VETALLIANCE__V1__REQUEST__BODY_COMMITMENT_WITHDRAW;
+		req->commitment_withdraw = &b->commitment_withdraw;
+	}
+	return 0;
+}
+
+static int build_commitment_confirm(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	return build_commitment(o, b, req, 1);
+}
+
+static int build_commitment_withdraw(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	return build_commitment(o, b, req, 0);
+}
+
+static int build_commitment_list(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	if (!(o->given & BIT(F_CENTRE))) {
+		usage_error("'commitment list' needs --centre");
+		return EX_USAGE;
+	}
+	vetalliance__v1__commitment_list__init(&b->commitment_list);
+	b->commitment_list.centre = o->value[F_CENTRE];
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_COMMITMENT_LIST;
+	req->commitment_list = &b->commitment_list;
+	return 0;
+}
+
+/* alliance_id - the alliance of an alliance command: --id or the argument. */
+static int alliance_id(const struct options *o, char **id)
+{
+	if (show_id(o, id) != 0)
+		return EX_USAGE;
+	return 0;
+}
+
+static int build_alliance_create(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	Vetalliance__V1__Alliance *a = &b->alliance;
+	int value;
+
+	vetalliance__v1__alliance__init(a);
+	a->id = flag_or_empty(o, F_ID);
+	a->name = flag_or_empty(o, F_NAME);
+	a->kind = VETALLIANCE__V1__ALLIANCE_KIND__ALLIANCE_KIND_INFORMAL;
+	if (o->given & BIT(F_KIND)) {
+		if (va_enum_from_slug(&vetalliance__v1__alliance_kind__descriptor, o->value[F_KIND],
+				      &value) < 0 ||
+		    value == 0) {
+			fprintf(stderr, "vetctl: unknown alliance kind '%s' (expected one of: ",
+				o->value[F_KIND]);
+			print_slugs(stderr, &vetalliance__v1__alliance_kind__descriptor);
+			fputs(")\n", stderr);
+			return EX_USAGE;
+		}
+		a->kind = (Vetalliance__V1__AllianceKind)value;
+	}
+	if (o->n_sectors > 0)
+		a->sector = o->sectors[0];
+	b->alliance_members = calloc(o->n_members + 1, sizeof *b->alliance_members);
+	b->alliance_mptrs = calloc(o->n_members + 1, sizeof *b->alliance_mptrs);
+	if (b->alliance_members == NULL || b->alliance_mptrs == NULL) {
+		fputs("vetctl: out of memory\n", stderr);
+		return EX_SOFTWARE;
+	}
+	for (size_t i = 0; i < o->n_members; i++) {
+		vetalliance__v1__alliance_member__init(&b->alliance_members[i]);
+		b->alliance_members[i].centre = o->members[i];
+		b->alliance_mptrs[i] = &b->alliance_members[i];
+	}
+	a->n_members = o->n_members;
+	a->members = b->alliance_mptrs;
+	if (o->n_adopts > sizeof b->adopted / sizeof b->adopted[0]) {
+		usage_error("too many --adopt");
+		return EX_USAGE;
+	}
+	for (size_t i = 0; i < o->n_adopts; i++) {
+		if (va_enum_from_slug(&vetalliance__v1__commitment__descriptor, o->adopts[i],
+				      &value) < 0 ||
+		    value == 0) {
+			fprintf(stderr,
+				"vetctl: unknown commitment '%s' (expected one of: ", o->adopts[i]);
+			print_slugs(stderr, &vetalliance__v1__commitment__descriptor);
+			fputs(")\n", stderr);
+			return EX_USAGE;
+		}
+		b->adopted[i] = (Vetalliance__V1__Commitment)value;
+	}
+	a->n_adopted = o->n_adopts;
+	a->adopted = b->adopted;
+	vetalliance__v1__alliance_create__init(&b->alliance_create);
+	b->alliance_create.alliance = a;
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_ALLIANCE_CREATE;
+	req->alliance_create = &b->alliance_create;
+	return 0;
+}
+
+static int build_alliance_join(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	vetalliance__v1__alliance_join__init(&b->alliance_join);
+	if (alliance_id(o, &b->alliance_join.alliance) != 0)
+		return EX_USAGE;
+	b->alliance_join.centre = flag_or_empty(o, F_CENTRE);
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_ALLIANCE_JOIN;
+	req->alliance_join = &b->alliance_join;
+	return 0;
+}
+
+static int build_alliance_leave(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	vetalliance__v1__alliance_leave__init(&b->alliance_leave);
+	if (alliance_id(o, &b->alliance_leave.alliance) != 0)
+		return EX_USAGE;
+	b->alliance_leave.centre = flag_or_empty(o, F_CENTRE);
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_ALLIANCE_LEAVE;
+	req->alliance_leave = &b->alliance_leave;
+	return 0;
+}
+
+static int build_alliance_contact(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	Vetalliance__V1__AllianceContact *c = &b->alliance_contact;
+
+	vetalliance__v1__alliance_contact__init(c);
+	if (alliance_id(o, &c->alliance) != 0)
+		return EX_USAGE;
+	c->centre = flag_or_empty(o, F_CENTRE);
+	c->contact = flag_or_empty(o, F_CONTACT);
+	c->n_channels = o->n_channels;
+	c->channels = o->channels;
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_ALLIANCE_CONTACT;
+	req->alliance_contact = c;
+	return 0;
+}
+
+static int build_alliance_agree(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	vetalliance__v1__alliance_agree__init(&b->alliance_agree);
+	if (alliance_id(o, &b->alliance_agree.alliance) != 0)
+		return EX_USAGE;
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_ALLIANCE_AGREE;
+	req->alliance_agree = &b->alliance_agree;
+	return 0;
+}
+
+/* parse_date - YYYY-MM-DD as UTC midnight in ms; returns 0 or -1. */
+static int parse_date(const char *s, int64_t *ms)
+{
+	struct tm tm = {0};
+	int y, m, d;
+	char tail;
+
+	if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 || d < 1 ||
+	    d > 31 || y < 1970)
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	*ms = (int64_t)timegm(&tm) * 1000;
+	return 0;
+}
+
+static int build_alliance_visit(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	Vetalliance__V1__AllianceVisit *v = &b->alliance_visit;
+
+	vetalliance__v1__alliance_visit__init(v);
+	if (alliance_id(o, &v->alliance) != 0)
+		return EX_USAGE;
+	if (!!(o->given & BIT(F_DATE)) == !!(o->given & BIT(F_REFERENCE))) {
+		usage_error("'alliance visit' needs --date YYYY-MM-DD (on site) or --reference REF "
+			    "(virtual)");
+		return EX_USAGE;
+	}
+	if (o->given & BIT(F_DATE)) {
+		if (parse_date(o->value[F_DATE], &v->date_ms) < 0) {
+			usage_error("invalid --date '%s': expected YYYY-MM-DD", o->value[F_DATE]);
+			return EX_USAGE;
+		}
+	} else {
+		v->is_virtual = 1;
+		v->reference = o->value[F_REFERENCE];
+	}
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_ALLIANCE_VISIT;
+	req->alliance_visit = v;
+	return 0;
+}
+
+/* parse_counts - "n,n,..." into exactly n uint32 values; returns 0 or -1. */
+static int parse_counts(const char *s, uint32_t *out, size_t n)
+{
+	const char *p = s;
+
+	for (size_t i = 0; i < n; i++) {
+		char *end;
+		unsigned long v;
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (errno != 0 || end == p || v > 100000 || *p == '-')
+			return -1;
+		out[i] = (uint32_t)v;
+		if (i + 1 < n && *end != ',')
+			return -1;
+		p = end + 1;
+		if (i + 1 == n && *end != '\0')
+			return -1;
+	}
+	return 0;
+}
+
+static int build_mou_draft(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	Vetalliance__V1__MouContent *m = &b->mou;
+	uint32_t st[5] = {0}, sf[4] = {0};
+
+	vetalliance__v1__mou_content__init(m);
+	vetalliance__v1__mou_draft__init(&b->mou_draft);
+	if (alliance_id(o, &b->mou_draft.alliance) != 0)
+		return EX_USAGE;
+	if ((o->given & BIT(F_STUDENTS)) && parse_counts(o->value[F_STUDENTS], st, 5) < 0) {
+		usage_error("invalid --students '%s': expected five counts N,N,N,N,N (< 4 weeks, "
+			    "4-12 weeks, 3-6 months, > 6 months, special needs)",
+			    o->value[F_STUDENTS]);
+		return EX_USAGE;
+	}
+	if ((o->given & BIT(F_STAFF)) && parse_counts(o->value[F_STAFF], sf, 4) < 0) {
+		usage_error("invalid --staff '%s': expected four counts N,N,N,N (job shadowing, "
+			    "teaching, preparation, company experts)",
+			    o->value[F_STAFF]);
+		return EX_USAGE;
+	}
+	if ((o->given & BIT(F_VALID_FROM)) &&
+	    parse_date(o->value[F_VALID_FROM], &m->valid_from_ms) < 0) {
+		usage_error("invalid --valid-from '%s': expected YYYY-MM-DD",
+			    o->value[F_VALID_FROM]);
+		return EX_USAGE;
+	}
+	if ((o->given & BIT(F_VALID_UNTIL)) &&
+	    parse_date(o->value[F_VALID_UNTIL], &m->valid_until_ms) < 0) {
+		usage_error("invalid --valid-until '%s': expected YYYY-MM-DD",
+			    o->value[F_VALID_UNTIL]);
+		return EX_USAGE;
+	}
+	m->objectives = flag_or_empty(o, F_OBJECTIVES);
+	m->students_under_4_weeks = st[0];
+	m->students_4_to_12_weeks = st[1];
+	m->students_3_to_6_months = st[2];
+	m->students_over_6_months = st[3];
+	m->students_special_needs = st[4];
+	m->staff_job_shadowing = sf[0];
+	m->staff_teaching = sf[1];
+	m->staff_preparation = sf[2];
+	m->staff_company_experts = sf[3];
+	m->n_joint_activities = o->n_activities;
+	m->joint_activities = o->activities;
+	m->languages = flag_or_empty(o, F_LANGUAGES);
+	m->ecvet = flag_or_empty(o, F_ECVET);
+	b->mou_draft.content = m;
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_MOU_DRAFT;
+	req->mou_draft = &b->mou_draft;
+	return 0;
+}
+
+static int build_mou_sign(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	vetalliance__v1__mou_sign__init(&b->mou_sign);
+	if (alliance_id(o, &b->mou_sign.alliance) != 0)
+		return EX_USAGE;
+	b->mou_sign.centre = flag_or_empty(o, F_CENTRE);
+	b->mou_sign.hash = flag_or_empty(o, F_HASH);
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_MOU_SIGN;
+	req->mou_sign = &b->mou_sign;
+	return 0;
+}
+
+static int build_alliance_show(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	vetalliance__v1__alliance_get__init(&b->alliance_get);
+	if (alliance_id(o, &b->alliance_get.id) != 0)
+		return EX_USAGE;
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_ALLIANCE_GET;
+	req->alliance_get = &b->alliance_get;
+	return 0;
+}
+
+static int build_alliance_list(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	(void)o;
+	vetalliance__v1__alliance_list__init(&b->alliance_list);
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_ALLIANCE_LIST;
+	req->alliance_list = &b->alliance_list;
+	return 0;
+}
+
 static int build_daemon_status(const struct options *o, struct bodies *b, va_request_t *req)
 {
 	(void)o;
@@ -501,6 +936,30 @@ static const struct command commands[] = {
     {"interest", "mark", BIT(F_PARTNER) | BIT(F_SECTOR) | BIT(F_NOTE), 0, "marked",
      build_interest_mark},
     {"interest", "unmark", BIT(F_PARTNER) | BIT(F_SECTOR), 0, "unmarked", build_interest_unmark},
+    {"commitment", "confirm", BIT(F_CENTRE) | BIT(F_COMMITMENT), 0, "confirmed",
+     build_commitment_confirm},
+    {"commitment", "withdraw", BIT(F_CENTRE) | BIT(F_COMMITMENT), 0, "withdrew",
+     build_commitment_withdraw},
+    {"commitment", "list", BIT(F_CENTRE), 0, NULL, build_commitment_list},
+    {"alliance", "create",
+     BIT(F_ID) | BIT(F_NAME) | BIT(F_KIND) | BIT(F_SECTOR) | BIT(F_MEMBER) | BIT(F_ADOPT), 0,
+     "created", build_alliance_create},
+    {"alliance", "join", BIT(F_ID) | BIT(F_CENTRE), 1, "joined", build_alliance_join},
+    {"alliance", "leave", BIT(F_ID) | BIT(F_CENTRE), 1, "left", build_alliance_leave},
+    {"alliance", "contact", BIT(F_ID) | BIT(F_CENTRE) | BIT(F_CONTACT) | BIT(F_CHANNEL), 1,
+     "designated a contact point in", build_alliance_contact},
+    {"alliance", "agree", BIT(F_ID), 1, "recorded the agreement of", build_alliance_agree},
+    {"alliance", "visit", BIT(F_ID) | BIT(F_DATE) | BIT(F_REFERENCE), 1,
+     "recorded the mutual visit of", build_alliance_visit},
+    {"alliance", "mou-draft",
+     BIT(F_ID) | BIT(F_OBJECTIVES) | BIT(F_STUDENTS) | BIT(F_STAFF) | BIT(F_ACTIVITY) |
+	 BIT(F_LANGUAGES) | BIT(F_ECVET) | BIT(F_VALID_FROM) | BIT(F_VALID_UNTIL),
+     1, "drafted the MoU of", build_mou_draft},
+    {"alliance", "mou-sign", BIT(F_ID) | BIT(F_CENTRE) | BIT(F_HASH), 1, "signed the MoU of",
+     build_mou_sign},
+    {"alliance", "show", BIT(F_ID), 1, NULL, build_alliance_show},
+    {"alliance", "list", 0, 0, NULL, build_alliance_list},
+    {"report", "alliances", 0, 0, NULL, build_alliance_list},
     /* One-word commands: verb NULL. */
     {"status", NULL, 0, 0, NULL, build_daemon_status},
     {"metrics", NULL, 0, 0, NULL, build_metrics},
@@ -585,6 +1044,22 @@ static int parse_args(int argc, char **argv, struct options *o, const struct com
 			o->given |= BIT(F_SECTOR);
 			o->sectors[o->n_sectors++] = optarg;
 			break;
+		case FLAG_BASE + F_MEMBER:
+			o->given |= BIT(F_MEMBER);
+			o->members[o->n_members++] = optarg;
+			break;
+		case FLAG_BASE + F_CHANNEL:
+			o->given |= BIT(F_CHANNEL);
+			o->channels[o->n_channels++] = optarg;
+			break;
+		case FLAG_BASE + F_ADOPT:
+			o->given |= BIT(F_ADOPT);
+			o->adopts[o->n_adopts++] = optarg;
+			break;
+		case FLAG_BASE + F_ACTIVITY:
+			o->given |= BIT(F_ACTIVITY);
+			o->activities[o->n_activities++] = optarg;
+			break;
 		case FLAG_BASE + F_CLEAR_SECTORS:
 			o->given |= BIT(F_CLEAR_SECTORS);
 			break;
@@ -609,7 +1084,9 @@ static int parse_args(int argc, char **argv, struct options *o, const struct com
 	}
 
 	if (optind >= argc) {
-		usage_error("missing NOUN (partner, centre, sector, interest, status, metrics)");
+		usage_error(
+		    "missing NOUN (partner, centre, sector, interest, commitment, alliance, "
+		    "report, status, metrics)");
 		return EX_USAGE;
 	}
 	noun = argv[optind++];
@@ -935,6 +1412,15 @@ static void print_done(const struct command *cmd, const struct options *o, const
 		printf("%s interest of partner '%s' in sector '%s' (seq %" PRIu64 ")\n", cmd->done,
 		       o->value[F_PARTNER] != NULL ? o->value[F_PARTNER] : "",
 		       o->n_sectors > 0 ? o->sectors[0] : "", reply->seq);
+	else if (strcmp(cmd->noun, "alliance") == 0)
+		printf("%s alliance '%s' (seq %" PRIu64 ")\n", cmd->done,
+		       o->value[F_ID] != NULL ? o->value[F_ID]
+		       : o->n_args > 0        ? o->args[0]
+					      : "",
+		       reply->seq);
+	else if (strcmp(cmd->noun, "commitment") == 0)
+		printf("%s commitment '%s' for centre '%s' (seq %" PRIu64 ")\n", cmd->done,
+		       o->value[F_COMMITMENT], o->value[F_CENTRE], reply->seq);
 	else
 		printf("%s %s '%s' (seq %" PRIu64 ")\n", cmd->done, cmd->noun,
 		       o->value[F_ID] != NULL ? o->value[F_ID] : "", reply->seq);
@@ -953,8 +1439,13 @@ int main(int argc, char **argv)
 	int rc;
 
 	opts.sectors = calloc((size_t)argc + 1, sizeof *opts.sectors);
+	opts.members = calloc((size_t)argc + 1, sizeof *opts.members);
+	opts.channels = calloc((size_t)argc + 1, sizeof *opts.channels);
+	opts.adopts = calloc((size_t)argc + 1, sizeof *opts.adopts);
+	opts.activities = calloc((size_t)argc + 1, sizeof *opts.activities);
 	bodies = calloc(1, sizeof *bodies);
-	if (opts.sectors == NULL || bodies == NULL) {
+	if (opts.sectors == NULL || opts.members == NULL || opts.channels == NULL ||
+	    opts.adopts == NULL || opts.activities == NULL || bodies == NULL) {
 		fputs("vetctl: out of memory\n", stderr);
 		goto out;
 	}
@@ -1023,7 +1514,15 @@ out:
 	free(json);
 	va_reply_free(&reply);
 	va_client_free(&client);
+	if (bodies != NULL) {
+		free(bodies->alliance_members);
+		free(bodies->alliance_mptrs);
+	}
 	free(bodies);
 	free(opts.sectors);
+	free(opts.members);
+	free(opts.channels);
+	free(opts.adopts);
+	free(opts.activities);
 	return status;
 }

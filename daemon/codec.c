@@ -23,6 +23,8 @@
 #include "codec.h"
 #include "metrics.h"
 #include "snapshot.pb-c.h"
+#include "state/alliance.h"
+#include "state/commitment.h"
 #include "state/state.h"
 #include "vetalliance.pb-c.h"
 
@@ -455,6 +457,155 @@ static void interest_from_pb(interest_t *dst, const PB(SectorInterest) * src)
 	dst->note = dup_or_empty(src->note);
 }
 
+static void confirmation_from_pb(confirmation_t *dst, const PB(CommitmentState) * src)
+{
+	dst->centre = dup_or_empty(src->centre);
+	dst->commitment = (commitment_t)src->commitment;
+	dst->confirmed = src->confirmed;
+	dst->actor = dup_or_empty(src->actor);
+	dst->time_ms = src->time_ms;
+}
+
+static void mou_from_pb(mou_t *dst, const PB(MouContent) * src)
+{
+	memset(dst, 0, sizeof *dst);
+	dst->objectives = dup_or_empty(src->objectives);
+	dst->students[0] = src->students_under_4_weeks;
+	dst->students[1] = src->students_4_to_12_weeks;
+	dst->students[2] = src->students_3_to_6_months;
+	dst->students[3] = src->students_over_6_months;
+	dst->students[4] = src->students_special_needs;
+	dst->staff[0] = src->staff_job_shadowing;
+	dst->staff[1] = src->staff_teaching;
+	dst->staff[2] = src->staff_preparation;
+	dst->staff[3] = src->staff_company_experts;
+	for (size_t i = 0; i < src->n_joint_activities; i++)
+		strlist_push(&dst->activities, src->joint_activities[i]);
+	dst->languages = dup_or_empty(src->languages);
+	dst->ecvet = dup_or_empty(src->ecvet);
+	dst->valid_from_ms = src->valid_from_ms;
+	dst->valid_until_ms = src->valid_until_ms;
+	dst->version = src->version;
+	dst->hash = dup_or_empty(src->hash);
+	dst->voided = src->voided;
+}
+
+/* An Alliance from the wire (a create command, an event, a snapshot);
+ * missing and schedule are not read. */
+static void alliance_from_pb(alliance_t *dst, const PB(Alliance) * src)
+{
+	memset(dst, 0, sizeof *dst);
+	dst->id = dup_or_empty(src->id);
+	dst->name = dup_or_empty(src->name);
+	dst->kind = (alliance_kind_t)src->kind;
+	dst->sector = dup_or_empty(src->sector);
+	if (src->n_members > 0) {
+		dst->members = calloc(src->n_members, sizeof *dst->members);
+		if (dst->members == NULL)
+			abort();
+	}
+	for (size_t i = 0; i < src->n_members; i++) {
+		const PB(AllianceMember) *m = src->members[i];
+		dst->members[i].centre = dup_or_empty(m->centre);
+		dst->members[i].contact = dup_or_empty(m->contact);
+		for (size_t j = 0; j < m->n_channels; j++)
+			strlist_push(&dst->members[i].channels, m->channels[j]);
+	}
+	dst->n_members = src->n_members;
+	for (size_t i = 0; i < src->n_adopted; i++)
+		if ((int)src->adopted[i] >= 1 && (int)src->adopted[i] <= (int)COMMITMENT_MAX)
+			dst->adopted |= 1u << (int)src->adopted[i];
+	dst->stage = src->stage >= 1 && src->stage <= ROADMAP_MAX + 1
+			 ? (roadmap_step_t)(src->stage - 1)
+			 : ROADMAP_CREATED;
+	for (size_t i = 0; i < src->n_steps; i++) {
+		int step = (int)src->steps[i]->step - 1;
+		if (step < 0 || step > ROADMAP_MAX)
+			continue;
+		dst->steps[step].time_ms = src->steps[i]->time_ms;
+		free(dst->steps[step].actor);
+		dst->steps[step].actor = dup_or_empty(src->steps[i]->actor);
+	}
+	dst->visit_virtual = src->visit_virtual;
+	dst->visit_ms = src->visit_ms;
+	dst->visit_ref = dup_or_empty(src->visit_ref);
+	for (size_t i = 0; i < src->n_members; i++) {
+		dst->members[i].signed_hash = dup_or_empty(src->members[i]->signed_hash);
+		dst->members[i].signed_ms = src->members[i]->signed_ms;
+		dst->members[i].signed_by = dup_or_empty(src->members[i]->signed_by);
+	}
+	if (src->mou != NULL)
+		mou_from_pb(&dst->mou, src->mou);
+}
+
+/* Checks of alliance_create.alliance the generic pass cannot make. */
+static int codec__alliance_fields(const PB(Alliance) * a, char *err, size_t errlen)
+{
+	char f[96];
+	int rc;
+
+	if (a == NULL)
+		return codec__fail(err, errlen, "alliance_create.alliance: must be set");
+	if ((rc = codec__require_id(a->id, "alliance_create.alliance.id", 0, err, errlen)) < 0 ||
+	    (rc = codec__require(a->name, "alliance_create.alliance.name", err, errlen)) < 0)
+		return rc;
+	if (a->kind == VETALLIANCE__V1__ALLIANCE_KIND__ALLIANCE_KIND_UNSPECIFIED)
+		return codec__fail(err, errlen, "alliance_create.alliance.kind: must be set");
+	if (a->sector != NULL && a->sector[0] != '\0' && !codec__sector_id_valid(a->sector))
+		return codec__fail(err, errlen,
+				   "alliance_create.alliance.sector: '%s' is not a sector id",
+				   a->sector);
+	for (size_t i = 0; i < a->n_members; i++) {
+		snprintf(f, sizeof f, "alliance_create.alliance.members[%zu].centre", i);
+		if ((rc = codec__require_id(a->members[i]->centre, f, 0, err, errlen)) < 0)
+			return rc;
+	}
+	for (size_t i = 0; i < a->n_adopted; i++)
+		if (a->adopted[i] == VETALLIANCE__V1__COMMITMENT__COMMITMENT_UNSPECIFIED)
+			return codec__fail(err, errlen,
+					   "alliance_create.alliance.adopted[%zu]: must be set", i);
+	return 0;
+}
+
+/* The alliance and, when `centre_path` is not NULL, the centre of an
+ * alliance command. */
+static int codec__alliance_cmd(cmd_t *c, cmd_type_t type, const char *path, const char *alliance,
+			       const char *centre, char *err, size_t errlen)
+{
+	char f[64];
+	int rc;
+
+	snprintf(f, sizeof f, "%s.alliance", path);
+	if ((rc = codec__require_id(alliance, f, 0, err, errlen)) < 0)
+		return rc;
+	if (centre != NULL) {
+		snprintf(f, sizeof f, "%s.centre", path);
+		if ((rc = codec__require_id(centre, f, 0, err, errlen)) < 0)
+			return rc;
+	}
+	c->type = type;
+	c->u.acmd.alliance = model_strdup(alliance);
+	c->u.acmd.centre = model_strdup(centre);
+	return 0;
+}
+
+/* commitment_confirm / commitment_withdraw: the centre and a commitment. */
+static int codec__commitment_cmd(const char *path, const char *centre, int commitment, cmd_t *c,
+				 char *err, size_t errlen)
+{
+	char f[64];
+	int rc;
+
+	snprintf(f, sizeof f, "%s.centre", path);
+	if ((rc = codec__require_id(centre, f, 0, err, errlen)) < 0)
+		return rc;
+	if (commitment <= COMMITMENT_UNSPECIFIED || commitment > COMMITMENT_MAX)
+		return codec__fail(err, errlen, "%s.commitment: must be set", path);
+	c->u.confirmation.centre = model_strdup(centre);
+	c->u.confirmation.commitment = (commitment_t)commitment;
+	return 0;
+}
+
 /* --------------------------------------------------- request decode */
 
 static int codec__decode_body(const PB(Request) * r, request_t *out, char *err, size_t errlen)
@@ -545,6 +696,102 @@ static int codec__decode_body(const PB(Request) * r, request_t *out, char *err, 
 		interest_from_pb(&c->u.interest, in);
 		return 0;
 	}
+	case VETALLIANCE__V1__REQUEST__BODY_COMMITMENT_CONFIRM:
+		c->type = CMD_COMMITMENT_CONFIRM;
+		return codec__commitment_cmd("commitment_confirm", r->commitment_confirm->centre,
+					     (int)r->commitment_confirm->commitment, c, err,
+					     errlen);
+	case VETALLIANCE__V1__REQUEST__BODY_COMMITMENT_WITHDRAW:
+		c->type = CMD_COMMITMENT_WITHDRAW;
+		return codec__commitment_cmd("commitment_withdraw", r->commitment_withdraw->centre,
+					     (int)r->commitment_withdraw->commitment, c, err,
+					     errlen);
+	case VETALLIANCE__V1__REQUEST__BODY_ALLIANCE_CREATE:
+		if ((rc = codec__alliance_fields(r->alliance_create->alliance, err, errlen)) < 0)
+			return rc;
+		c->type = CMD_ALLIANCE_CREATE;
+		alliance_from_pb(&c->u.alliance, r->alliance_create->alliance);
+		return 0;
+	case VETALLIANCE__V1__REQUEST__BODY_ALLIANCE_JOIN:
+		return codec__alliance_cmd(c, CMD_ALLIANCE_JOIN, "alliance_join",
+					   r->alliance_join->alliance, r->alliance_join->centre,
+					   err, errlen);
+	case VETALLIANCE__V1__REQUEST__BODY_ALLIANCE_LEAVE:
+		return codec__alliance_cmd(c, CMD_ALLIANCE_LEAVE, "alliance_leave",
+					   r->alliance_leave->alliance, r->alliance_leave->centre,
+					   err, errlen);
+	case VETALLIANCE__V1__REQUEST__BODY_ALLIANCE_CONTACT: {
+		const PB(AllianceContact) *ac = r->alliance_contact;
+		if ((rc = codec__require(ac->contact, "alliance_contact.contact", err, errlen)) <
+			0 ||
+		    (rc = codec__alliance_cmd(c, CMD_ALLIANCE_CONTACT, "alliance_contact",
+					      ac->alliance, ac->centre, err, errlen)) < 0)
+			return rc;
+		c->u.acmd.contact = model_strdup(ac->contact);
+		for (size_t i = 0; i < ac->n_channels; i++)
+			strlist_push(&c->u.acmd.channels, ac->channels[i]);
+		return 0;
+	}
+	case VETALLIANCE__V1__REQUEST__BODY_ALLIANCE_AGREE:
+		return codec__alliance_cmd(c, CMD_ALLIANCE_AGREE, "alliance_agree",
+					   r->alliance_agree->alliance, NULL, err, errlen);
+	case VETALLIANCE__V1__REQUEST__BODY_ALLIANCE_VISIT: {
+		const PB(AllianceVisit) *av = r->alliance_visit;
+		if ((rc = codec__alliance_cmd(c, CMD_ALLIANCE_VISIT, "alliance_visit", av->alliance,
+					      NULL, err, errlen)) < 0)
+			return rc;
+		c->u.acmd.visit_virtual = av->is_virtual;
+		c->u.acmd.visit_ms = av->date_ms;
+		c->u.acmd.visit_ref = dup_or_empty(av->reference);
+		return 0;
+	}
+	case VETALLIANCE__V1__REQUEST__BODY_MOU_DRAFT: {
+		const PB(MouContent) *mc = r->mou_draft->content;
+		if (mc == NULL)
+			return codec__fail(err, errlen, "mou_draft.content: must be set");
+		if ((rc = codec__require(mc->objectives, "mou_draft.content.objectives", err,
+					 errlen)) < 0)
+			return rc;
+		if (mc->valid_from_ms != 0 && mc->valid_until_ms != 0 &&
+		    mc->valid_until_ms < mc->valid_from_ms)
+			return codec__fail(
+			    err, errlen, "mou_draft.content.valid_until_ms: before valid_from_ms");
+		if ((rc = codec__alliance_cmd(c, CMD_MOU_DRAFT, "mou_draft", r->mou_draft->alliance,
+					      NULL, err, errlen)) < 0)
+			return rc;
+		mou_from_pb(&c->u.acmd.mou, mc);
+		c->u.acmd.mou.version = 0;
+		c->u.acmd.mou.voided = 0;
+		free(c->u.acmd.mou.hash);
+		c->u.acmd.mou.hash = NULL;
+		return 0;
+	}
+	case VETALLIANCE__V1__REQUEST__BODY_MOU_SIGN:
+		if ((rc = codec__require(r->mou_sign->hash, "mou_sign.hash", err, errlen)) < 0 ||
+		    (rc = codec__alliance_cmd(c, CMD_MOU_SIGN, "mou_sign", r->mou_sign->alliance,
+					      r->mou_sign->centre, err, errlen)) < 0)
+			return rc;
+		c->u.acmd.hash = model_strdup(r->mou_sign->hash);
+		return 0;
+	case VETALLIANCE__V1__REQUEST__BODY_ALLIANCE_GET:
+		if ((rc = codec__require(r->alliance_get->id, "alliance_get.id", err, errlen)) < 0)
+			return rc;
+		out->is_query = 1;
+		q->type = QUERY_ALLIANCE_GET;
+		q->id = model_strdup(r->alliance_get->id);
+		return 0;
+	case VETALLIANCE__V1__REQUEST__BODY_ALLIANCE_LIST:
+		out->is_query = 1;
+		q->type = QUERY_ALLIANCE_LIST;
+		return 0;
+	case VETALLIANCE__V1__REQUEST__BODY_COMMITMENT_LIST:
+		if ((rc = codec__require(r->commitment_list->centre, "commitment_list.centre", err,
+					 errlen)) < 0)
+			return rc;
+		out->is_query = 1;
+		q->type = QUERY_COMMITMENT_LIST;
+		q->id = model_strdup(r->commitment_list->centre);
+		return 0;
 	case VETALLIANCE__V1__REQUEST__BODY_PARTNER_GET:
 	case VETALLIANCE__V1__REQUEST__BODY_CENTRE_GET: {
 		int partner = r->body_case == VETALLIANCE__V1__REQUEST__BODY_PARTNER_GET;
@@ -704,6 +951,157 @@ static void interest_to_pb(PB(SectorInterest) * dst, const interest_t *src)
 	dst->note = str_or_empty(src->note);
 }
 
+static void confirmation_to_pb(PB(CommitmentState) * dst, const confirmation_t *src)
+{
+	vetalliance__v1__commitment_state__init(dst);
+	dst->centre = str_or_empty(src->centre);
+	dst->commitment = (PB(Commitment))src->commitment;
+	dst->confirmed = src->confirmed;
+	dst->actor = str_or_empty(src->actor);
+	dst->time_ms = src->time_ms;
+}
+
+/* The wire form of one alliance and the storage its pieces point into. */
+typedef struct codec_alliance {
+	PB(Alliance) msg;
+	PB(AllianceMember) * members;
+	PB(AllianceMember) * *mptrs;
+	PB(RoadmapRecord) steps[ROADMAP_MAX + 1];
+	PB(RoadmapRecord) * sptrs[ROADMAP_MAX + 1];
+	PB(Commitment) adopted[COMMITMENT_MAX];
+	PB(MouContent) mou;
+	char missing[512];
+} codec_alliance_t;
+
+static const char *const codec__schedule[] = {"on-time", "due-soon", "late"};
+
+/* Fills w from a (strings borrowed).  With st, also what is missing and
+ * the schedule at now_ms.  Returns 0 or -VA_INTERNAL; release with
+ * codec__alliance_pb_release either way. */
+static int alliance_to_pb(codec_alliance_t *w, const alliance_t *a, const struct state *st,
+			  int64_t now_ms)
+{
+	PB(Alliance) *m = &w->msg;
+	size_t n = 0;
+
+	vetalliance__v1__alliance__init(m);
+	w->members = calloc(a->n_members + 1, sizeof *w->members);
+	w->mptrs = calloc(a->n_members + 1, sizeof *w->mptrs);
+	if (w->members == NULL || w->mptrs == NULL)
+		return -VA_INTERNAL;
+	m->id = str_or_empty(a->id);
+	m->name = str_or_empty(a->name);
+	m->kind = (PB(AllianceKind))a->kind;
+	m->sector = str_or_empty(a->sector);
+	for (size_t i = 0; i < a->n_members; i++) {
+		vetalliance__v1__alliance_member__init(&w->members[i]);
+		w->members[i].centre = str_or_empty(a->members[i].centre);
+		w->members[i].contact = str_or_empty(a->members[i].contact);
+		w->members[i].n_channels = a->members[i].channels.n;
+		w->members[i].channels = a->members[i].channels.v;
+		w->members[i].signed_hash = str_or_empty(a->members[i].signed_hash);
+		w->members[i].signed_ms = a->members[i].signed_ms;
+		w->members[i].signed_by = str_or_empty(a->members[i].signed_by);
+		w->mptrs[i] = &w->members[i];
+	}
+	m->n_members = a->n_members;
+	m->members = w->mptrs;
+	for (int k = 1; k <= COMMITMENT_MAX; k++)
+		if (a->adopted & (1u << k))
+			w->adopted[n++] = (PB(Commitment))k;
+	m->n_adopted = n;
+	m->adopted = w->adopted;
+	m->stage = (PB(RoadmapStep))(a->stage + 1);
+	n = 0;
+	for (int s = 0; s <= ROADMAP_MAX; s++) {
+		if (a->steps[s].time_ms == 0 && a->steps[s].actor == NULL)
+			continue;
+		vetalliance__v1__roadmap_record__init(&w->steps[n]);
+		w->steps[n].step = (PB(RoadmapStep))(s + 1);
+		w->steps[n].time_ms = a->steps[s].time_ms;
+		w->steps[n].actor = str_or_empty(a->steps[s].actor);
+		w->sptrs[n] = &w->steps[n];
+		n++;
+	}
+	m->n_steps = n;
+	m->steps = w->sptrs;
+	m->visit_virtual = a->visit_virtual;
+	m->visit_ms = a->visit_ms;
+	m->visit_ref = str_or_empty(a->visit_ref);
+	vetalliance__v1__mou_content__init(&w->mou);
+	w->mou.objectives = str_or_empty(a->mou.objectives);
+	w->mou.students_under_4_weeks = a->mou.students[0];
+	w->mou.students_4_to_12_weeks = a->mou.students[1];
+	w->mou.students_3_to_6_months = a->mou.students[2];
+	w->mou.students_over_6_months = a->mou.students[3];
+	w->mou.students_special_needs = a->mou.students[4];
+	w->mou.staff_job_shadowing = a->mou.staff[0];
+	w->mou.staff_teaching = a->mou.staff[1];
+	w->mou.staff_preparation = a->mou.staff[2];
+	w->mou.staff_company_experts = a->mou.staff[3];
+	w->mou.n_joint_activities = a->mou.activities.n;
+	w->mou.joint_activities = a->mou.activities.v;
+	w->mou.languages = str_or_empty(a->mou.languages);
+	w->mou.ecvet = str_or_empty(a->mou.ecvet);
+	w->mou.valid_from_ms = a->mou.valid_from_ms;
+	w->mou.valid_until_ms = a->mou.valid_until_ms;
+	w->mou.version = a->mou.version;
+	w->mou.hash = str_or_empty(a->mou.hash);
+	w->mou.voided = a->mou.voided;
+	m->mou = &w->mou;
+	if (st != NULL) {
+		m->missing =
+		    alliance_missing(a, state_commitments(st), w->missing, sizeof w->missing);
+		m->schedule = a->stage == ROADMAP_MOU
+				  ? (char *)"done"
+				  : (char *)codec__schedule[alliance_lateness(a, now_ms)];
+	}
+	return 0;
+}
+
+static void codec__alliance_pb_release(codec_alliance_t *w)
+{
+	free(w->members);
+	free(w->mptrs);
+	w->members = NULL;
+	w->mptrs = NULL;
+}
+
+/* The Event payload case of an alliance event type, and back.  Every
+ * alliance event carries the same message (Alliance). */
+static const struct {
+	ev_type_t type;
+	Vetalliance__V1__Event__PayloadCase pcase;
+} codec__alliance_events[] = {
+    {EV_ALLIANCE_CREATED, VETALLIANCE__V1__EVENT__PAYLOAD_ALLIANCE_CREATED},
+    {EV_ALLIANCE_MEMBER_JOINED, VETALLIANCE__V1__EVENT__PAYLOAD_ALLIANCE_MEMBER_JOINED},
+    {EV_ALLIANCE_MEMBER_LEFT, VETALLIANCE__V1__EVENT__PAYLOAD_ALLIANCE_MEMBER_LEFT},
+    {EV_ALLIANCE_CONTACT_DESIGNATED, VETALLIANCE__V1__EVENT__PAYLOAD_ALLIANCE_CONTACT_DESIGNATED},
+    {EV_ALLIANCE_STEP_REACHED, VETALLIANCE__V1__EVENT__PAYLOAD_ALLIANCE_STEP_REACHED},
+    {EV_MOU_DRAFTED, VETALLIANCE__V1__EVENT__PAYLOAD_MOU_DRAFTED},
+    {EV_MOU_CHANGED, VETALLIANCE__V1__EVENT__PAYLOAD_MOU_CHANGED},
+    {EV_MOU_SIGNED, VETALLIANCE__V1__EVENT__PAYLOAD_MOU_SIGNED},
+    {EV_MOU_FULLY_SIGNED, VETALLIANCE__V1__EVENT__PAYLOAD_MOU_FULLY_SIGNED},
+};
+
+static Vetalliance__V1__Event__PayloadCase codec__alliance_case(ev_type_t type)
+{
+	for (size_t i = 0; i < sizeof codec__alliance_events / sizeof codec__alliance_events[0];
+	     i++)
+		if (codec__alliance_events[i].type == type)
+			return codec__alliance_events[i].pcase;
+	return VETALLIANCE__V1__EVENT__PAYLOAD__NOT_SET;
+}
+
+static ev_type_t codec__alliance_type(Vetalliance__V1__Event__PayloadCase pcase)
+{
+	for (size_t i = 0; i < sizeof codec__alliance_events / sizeof codec__alliance_events[0];
+	     i++)
+		if (codec__alliance_events[i].pcase == pcase)
+			return codec__alliance_events[i].type;
+	return EV_ALLIANCE_STEP_REACHED; /* not reached: callers pass an alliance case */
+}
+
 static void codec__free_frame(void *data, void *hint)
 {
 	(void)hint;
@@ -803,6 +1201,10 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 	PB(InterestListResult) interests = VETALLIANCE__V1__INTEREST_LIST_RESULT__INIT;
 	PB(DaemonStatus) ds = VETALLIANCE__V1__DAEMON_STATUS__INIT;
 	PB(MetricsResult) mr = VETALLIANCE__V1__METRICS_RESULT__INIT;
+	PB(CommitmentListResult) commitments = VETALLIANCE__V1__COMMITMENT_LIST_RESULT__INIT;
+	PB(AllianceListResult) alliances = VETALLIANCE__V1__ALLIANCE_LIST_RESULT__INIT;
+	codec_alliance_t *aw = NULL;
+	size_t naw = 0;
 	codec_list_t list = {0};
 	int rc;
 
@@ -863,6 +1265,40 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 		reply.result_case = VETALLIANCE__V1__REPLY__RESULT_INTERESTS;
 		reply.interests = &interests;
 		break;
+	case RESULT_ALLIANCE:
+	case RESULT_ALLIANCES:
+		naw = result->type == RESULT_ALLIANCE ? 1 : result->n;
+		aw = calloc(naw + 1, sizeof *aw);
+		list.ptrs = calloc(naw + 1, sizeof *list.ptrs);
+		rc = aw == NULL || list.ptrs == NULL ? -VA_INTERNAL : 0;
+		for (size_t i = 0; rc == 0 && i < naw; i++) {
+			const alliance_t *a =
+			    result->type == RESULT_ALLIANCE ? result->one : result->many[i];
+			rc = alliance_to_pb(&aw[i], a, result->state, result->now_ms);
+			list.ptrs[i] = &aw[i].msg;
+		}
+		if (rc < 0)
+			goto out;
+		if (result->type == RESULT_ALLIANCE) {
+			reply.result_case = VETALLIANCE__V1__REPLY__RESULT_ALLIANCE;
+			reply.alliance = &aw[0].msg;
+		} else {
+			alliances.n_alliances = naw;
+			alliances.alliances = (PB(Alliance) **)list.ptrs;
+			reply.result_case = VETALLIANCE__V1__REPLY__RESULT_ALLIANCES;
+			reply.alliances = &alliances;
+		}
+		break;
+	case RESULT_COMMITMENTS:
+		if (codec__list(&list, result->n, sizeof(PB(CommitmentState))) < 0)
+			return -VA_INTERNAL;
+		for (size_t i = 0; i < result->n; i++)
+			confirmation_to_pb(list.ptrs[i], result->many[i]);
+		commitments.n_commitments = result->n;
+		commitments.commitments = (PB(CommitmentState) **)list.ptrs;
+		reply.result_case = VETALLIANCE__V1__REPLY__RESULT_COMMITMENTS;
+		reply.commitments = &commitments;
+		break;
 	case RESULT_DAEMON_STATUS: {
 		const metrics_status_t *st = result->one;
 		ds.version = str_or_empty(st->version);
@@ -903,6 +1339,9 @@ out:
 		free(state_lists[i].ptrs);
 		free(state_lists[i].items);
 	}
+	for (size_t i = 0; aw != NULL && i < naw; i++)
+		codec__alliance_pb_release(&aw[i]);
+	free(aw);
 	free(list.ptrs);
 	free(list.items);
 	return rc;
@@ -917,7 +1356,9 @@ size_t codec_event_pack(const event_t *ev, uint8_t **buf_p, char *topic, size_t 
 	PB(Centre) centre;
 	PB(Sector) sector;
 	PB(SectorInterest) interest;
-	size_t len;
+	PB(CommitmentState) confirmation;
+	codec_alliance_t alliance = {0};
+	size_t len = 0;
 	uint8_t *buf;
 
 	*buf_p = NULL;
@@ -952,17 +1393,43 @@ size_t codec_event_pack(const event_t *ev, uint8_t **buf_p, char *topic, size_t 
 		e.payload_case = VETALLIANCE__V1__EVENT__PAYLOAD_SECTOR_INTEREST_MARKED;
 		e.sector_interest_marked = &interest;
 		break;
+	case EV_COMMITMENT_CONFIRMED:
+	case EV_COMMITMENT_WITHDRAWN:
+		confirmation_to_pb(&confirmation, &ev->u.confirmation);
+		e.payload_case = ev->type == EV_COMMITMENT_CONFIRMED
+				     ? VETALLIANCE__V1__EVENT__PAYLOAD_COMMITMENT_CONFIRMED
+				     : VETALLIANCE__V1__EVENT__PAYLOAD_COMMITMENT_WITHDRAWN;
+		e.commitment_confirmed = &confirmation; /* same union slot */
+		break;
+	case EV_ALLIANCE_CREATED:
+	case EV_ALLIANCE_MEMBER_JOINED:
+	case EV_ALLIANCE_MEMBER_LEFT:
+	case EV_ALLIANCE_CONTACT_DESIGNATED:
+	case EV_ALLIANCE_STEP_REACHED:
+	case EV_MOU_DRAFTED:
+	case EV_MOU_CHANGED:
+	case EV_MOU_SIGNED:
+	case EV_MOU_FULLY_SIGNED:
+		if (alliance_to_pb(&alliance, &ev->u.alliance, NULL, 0) < 0)
+			goto out;
+		e.payload_case = codec__alliance_case(ev->type);
+		e.alliance_created = &alliance.msg; /* same union slot */
+		break;
 	default:
 		return 0;
 	}
 	if (va_event_type(&e, topic, topic_len) < 0)
-		return 0;
+		goto out;
 	len = vetalliance__v1__event__get_packed_size(&e);
 	buf = malloc(len ? len : 1);
-	if (buf == NULL)
-		return 0;
+	if (buf == NULL) {
+		len = 0;
+		goto out;
+	}
 	vetalliance__v1__event__pack(&e, buf);
 	*buf_p = buf;
+out:
+	codec__alliance_pb_release(&alliance);
 	return len;
 }
 
@@ -1005,6 +1472,25 @@ int codec_event_decode(const void *buf, size_t len, event_t *out, char *err, siz
 	case VETALLIANCE__V1__EVENT__PAYLOAD_SECTOR_INTEREST_MARKED:
 		out->type = EV_SECTOR_INTEREST_MARKED;
 		interest_from_pb(&out->u.interest, e->sector_interest_marked);
+		break;
+	case VETALLIANCE__V1__EVENT__PAYLOAD_COMMITMENT_CONFIRMED:
+	case VETALLIANCE__V1__EVENT__PAYLOAD_COMMITMENT_WITHDRAWN:
+		out->type = e->payload_case == VETALLIANCE__V1__EVENT__PAYLOAD_COMMITMENT_CONFIRMED
+				? EV_COMMITMENT_CONFIRMED
+				: EV_COMMITMENT_WITHDRAWN;
+		confirmation_from_pb(&out->u.confirmation, e->commitment_confirmed);
+		break;
+	case VETALLIANCE__V1__EVENT__PAYLOAD_ALLIANCE_CREATED:
+	case VETALLIANCE__V1__EVENT__PAYLOAD_ALLIANCE_MEMBER_JOINED:
+	case VETALLIANCE__V1__EVENT__PAYLOAD_ALLIANCE_MEMBER_LEFT:
+	case VETALLIANCE__V1__EVENT__PAYLOAD_ALLIANCE_CONTACT_DESIGNATED:
+	case VETALLIANCE__V1__EVENT__PAYLOAD_ALLIANCE_STEP_REACHED:
+	case VETALLIANCE__V1__EVENT__PAYLOAD_MOU_DRAFTED:
+	case VETALLIANCE__V1__EVENT__PAYLOAD_MOU_CHANGED:
+	case VETALLIANCE__V1__EVENT__PAYLOAD_MOU_SIGNED:
+	case VETALLIANCE__V1__EVENT__PAYLOAD_MOU_FULLY_SIGNED:
+		out->type = codec__alliance_type(e->payload_case);
+		alliance_from_pb(&out->u.alliance, e->alliance_created);
 		break;
 	default:
 		rc = codec__fail(err, errlen, "event %llu: unknown payload %d",
@@ -1054,9 +1540,13 @@ size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf
 	const sector_t **sectors = NULL;
 	const interest_t **interests = NULL;
 	const centre_t **centres = NULL;
-	codec_list_t lp = {0}, ls = {0}, li = {0}, lc = {0};
+	const confirmation_t **confs = NULL;
+	const alliance_t **alls = NULL;
+	codec_alliance_t *aw = NULL;
+	PB(Alliance) **aptrs = NULL;
+	codec_list_t lp = {0}, ls = {0}, li = {0}, lc = {0}, lk = {0};
 	snap_recent_t recent = {0};
-	size_t np, ns, ni, nc, len = 0;
+	size_t np, ns, ni, nc, nk, na, len = 0;
 	uint8_t *buf = NULL;
 
 	*buf_p = NULL;
@@ -1064,6 +1554,10 @@ size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf
 	ns = state_sector_list(st, &sectors);
 	ni = state_interest_list(st, NULL, &interests);
 	nc = state_centre_list(st, NULL, NULL, NULL, &centres);
+	nk = commitments_list(state_commitments(st), &confs);
+	na = alliances_list(state_alliances(st), &alls);
+	aw = calloc(na + 1, sizeof *aw);
+	aptrs = calloc(na + 1, sizeof *aptrs);
 	recent.cap = state_recent_count(st);
 	recent.items = calloc(recent.cap + 1, sizeof *recent.items);
 	recent.ptrs = calloc(recent.cap + 1, sizeof *recent.ptrs);
@@ -1071,8 +1565,14 @@ size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf
 	    codec__list(&lp, np, sizeof(PB(Partner))) < 0 ||
 	    codec__list(&ls, ns, sizeof(PB(Sector))) < 0 ||
 	    codec__list(&li, ni, sizeof(PB(SectorInterest))) < 0 ||
-	    codec__list(&lc, nc, sizeof(PB(Centre))) < 0)
+	    codec__list(&lc, nc, sizeof(PB(Centre))) < 0 ||
+	    codec__list(&lk, nk, sizeof(PB(CommitmentState))) < 0 || aw == NULL || aptrs == NULL)
 		goto out;
+	for (size_t i = 0; i < na; i++) {
+		if (alliance_to_pb(&aw[i], alls[i], NULL, 0) < 0)
+			goto out;
+		aptrs[i] = &aw[i].msg;
+	}
 	for (size_t i = 0; i < np; i++)
 		partner_to_pb(lp.ptrs[i], partners[i]);
 	for (size_t i = 0; i < ns; i++)
@@ -1081,6 +1581,8 @@ size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf
 		interest_to_pb(li.ptrs[i], interests[i]);
 	for (size_t i = 0; i < nc; i++)
 		centre_to_pb(lc.ptrs[i], centres[i]);
+	for (size_t i = 0; i < nk; i++)
+		confirmation_to_pb(lk.ptrs[i], confs[i]);
 	state_recent_each(st, codec__recent_copy, &recent);
 	for (size_t i = 0; i < recent.n; i++)
 		recent.ptrs[i] = &recent.items[i];
@@ -1098,6 +1600,10 @@ size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf
 	snap.centres = (PB(Centre) **)lc.ptrs;
 	snap.n_recent_requests = recent.n;
 	snap.recent_requests = recent.ptrs;
+	snap.n_commitments = nk;
+	snap.commitments = (PB(CommitmentState) **)lk.ptrs;
+	snap.n_alliances = na;
+	snap.alliances = aptrs;
 
 	len = vetalliance__v1__state_snapshot__get_packed_size(&snap);
 	buf = malloc(len ? len : 1);
@@ -1122,6 +1628,14 @@ out:
 	free(li.items);
 	free(lc.ptrs);
 	free(lc.items);
+	free(lk.ptrs);
+	free(lk.items);
+	free(confs);
+	for (size_t i = 0; aw != NULL && i < na; i++)
+		codec__alliance_pb_release(&aw[i]);
+	free(aw);
+	free(aptrs);
+	free(alls);
 	free(partners);
 	free(sectors);
 	free(interests);
@@ -1220,6 +1734,18 @@ int codec_snapshot_load(const void *buf, size_t len, struct state **st_p, char *
 		centre_t c = {0};
 		centre_pack_from_pb(&c, snap->centres[i]);
 		state_restore_centre_take(st, &c);
+	}
+	for (size_t i = 0; i < snap->n_commitments; i++) {
+		confirmation_t k = {0};
+		confirmation_from_pb(&k, snap->commitments[i]);
+		state_restore_confirmation(st, &k);
+		confirmation_release(&k);
+	}
+	for (size_t i = 0; i < snap->n_alliances; i++) {
+		alliance_t a;
+		alliance_from_pb(&a, snap->alliances[i]);
+		state_restore_alliance(st, &a);
+		alliance_release(&a);
 	}
 	for (size_t i = 0; i < snap->n_recent_requests; i++)
 		state_restore_recent(st, snap->recent_requests[i]->actor,

@@ -33,6 +33,9 @@ typedef enum {
 	QUERY_METRICS,
 	QUERY_EVENTS_SINCE, /* catch-up (feed.h): from_seq, max_events, max_bytes */
 	QUERY_STATE_GET,
+	QUERY_COMMITMENT_LIST, /* id: the centre */
+	QUERY_ALLIANCE_GET,    /* id */
+	QUERY_ALLIANCE_LIST,
 } query_type_t;
 
 typedef struct query {
@@ -76,6 +79,9 @@ typedef enum {
 	RESULT_STATE,         /* `one` is the const struct state *: every list */
 	RESULT_DAEMON_STATUS, /* one: a metrics_status_t */
 	RESULT_METRICS,       /* one: the Prometheus text, a char string */
+	RESULT_COMMITMENTS,   /* many: confirmation_t * */
+	RESULT_ALLIANCE,      /* one: alliance_t *; with state and now_ms */
+	RESULT_ALLIANCES,     /* many: alliance_t *; with state and now_ms */
 } result_type_t;
 
 typedef struct result {
@@ -83,6 +89,10 @@ typedef struct result {
 	const void *one;         /* RESULT_PARTNER, RESULT_CENTRE */
 	const void *const *many; /* the list results */
 	size_t n;
+	/* Alliances: what is missing and the schedule are computed against
+	 * this state at now_ms (the daemon's clock at query time). */
+	const struct state *state;
+	int64_t now_ms;
 } result_t;
 
 /*

@@ -50,6 +50,8 @@
 #include "metrics.h"
 #include "server.h"
 #include "snapfile.h"
+#include "state/alliance.h"
+#include "state/commitment.h"
 #include "state/state.h"
 #include "zuv.h"
 
@@ -512,11 +514,47 @@ static void server__query(server_t *srv, const query_t *q, zmq_msg_t *frames, si
 	result_t res = {0};
 	const void **list = NULL;
 	char msg[SERVER_ERR_MAX] = "";
+	confirmation_t view[COMMITMENT_MAX];
 	metrics_status_t st;
 	char *text = NULL;
 	int status = 0;
 
 	switch (q->type) {
+	case QUERY_ALLIANCE_GET:
+		res.one = alliances_get(state_alliances(srv->state), q->id);
+		if (res.one == NULL) {
+			status = VA_NOT_FOUND;
+			snprintf(msg, sizeof msg, "alliance '%s' not found", q->id);
+			break;
+		}
+		res.type = RESULT_ALLIANCE;
+		res.state = srv->state;
+		res.now_ms = server__now_ms();
+		break;
+	case QUERY_ALLIANCE_LIST:
+		res.type = RESULT_ALLIANCES;
+		res.n = alliances_list(state_alliances(srv->state), (const alliance_t ***)&list);
+		res.state = srv->state;
+		res.now_ms = server__now_ms();
+		break;
+	case QUERY_COMMITMENT_LIST:
+		if (state_centre_get(srv->state, q->id) == NULL) {
+			status = VA_NOT_FOUND;
+			snprintf(msg, sizeof msg, "centre '%s' not found", q->id);
+			break;
+		}
+		commitments_view(state_commitments(srv->state), q->id, view);
+		list = calloc(COMMITMENT_MAX, sizeof *list);
+		if (list == NULL) {
+			status = VA_INTERNAL;
+			snprintf(msg, sizeof msg, "out of memory");
+			break;
+		}
+		for (size_t i = 0; i < COMMITMENT_MAX; i++)
+			list[i] = &view[i];
+		res.type = RESULT_COMMITMENTS;
+		res.n = COMMITMENT_MAX;
+		break;
 	case QUERY_PARTNER_GET:
 		res.type = RESULT_PARTNER;
 		res.one = state_partner_get(srv->state, q->id);

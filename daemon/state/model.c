@@ -176,6 +176,98 @@ void interest_copy(interest_t *dst, const interest_t *src)
 	dst->note = model_strdup(src->note);
 }
 
+void confirmation_release(confirmation_t *c)
+{
+	free(c->centre);
+	free(c->actor);
+	memset(c, 0, sizeof *c);
+}
+
+void confirmation_copy(confirmation_t *dst, const confirmation_t *src)
+{
+	dst->centre = model_strdup(src->centre);
+	dst->commitment = src->commitment;
+	dst->confirmed = src->confirmed;
+	dst->actor = model_strdup(src->actor);
+	dst->time_ms = src->time_ms;
+}
+
+void mou_release(mou_t *m)
+{
+	free(m->objectives);
+	strlist_release(&m->activities);
+	free(m->languages);
+	free(m->ecvet);
+	free(m->hash);
+	memset(m, 0, sizeof *m);
+}
+
+void mou_copy(mou_t *dst, const mou_t *src)
+{
+	*dst = *src;
+	dst->objectives = model_strdup(src->objectives);
+	strlist_copy(&dst->activities, &src->activities);
+	dst->languages = model_strdup(src->languages);
+	dst->ecvet = model_strdup(src->ecvet);
+	dst->hash = model_strdup(src->hash);
+}
+
+void alliance_release(alliance_t *a)
+{
+	free(a->id);
+	free(a->name);
+	free(a->sector);
+	for (size_t i = 0; i < a->n_members; i++) {
+		free(a->members[i].centre);
+		free(a->members[i].contact);
+		strlist_release(&a->members[i].channels);
+		free(a->members[i].signed_hash);
+		free(a->members[i].signed_by);
+	}
+	free(a->members);
+	mou_release(&a->mou);
+	for (size_t i = 0; i <= ROADMAP_MAX; i++)
+		free(a->steps[i].actor);
+	free(a->visit_ref);
+	memset(a, 0, sizeof *a);
+}
+
+void alliance_copy(alliance_t *dst, const alliance_t *src)
+{
+	*dst = *src;
+	dst->id = model_strdup(src->id);
+	dst->name = model_strdup(src->name);
+	dst->sector = model_strdup(src->sector);
+	dst->members = NULL;
+	if (src->n_members > 0) {
+		dst->members = model__xrealloc(NULL, src->n_members * sizeof *dst->members);
+		for (size_t i = 0; i < src->n_members; i++) {
+			dst->members[i].centre = model_strdup(src->members[i].centre);
+			dst->members[i].contact = model_strdup(src->members[i].contact);
+			strlist_copy(&dst->members[i].channels, &src->members[i].channels);
+			dst->members[i].signed_hash = model_strdup(src->members[i].signed_hash);
+			dst->members[i].signed_ms = src->members[i].signed_ms;
+			dst->members[i].signed_by = model_strdup(src->members[i].signed_by);
+		}
+	}
+	for (size_t i = 0; i <= ROADMAP_MAX; i++)
+		dst->steps[i].actor = model_strdup(src->steps[i].actor);
+	dst->visit_ref = model_strdup(src->visit_ref);
+	mou_copy(&dst->mou, &src->mou);
+}
+
+void alliance_cmd_release(alliance_cmd_t *c)
+{
+	free(c->alliance);
+	free(c->centre);
+	free(c->contact);
+	strlist_release(&c->channels);
+	free(c->visit_ref);
+	mou_release(&c->mou);
+	free(c->hash);
+	memset(c, 0, sizeof *c);
+}
+
 void cmd_release(cmd_t *cmd)
 {
 	switch (cmd->type) {
@@ -192,6 +284,22 @@ void cmd_release(cmd_t *cmd)
 		break;
 	case CMD_INTEREST_MARK:
 		interest_release(&cmd->u.interest);
+		break;
+	case CMD_COMMITMENT_CONFIRM:
+	case CMD_COMMITMENT_WITHDRAW:
+		confirmation_release(&cmd->u.confirmation);
+		break;
+	case CMD_ALLIANCE_CREATE:
+		alliance_release(&cmd->u.alliance);
+		break;
+	case CMD_ALLIANCE_JOIN:
+	case CMD_ALLIANCE_LEAVE:
+	case CMD_ALLIANCE_CONTACT:
+	case CMD_ALLIANCE_AGREE:
+	case CMD_ALLIANCE_VISIT:
+	case CMD_MOU_DRAFT:
+	case CMD_MOU_SIGN:
+		alliance_cmd_release(&cmd->u.acmd);
 		break;
 	}
 }
@@ -214,6 +322,21 @@ void event_release(event_t *ev)
 		break;
 	case EV_SECTOR_INTEREST_MARKED:
 		interest_release(&ev->u.interest);
+		break;
+	case EV_COMMITMENT_CONFIRMED:
+	case EV_COMMITMENT_WITHDRAWN:
+		confirmation_release(&ev->u.confirmation);
+		break;
+	case EV_ALLIANCE_CREATED:
+	case EV_ALLIANCE_MEMBER_JOINED:
+	case EV_ALLIANCE_MEMBER_LEFT:
+	case EV_ALLIANCE_CONTACT_DESIGNATED:
+	case EV_ALLIANCE_STEP_REACHED:
+	case EV_MOU_DRAFTED:
+	case EV_MOU_CHANGED:
+	case EV_MOU_SIGNED:
+	case EV_MOU_FULLY_SIGNED:
+		alliance_release(&ev->u.alliance);
 		break;
 	}
 	memset(ev, 0, sizeof *ev);

@@ -29,6 +29,19 @@ typedef enum {
 	CENTRE_KIND_MAX = CENTRE_KIND_ASSOCIATION,
 } centre_kind_t;
 
+/* Wire numbers of Commitment: the six commitments a centre confirms
+ * (DOMAIN.md, "Centres and selection criteria"). */
+typedef enum {
+	COMMITMENT_UNSPECIFIED = 0,
+	COMMITMENT_LONG_TERM_ALLIANCE = 1,
+	COMMITMENT_DIGITAL_CHANNELS = 2,
+	COMMITMENT_PILOT_TEMPLATES = 3,
+	COMMITMENT_STUDY_VISITS = 4,
+	COMMITMENT_EVALUATIONS = 5,
+	COMMITMENT_PROJECT_ACTIVITIES = 6,
+	COMMITMENT_MAX = COMMITMENT_PROJECT_ACTIVITIES,
+} commitment_t;
+
 typedef struct strlist {
 	char **v;
 	size_t n;
@@ -71,6 +84,93 @@ typedef struct interest {
 	char *note;
 } interest_t;
 
+/* A centre's stand on one commitment: confirmed, or withdrawn (confirmed
+ * false), by `actor` at `time_ms`.  Never acted on: actor "" and 0. */
+typedef struct confirmation {
+	char *centre;
+	commitment_t commitment;
+	bool confirmed;
+	char *actor;
+	int64_t time_ms;
+} confirmation_t;
+
+/* An alliance (state/alliance.h).  Its road map steps, in order. */
+typedef enum {
+	ALLIANCE_KIND_UNSPECIFIED = 0,
+	ALLIANCE_KIND_INFORMAL = 1,
+	ALLIANCE_KIND_FORMAL = 2,
+	ALLIANCE_KIND_MAX = ALLIANCE_KIND_FORMAL,
+} alliance_kind_t;
+
+typedef enum {
+	ROADMAP_CREATED = 0,
+	ROADMAP_CONTACT_POINT = 1,
+	ROADMAP_AGREEMENT = 2,
+	ROADMAP_MUTUAL_VISIT = 3,
+	ROADMAP_MOU = 4,
+	ROADMAP_MAX = ROADMAP_MOU,
+} roadmap_step_t;
+
+typedef struct alliance_member {
+	char *centre;
+	char *contact;      /* the contact point (a person); NULL or "": none yet */
+	strlist_t channels; /* e.g. "email:x@y", "teams" */
+	char *signed_hash;  /* the MoU version it signed; NULL or "": none */
+	int64_t signed_ms;
+	char *signed_by;
+} alliance_member_t;
+
+/* The MoU of an alliance (DOMAIN.md, "MoU content"). */
+#define MOU_BANDS 5 /* students: < 4 weeks, 4-12 weeks, 3-6 months, > 6 months, special needs */
+#define MOU_STAFF 4 /* staff: job shadowing, teaching, preparation, company experts */
+typedef struct mou {
+	char *objectives;
+	uint32_t students[MOU_BANDS];
+	uint32_t staff[MOU_STAFF];
+	strlist_t activities; /* joint international activities */
+	char *languages;      /* language and culture interchange */
+	char *ecvet;          /* qualifications / units; who assesses, validates, recognises */
+	int64_t valid_from_ms;
+	int64_t valid_until_ms;
+	uint32_t version; /* 0: no draft yet; set by the state core */
+	char *hash;       /* content hash of this version, hex; set by the state core */
+	uint32_t voided;  /* signatures the last change voided */
+} mou_t;
+
+typedef struct roadmap_record {
+	int64_t time_ms; /* 0: not reached */
+	char *actor;
+} roadmap_record_t;
+
+typedef struct alliance {
+	char *id;
+	char *name;
+	alliance_kind_t kind;
+	char *sector; /* "" or NULL: not sectorial */
+	alliance_member_t *members;
+	size_t n_members;
+	unsigned adopted; /* bit (1u << c) per commitment_t c the alliance adopted */
+	roadmap_step_t stage;
+	roadmap_record_t steps[ROADMAP_MAX + 1]; /* [ROADMAP_CREATED]: creation */
+	bool visit_virtual;                      /* the recorded mutual visit */
+	int64_t visit_ms;                        /* on site: its date */
+	char *visit_ref;                         /* virtual: a reference (session id, link) */
+	mou_t mou;
+} alliance_t;
+
+/* Arguments of the alliance commands but create (which takes an alliance_t). */
+typedef struct alliance_cmd {
+	char *alliance;
+	char *centre;       /* join, leave, contact */
+	char *contact;      /* contact */
+	strlist_t channels; /* contact */
+	bool visit_virtual; /* visit */
+	int64_t visit_ms;
+	char *visit_ref;
+	mou_t mou;  /* mou draft: the content */
+	char *hash; /* mou sign: the version signed */
+} alliance_cmd_t;
+
 /* update masks: which fields an update command changes */
 enum {
 	PARTNER_F_NAME = 1u << 0,
@@ -94,6 +194,16 @@ typedef enum {
 	CMD_CENTRE_UPDATE,
 	CMD_SECTOR_DEFINE,
 	CMD_INTEREST_MARK,
+	CMD_COMMITMENT_CONFIRM, /* u.confirmation: centre, commitment */
+	CMD_COMMITMENT_WITHDRAW,
+	CMD_ALLIANCE_CREATE, /* u.alliance */
+	CMD_ALLIANCE_JOIN,   /* u.acmd from here on */
+	CMD_ALLIANCE_LEAVE,
+	CMD_ALLIANCE_CONTACT,
+	CMD_ALLIANCE_AGREE,
+	CMD_ALLIANCE_VISIT,
+	CMD_MOU_DRAFT,
+	CMD_MOU_SIGN,
 } cmd_type_t;
 
 typedef struct cmd {
@@ -104,6 +214,9 @@ typedef struct cmd {
 		centre_t centre;
 		sector_t sector;
 		interest_t interest;
+		confirmation_t confirmation;
+		alliance_t alliance;
+		alliance_cmd_t acmd;
 	} u;
 } cmd_t;
 
@@ -114,6 +227,18 @@ typedef enum {
 	EV_CENTRE_UPDATED,
 	EV_SECTOR_DEFINED,
 	EV_SECTOR_INTEREST_MARKED,
+	EV_COMMITMENT_CONFIRMED, /* u.confirmation, with actor and time */
+	EV_COMMITMENT_WITHDRAWN,
+	/* Every alliance event carries the whole alliance after the change. */
+	EV_ALLIANCE_CREATED,
+	EV_ALLIANCE_MEMBER_JOINED,
+	EV_ALLIANCE_MEMBER_LEFT,
+	EV_ALLIANCE_CONTACT_DESIGNATED,
+	EV_ALLIANCE_STEP_REACHED,
+	EV_MOU_DRAFTED,
+	EV_MOU_CHANGED, /* mou.voided: signatures the change voided */
+	EV_MOU_SIGNED,
+	EV_MOU_FULLY_SIGNED, /* the alliance is at stage mou, kind formal */
 } ev_type_t;
 
 typedef struct event {
@@ -127,6 +252,8 @@ typedef struct event {
 		centre_t centre;
 		sector_t sector;
 		interest_t interest;
+		confirmation_t confirmation;
+		alliance_t alliance;
 	} u;
 } event_t;
 
@@ -159,6 +286,15 @@ void sector_release(sector_t *s);
 void sector_copy(sector_t *dst, const sector_t *src);
 void interest_release(interest_t *i);
 void interest_copy(interest_t *dst, const interest_t *src);
+
+void confirmation_release(confirmation_t *c);
+void confirmation_copy(confirmation_t *dst, const confirmation_t *src);
+
+void alliance_release(alliance_t *a);
+void alliance_copy(alliance_t *dst, const alliance_t *src);
+void alliance_cmd_release(alliance_cmd_t *c);
+void mou_release(mou_t *m);
+void mou_copy(mou_t *dst, const mou_t *src);
 
 void cmd_release(cmd_t *cmd);
 void event_release(event_t *ev);

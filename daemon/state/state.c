@@ -14,6 +14,8 @@
 
 #include <vetalliance/error.h>
 
+#include "state/alliance.h"
+#include "state/commitment.h"
 #include "state/hmap.h"
 #include "state/state.h"
 
@@ -42,6 +44,8 @@ struct state {
 	interest_t *interests;
 	size_t n_interests;
 	hmap_t centres; /* id -> centre_t *, keyed by the centre's own id */
+	commitments_t *commitments;
+	alliances_t *alliances;
 	recent_t recent;
 };
 
@@ -191,6 +195,8 @@ state_t *state_new(void)
 	if (st == NULL)
 		return NULL;
 	state_set_dedup_window(st, STATE_DEDUP_WINDOW);
+	st->commitments = commitments_new();
+	st->alliances = alliances_new();
 	return st;
 }
 
@@ -214,6 +220,8 @@ void state_free(state_t **self_p)
 		if (st->centres.slots[i].key != NULL)
 			state__centre_free(st->centres.slots[i].value);
 	hmap_release(&st->centres);
+	commitments_free(&st->commitments);
+	alliances_free(&st->alliances);
 	for (size_t i = 0; i < st->recent.n; i++)
 		free(st->recent.ring[(st->recent.head + i) % st->recent.cap]);
 	free(st->recent.ring);
@@ -464,6 +472,68 @@ static int state__decide_centre(const state_t *st, const cmd_t *cmd, const state
 	return 0;
 }
 
+static int state__decide_commitment(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx,
+				    evlist_t *out, char *err, size_t errlen)
+{
+	const confirmation_t *in = &cmd->u.confirmation;
+	event_t *ev;
+	int rc;
+
+	if (state_centre_get(st, in->centre) == NULL)
+		return state__fail(err, errlen, VA_NOT_FOUND, "centre '%s' not found", in->centre);
+	rc = commitments_check(st->commitments, cmd->type, in->centre, in->commitment, err, errlen);
+	if (rc < 0)
+		return rc;
+	ev = state__event(st, ctx, out,
+			  cmd->type == CMD_COMMITMENT_CONFIRM ? EV_COMMITMENT_CONFIRMED
+							      : EV_COMMITMENT_WITHDRAWN);
+	ev->u.confirmation.centre = model_strdup(in->centre);
+	ev->u.confirmation.commitment = in->commitment;
+	ev->u.confirmation.confirmed = cmd->type == CMD_COMMITMENT_CONFIRM;
+	ev->u.confirmation.actor = model_strdup(ctx->actor ? ctx->actor : "");
+	ev->u.confirmation.time_ms = ctx->now_ms;
+	return 0;
+}
+
+static int state__centre_exists(const void *arg, const char *id)
+{
+	return state_centre_get(arg, id) != NULL;
+}
+
+static int state__sector_exists(const void *arg, const char *id)
+{
+	return state_sector_get(arg, id) != NULL;
+}
+
+static int state__decide_alliance(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx,
+				  evlist_t *out, char *err, size_t errlen)
+{
+	alliance_env_t env = {
+	    .centre_exists = state__centre_exists,
+	    .sector_exists = state__sector_exists,
+	    .arg = st,
+	    .commitments = st->commitments,
+	    .now_ms = ctx->now_ms,
+	    .actor = ctx->actor,
+	};
+	alliance_t after = {0};
+	ev_type_t type = EV_ALLIANCE_CREATED;
+	event_t *ev;
+	int rc;
+
+	rc = alliance_decide(st->alliances, cmd, &env, &after, &type, err, errlen);
+	if (rc < 0)
+		return rc;
+	ev = state__event(st, ctx, out, type);
+	if (type == EV_MOU_SIGNED && after.stage == ROADMAP_MOU) {
+		/* The last signature: mou.signed, then mou.fully_signed. */
+		alliance_copy(&ev->u.alliance, &after);
+		ev = state__event(st, ctx, out, EV_MOU_FULLY_SIGNED);
+	}
+	ev->u.alliance = after; /* moved */
+	return 0;
+}
+
 int state_decide(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx, evlist_t *out,
 		 char *err, size_t errlen)
 {
@@ -497,6 +567,18 @@ int state_decide(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx, ev
 		ev = state__event(st, ctx, out, EV_SECTOR_INTEREST_MARKED);
 		interest_copy(&ev->u.interest, &cmd->u.interest);
 		return 0;
+	case CMD_COMMITMENT_CONFIRM:
+	case CMD_COMMITMENT_WITHDRAW:
+		return state__decide_commitment(st, cmd, ctx, out, err, errlen);
+	case CMD_ALLIANCE_CREATE:
+	case CMD_ALLIANCE_JOIN:
+	case CMD_ALLIANCE_LEAVE:
+	case CMD_ALLIANCE_CONTACT:
+	case CMD_ALLIANCE_AGREE:
+	case CMD_ALLIANCE_VISIT:
+	case CMD_MOU_DRAFT:
+	case CMD_MOU_SIGN:
+		return state__decide_alliance(st, cmd, ctx, out, err, errlen);
 	}
 	return state__fail(err, errlen, VA_INVALID_ARGUMENT, "unknown command");
 }
@@ -597,6 +679,34 @@ static int state__apply(state_t *st, event_t *ev, int take, char *err, size_t er
 	case EV_SECTOR_INTEREST_MARKED:
 		state__apply_interest(st, &ev->u.interest);
 		break;
+	case EV_COMMITMENT_CONFIRMED:
+	case EV_COMMITMENT_WITHDRAWN:
+		if (state_centre_get(st, ev->u.confirmation.centre) == NULL ||
+		    (int)ev->u.confirmation.commitment < 1 ||
+		    (int)ev->u.confirmation.commitment > COMMITMENT_MAX)
+			return state__fail(err, errlen, VA_INTERNAL,
+					   "event %llu does not fit centre '%s'",
+					   (unsigned long long)ev->seq, ev->u.confirmation.centre);
+		commitments_apply(st->commitments, &ev->u.confirmation);
+		break;
+	case EV_ALLIANCE_CREATED:
+	case EV_ALLIANCE_MEMBER_JOINED:
+	case EV_ALLIANCE_MEMBER_LEFT:
+	case EV_ALLIANCE_CONTACT_DESIGNATED:
+	case EV_ALLIANCE_STEP_REACHED:
+	case EV_MOU_DRAFTED:
+	case EV_MOU_CHANGED:
+	case EV_MOU_SIGNED:
+	case EV_MOU_FULLY_SIGNED:
+		if (ev->u.alliance.id == NULL ||
+		    (ev->type == EV_ALLIANCE_CREATED) !=
+			(alliances_get(st->alliances, ev->u.alliance.id) == NULL))
+			return state__fail(err, errlen, VA_INTERNAL,
+					   "event %llu does not fit alliance '%s'",
+					   (unsigned long long)ev->seq,
+					   ev->u.alliance.id ? ev->u.alliance.id : "");
+		alliances_put(st->alliances, &ev->u.alliance);
+		break;
 	default:
 		return state__fail(err, errlen, VA_INTERNAL, "event %llu has unknown type %d",
 				   (unsigned long long)ev->seq, (int)ev->type);
@@ -661,6 +771,26 @@ void state_restore_centre_take(state_t *st, centre_t *c)
 	*moved = *c;
 	memset(c, 0, sizeof *c);
 	state__centre_store(st, moved);
+}
+
+void state_restore_confirmation(state_t *st, const confirmation_t *c)
+{
+	commitments_apply(st->commitments, c);
+}
+
+const struct commitments *state_commitments(const state_t *st)
+{
+	return st->commitments;
+}
+
+const struct alliances *state_alliances(const state_t *st)
+{
+	return st->alliances;
+}
+
+void state_restore_alliance(state_t *st, const alliance_t *a)
+{
+	alliances_put(st->alliances, a);
 }
 
 void state_restore_recent(state_t *st, const char *actor, const char *request_id, uint64_t seq)

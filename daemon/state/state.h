@@ -75,6 +75,13 @@ size_t state_interest_list(const state_t *st, const char *partner, const interes
 
 size_t state_centre_count(const state_t *st);
 
+/* state_commitments - the centres' commitment stands (state/commitment.h),
+ * for queries and snapshots. */
+const struct commitments *state_commitments(const state_t *st);
+
+/* state_alliances - the alliances (state/alliance.h). */
+const struct alliances *state_alliances(const state_t *st);
+
 /*
  * Recent requests (idempotency).  Applying an event records its (actor,
  * request_id) with the event's seq, so the table is rebuilt by replay and
@@ -110,6 +117,8 @@ void state_restore_interest(state_t *st, const interest_t *i);
 void state_restore_centre(state_t *st, const centre_t *c);
 /* state_restore_centre_take - moves *c into the state; *c is zeroed. */
 void state_restore_centre_take(state_t *st, centre_t *c);
+void state_restore_confirmation(state_t *st, const confirmation_t *c);
+void state_restore_alliance(state_t *st, const alliance_t *a);
 void state_restore_recent(state_t *st, const char *actor, const char *request_id, uint64_t seq);
 void state_restore_last_seq(state_t *st, uint64_t seq);
 /* state_restore_reserve - room for n centres (a snapshot's count). */
