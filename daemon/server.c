@@ -32,6 +32,7 @@
  */
 #include <czmq.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1073,8 +1074,24 @@ static void server__maybe_finish(server_t *srv)
 		return;
 	if (srv->snap != NULL) {
 		snapshot_job_t *job = srv->snap;
-		if (job->pid > 0 || job->queued)
-			return; /* the child or the commit finishes first */
+		if (job->pid > 0) {
+			/* A snapshot only shortens the next start; stopping need
+			 * not wait for a large one.  Its temp file goes at the
+			 * next prune. */
+			kill(job->pid, SIGKILL);
+			waitpid(job->pid, NULL, 0);
+			log_info("stopped the snapshot at seq %llu in progress",
+				 (unsigned long long)job->seq);
+			uv_timer_stop(&srv->snap_timer);
+			free(job);
+			srv->snap = NULL;
+			job = NULL;
+		} else if (job->queued) {
+			return; /* its rename finishes first */
+		}
+	}
+	if (srv->snap != NULL) {
+		snapshot_job_t *job = srv->snap;
 		if (job->ready && !srv->disk_full && srv->durable_seq >= job->seq) {
 			server__maybe_write_snapshot(srv);
 			return;

@@ -131,9 +131,13 @@ static size_t count_files(const char *prefix)
 	size_t n = 0;
 
 	cr_assert_not_null(dir);
-	while ((e = readdir(dir)) != NULL)
-		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
+	while ((e = readdir(dir)) != NULL) {
+		size_t len = strlen(e->d_name);
+		/* Temp files of snapshots still being written do not count. */
+		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 &&
+		    !(len > 4 && strcmp(e->d_name + len - 4, ".tmp") == 0))
 			n++;
+	}
 	closedir(dir);
 	return n;
 }
@@ -554,6 +558,10 @@ Test(durability, snapshot_by_journal_bytes)
 	cr_assert_eq(vt_daemon_start(&d, args), 0);
 	cr_assert_eq(count_files("snapshot-"), 0, "a snapshot before any command");
 	register_n("B", 60);
+	/* Snapshots are written in the background: give one time to land. */
+	int64_t deadline = vt_now_ms() + 30000;
+	while (count_files("snapshot-") == 0 && vt_now_ms() < deadline)
+		vt_sleep_ms(50);
 	cr_assert_eq(vt_daemon_stop(&d), 0);
 	cr_assert_geq(count_files("snapshot-"), 1,
 		      "no snapshot after more than 4096 journal bytes");
