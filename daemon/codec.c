@@ -53,6 +53,7 @@ static int codec__fail(char *err, size_t errlen, const char *fmt, ...)
  */
 typedef struct codec_arena {
 	size_t used;
+	size_t spilled; /* pieces that went to the heap */
 	_Alignas(16) unsigned char buf[8192];
 } codec_arena_t;
 
@@ -66,6 +67,7 @@ static void *codec__arena_alloc(void *data, size_t size)
 		a->used += need;
 		return p;
 	}
+	a->spilled++;
 	return malloc(size);
 }
 
@@ -861,6 +863,7 @@ int codec_request_decode(const void *buf, size_t len, request_t *out, char *err,
 	int rc;
 
 	memset(out, 0, sizeof *out);
+	arena.spilled = 0;
 	arena.used = 0;
 	r = vetalliance__v1__request__unpack(&alloc, len, buf);
 	if (r == NULL)
@@ -1441,6 +1444,7 @@ int codec_event_decode(const void *buf, size_t len, event_t *out, char *err, siz
 	int rc = 0;
 
 	arena.used = 0;
+	arena.spilled = 0;
 	e = vetalliance__v1__event__unpack(&alloc, len, buf);
 
 	memset(out, 0, sizeof *out);
@@ -1500,7 +1504,9 @@ int codec_event_decode(const void *buf, size_t len, event_t *out, char *err, siz
 		memset(out, 0, sizeof *out);
 		break;
 	}
-	vetalliance__v1__event__free_unpacked(e, &alloc);
+	/* Everything in the stack arena: nothing to free piece by piece. */
+	if (arena.spilled > 0)
+		vetalliance__v1__event__free_unpacked(e, &alloc);
 	return rc;
 }
 

@@ -815,7 +815,9 @@ static int server__recover(server_t *srv, char *err, size_t errlen)
 		state_restore_reserve(srv->state,
 				      state_centre_count(srv->state) +
 					  (report.records < 4000000 ? report.records : 4000000));
+	state_replay_begin(srv->state);
 	rc = journal_replay(srv->journal, snap_seq + 1, server__replay_one, srv, err, errlen);
+	state_replay_end(srv->state);
 	if (rc != 0) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "the journal does not replay onto the snapshot");

@@ -5,8 +5,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "state/hmap.h"
+
+/*
+ * Large tables are probed at random, so each lookup is a cache miss and,
+ * with 4 KiB pages, a TLB miss too: tables of 2 MiB and more are aligned
+ * for, and advised to use, transparent huge pages where the kernel offers
+ * them (a hint; without it they are ordinary zeroed memory).
+ */
+#define HMAP_HUGE (2u << 20)
+
+static hmap_slot_t *hmap__alloc_slots(size_t cap)
+{
+	size_t bytes = cap * sizeof(hmap_slot_t);
+	void *p;
+
+	if (bytes < HMAP_HUGE)
+		return calloc(cap, sizeof(hmap_slot_t));
+	bytes = (bytes + HMAP_HUGE - 1) & ~(size_t)(HMAP_HUGE - 1);
+	p = aligned_alloc(HMAP_HUGE, bytes);
+	if (p == NULL)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+	return memset(p, 0, bytes);
+}
 
 static size_t hmap__hash(const char *s)
 {
@@ -51,7 +77,7 @@ static void hmap__resize(hmap_t *m, size_t cap)
 	hmap_t bigger = {0};
 
 	bigger.cap = cap;
-	bigger.slots = calloc(bigger.cap, sizeof *bigger.slots);
+	bigger.slots = hmap__alloc_slots(cap);
 	if (bigger.slots == NULL) {
 		fputs("<2>out of memory\n", stderr);
 		abort();

@@ -28,7 +28,8 @@ typedef struct recent_entry {
 } recent_entry_t;
 
 typedef struct recent {
-	hmap_t map; /* key -> recent_entry_t * */
+	hmap_t map; /* key -> recent_entry_t *; not kept up during replay */
+	int replaying;
 	recent_entry_t **ring;
 	size_t cap;
 	size_t head; /* oldest */
@@ -93,7 +94,9 @@ static void state__recent_drop_oldest(recent_t *r)
 {
 	recent_entry_t *e = r->ring[r->head];
 
-	hmap_del(&r->map, e->key);
+	/* The map may hold a newer entry of the same key (see replay). */
+	if (!r->replaying && hmap_get(&r->map, e->key) == e)
+		hmap_del(&r->map, e->key);
 	free(e);
 	r->ring[r->head] = NULL;
 	r->head = (r->head + 1) % r->cap;
@@ -110,8 +113,16 @@ static void state__recent_put(state_t *st, const char *actor, const char *reques
 	if (request_id == NULL || *request_id == '\0' || r->cap == 0)
 		return;
 	state__recent_key(key, sizeof key, actor, request_id);
-	e = hmap_get(&r->map, key);
-	if (e != NULL) {
+	if (r->replaying) {
+		/* Replay keeps only the ring: the events of one request are
+		 * consecutive, so comparing with the newest entry finds them;
+		 * the map is built once at the end (state_replay_end). */
+		e = r->n > 0 ? r->ring[(r->head + r->n - 1) % r->cap] : NULL;
+		if (e != NULL && strcmp(e->key, key) == 0) {
+			e->seq = seq;
+			return;
+		}
+	} else if ((e = hmap_get(&r->map, key)) != NULL) {
 		e->seq = seq;
 		return;
 	}
@@ -123,7 +134,8 @@ static void state__recent_put(state_t *st, const char *actor, const char *reques
 		abort();
 	e->seq = seq;
 	memcpy(e->key, key, len);
-	hmap_put(&r->map, e->key, e);
+	if (!r->replaying)
+		hmap_put(&r->map, e->key, e);
 	r->ring[(r->head + r->n) % r->cap] = e;
 	r->n++;
 }
@@ -161,6 +173,27 @@ int state_request_seen(const state_t *st, const char *actor, const char *request
 		return 0;
 	*seq_p = e->seq;
 	return 1;
+}
+
+void state_replay_begin(state_t *st)
+{
+	st->recent.replaying = 1;
+}
+
+void state_replay_end(state_t *st)
+{
+	recent_t *r = &st->recent;
+
+	if (!r->replaying)
+		return;
+	r->replaying = 0;
+	hmap_release(&r->map);
+	hmap_reserve(&r->map, r->cap);
+	/* Oldest first, so a key seen twice maps to its newest entry. */
+	for (size_t i = 0; i < r->n; i++) {
+		recent_entry_t *e = r->ring[(r->head + i) % r->cap];
+		hmap_put(&r->map, e->key, e);
+	}
 }
 
 size_t state_recent_count(const state_t *st)

@@ -98,6 +98,15 @@ void state_set_dedup_window(state_t *st, size_t window);
 int state_request_seen(const state_t *st, const char *actor, const char *request_id,
 		       uint64_t *seq_p);
 
+/*
+ * state_replay_begin / state_replay_end - bracket a replay of the journal
+ * at start-up.  In between, the idempotency table keeps only its ring of
+ * entries (no hash lookups per event) and state_request_seen() must not
+ * be called; state_replay_end() builds the lookup table once.
+ */
+void state_replay_begin(state_t *st);
+void state_replay_end(state_t *st);
+
 /* state_recent_count - how many requests are remembered. */
 size_t state_recent_count(const state_t *st);
 

@@ -1003,3 +1003,52 @@ Test(state, decide_fills_actor_and_request_id)
 	cmd_release(&c);
 	state_free(&st);
 }
+
+/* Replays the events of `log`, with request ids r0, r1, ... into st. */
+static void replay_with_ids(state_t *st, evlist_t *log, const char *const *ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char aerr[256];
+		free(log->v[i].request_id);
+		log->v[i].request_id = model_strdup(ids[i]);
+		cr_assert_eq(state_apply(st, &log->v[i], aerr, sizeof aerr), 0, "apply: %s", aerr);
+	}
+}
+
+Test(state, replay_mode_builds_the_request_table_at_the_end)
+{
+	/* seq:                     1     2     3     4     5     6     7 */
+	static const char *ids[] = {"a", "b", "b", "c", "d", "e", "f"};
+	evlist_t log = {0};
+	state_t *src = fixture(&log), *st = state_new();
+	uint64_t seq = 0;
+
+	add_centres(src, &log);
+	cr_assert_geq(log.n, 7);
+	state_set_dedup_window(st, 4);
+	state_replay_begin(st);
+	replay_with_ids(st, &log, ids, 7); /* the first seven events are enough */
+	state_replay_end(st);
+
+	/* The four newest distinct requests, each with the seq of its last
+	 * event; the consecutive events of "b" count once. */
+	cr_assert_eq(state_recent_count(st), 4);
+	cr_assert(state_request_seen(st, "tester", "f", &seq));
+	cr_assert_eq(seq, 7);
+	cr_assert(state_request_seen(st, "tester", "c", &seq));
+	cr_assert_eq(seq, 4);
+	cr_assert(!state_request_seen(st, "tester", "b", &seq), "'b' should be forgotten");
+	cr_assert(!state_request_seen(st, "tester", "a", &seq));
+
+	/* After the replay the table works as usual again. */
+	evlist_t more = {0};
+	run_ok(st, sector_cmd("food-processing", "Food processing", false), 2000, &more);
+	cr_assert(state_request_seen(st, "tester", "req", &seq));
+	cr_assert_eq(seq, state_last_seq(st));
+	cr_assert(!state_request_seen(st, "tester", "c", &seq), "the oldest was not evicted");
+
+	evlist_release(&more);
+	evlist_release(&log);
+	state_free(&st);
+	state_free(&src);
+}
