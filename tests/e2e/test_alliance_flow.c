@@ -19,9 +19,6 @@
 
 #include "harness.h"
 
-#define RUN_TIMEOUT_MS 20000
-#define MAX_ARGS       32
-
 static vt_daemon_t d;
 
 static void setup(void)
@@ -39,33 +36,8 @@ static void teardown(void)
 
 TestSuite(alliance_flow, .init = setup, .fini = teardown, .timeout = VT_TEST_TIMEOUT);
 
-static int ctl_a(const char *const *args, char **out, char **err)
-{
-	const char *argv[MAX_ARGS];
-	size_t n = 0;
-
-	argv[n++] = VA_VETCTL_PATH;
-	argv[n++] = "--endpoint";
-	argv[n++] = d.cmd_ep;
-	for (size_t i = 0; args[i] != NULL; i++) {
-		cr_assert(n + 1 < MAX_ARGS, "too many vetctl arguments");
-		argv[n++] = args[i];
-	}
-	argv[n] = NULL;
-	return vt_run(argv, NULL, out, err, RUN_TIMEOUT_MS);
-}
-
-#define CTL(out, err, ...) ctl_a((const char *const[]){__VA_ARGS__, NULL}, out, err)
-
-/* CTL_OK("commitment", "confirm", ...): exit 0 or fail with stderr. */
-#define CTL_OK(...)                                                                                \
-	do {                                                                                       \
-		char *o_ = NULL, *e_ = NULL;                                                       \
-		int rc_ = CTL(&o_, &e_, __VA_ARGS__);                                              \
-		cr_assert_eq(rc_, 0, "vetctl exit %d: %s", rc_, e_ ? e_ : "");                     \
-		free(o_);                                                                          \
-		free(e_);                                                                          \
-	} while (0)
+#define CTL(out, err, ...) VT_CTL(&d, out, err, __VA_ARGS__)
+#define CTL_OK(...)        VT_CTL_OK(&d, __VA_ARGS__)
 
 static void register_centres(void)
 {
@@ -82,7 +54,7 @@ static void register_centres(void)
 static char *ctl_out(const char *const *args)
 {
 	char *out = NULL, *err = NULL;
-	int rc = ctl_a(args, &out, &err);
+	int rc = vt_vetctl(&d, args, &out, &err);
 
 	cr_assert_eq(rc, 0, "vetctl %s %s: exit %d: %s", args[0], args[1], rc, err);
 	free(err);
@@ -96,7 +68,7 @@ static char *ctl_out(const char *const *args)
 static void ctl_refused(const char *status, const char *text, const char *const *args)
 {
 	char *out = NULL, *err = NULL;
-	int rc = ctl_a(args, &out, &err);
+	int rc = vt_vetctl(&d, args, &out, &err);
 
 	cr_assert_eq(rc, 1, "vetctl %s %s: exit %d, expected 1: %s", args[0], args[1], rc, err);
 	cr_assert(strstr(err, status) != NULL && strstr(err, text) != NULL,
@@ -279,7 +251,7 @@ Test(alliance_flow, seed_path)
 		const char *p;
 		int rc;
 		out = NULL;
-		rc = vt_run(argv, NULL, &out, &err, RUN_TIMEOUT_MS);
+		rc = vt_run(argv, NULL, &out, &err, 20000);
 		cr_assert_eq(rc, 0, "vetwatch exit %d: %s", rc, err);
 		p = out;
 		for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {

@@ -15,9 +15,6 @@
 
 #include "harness.h"
 
-#define RUN_TIMEOUT_MS 20000
-#define MAX_ARGS       32
-
 static vt_daemon_t d;
 
 static void setup(void)
@@ -35,33 +32,8 @@ static void teardown(void)
 
 TestSuite(commitment_flow, .init = setup, .fini = teardown, .timeout = VT_TEST_TIMEOUT);
 
-static int ctl_a(const char *const *args, char **out, char **err)
-{
-	const char *argv[MAX_ARGS];
-	size_t n = 0;
-
-	argv[n++] = VA_VETCTL_PATH;
-	argv[n++] = "--endpoint";
-	argv[n++] = d.cmd_ep;
-	for (size_t i = 0; args[i] != NULL; i++) {
-		cr_assert(n + 1 < MAX_ARGS, "too many vetctl arguments");
-		argv[n++] = args[i];
-	}
-	argv[n] = NULL;
-	return vt_run(argv, NULL, out, err, RUN_TIMEOUT_MS);
-}
-
-#define CTL(out, err, ...) ctl_a((const char *const[]){__VA_ARGS__, NULL}, out, err)
-
-/* CTL_OK("commitment", "confirm", ...): exit 0 or fail with stderr. */
-#define CTL_OK(...)                                                                                \
-	do {                                                                                       \
-		char *o_ = NULL, *e_ = NULL;                                                       \
-		int rc_ = CTL(&o_, &e_, __VA_ARGS__);                                              \
-		cr_assert_eq(rc_, 0, "vetctl exit %d: %s", rc_, e_ ? e_ : "");                     \
-		free(o_);                                                                          \
-		free(e_);                                                                          \
-	} while (0)
+#define CTL(out, err, ...) VT_CTL(&d, out, err, __VA_ARGS__)
+#define CTL_OK(...)        VT_CTL_OK(&d, __VA_ARGS__)
 
 static void register_centres(void)
 {
@@ -169,7 +141,7 @@ Test(commitment_flow, confirm_withdraw_list_and_replay)
 				      "commitment.confirmed", "commitment.withdrawn"};
 		const char *p;
 		out = err = NULL;
-		rc = vt_run(argv, NULL, &out, &err, RUN_TIMEOUT_MS);
+		rc = vt_run(argv, NULL, &out, &err, 20000);
 		cr_assert_eq(rc, 0, "vetwatch exit %d: %s", rc, err);
 		p = out;
 		for (size_t i = 0; i < 4; i++) {

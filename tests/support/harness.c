@@ -827,3 +827,22 @@ va_reply_t *vt_zmq_recv_reply(void *sock, int timeout_ms, size_t *nframes)
 	zmq_msg_close(&msg);
 	return reply;
 }
+
+int vt_vetctl(const vt_daemon_t *d, const char *const *args, char **out, char **err)
+{
+	const char *argv[48];
+	size_t n = 0;
+
+	argv[n++] = VA_VETCTL_PATH;
+	argv[n++] = "--endpoint";
+	argv[n++] = d->cmd_ep;
+	for (size_t i = 0; args[i] != NULL; i++) {
+		if (n + 1 >= sizeof argv / sizeof argv[0]) {
+			fprintf(stderr, "harness: too many vetctl arguments\n");
+			return -1;
+		}
+		argv[n++] = args[i];
+	}
+	argv[n] = NULL;
+	return vt_run(argv, NULL, out, err, 20000);
+}

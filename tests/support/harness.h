@@ -127,6 +127,26 @@ int vt_call(const vt_daemon_t *d, va_request_t *req, va_reply_t **reply_p);
 int vt_run(const char *const argv[], const char *stdin_text, char **out, char **err,
 	   int timeout_ms);
 
+/*
+ * vt_vetctl - run vetctl against d's command endpoint with args
+ * (NULL-terminated, after --endpoint) and collect its output as vt_run()
+ * (20 s at most).  Returns its exit status.  VT_CTL(d, out, err, ...) takes
+ * the arguments inline; VT_CTL_OK(d, ...) asserts exit 0 and prints
+ * vetctl's stderr otherwise.
+ */
+int vt_vetctl(const vt_daemon_t *d, const char *const *args, char **out, char **err);
+
+#define VT_CTL(d, out, err, ...) vt_vetctl((d), (const char *const[]){__VA_ARGS__, NULL}, out, err)
+
+#define VT_CTL_OK(d, ...)                                                                          \
+	do {                                                                                       \
+		char *o_ = NULL, *e_ = NULL;                                                       \
+		int rc_ = VT_CTL(d, &o_, &e_, __VA_ARGS__);                                        \
+		cr_assert_eq(rc_, 0, "vetctl exit %d: %s", rc_, e_ ? e_ : "");                     \
+		free(o_);                                                                          \
+		free(e_);                                                                          \
+	} while (0)
+
 /* A background child whose stdout and stderr go to files. */
 typedef struct vt_proc {
 	pid_t pid; /* > 0 while running */
