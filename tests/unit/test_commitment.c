@@ -15,6 +15,7 @@
 #include <vetalliance/error.h>
 
 #include "codec.h"
+#include "statetest.h"
 #include "state/commitment.h"
 #include "state/model.h"
 #include "state/state.h"
@@ -28,29 +29,7 @@ static char err[256];
 
 static int run(state_t *st, cmd_t cmd, int64_t now_ms, const char *actor, evlist_t *log)
 {
-	state_ctx_t ctx = {.now_ms = now_ms, .actor = actor, .request_id = "req"};
-	evlist_t out = {0};
-	int rc;
-
-	rc = state_decide(st, &cmd, &ctx, &out, err, sizeof err);
-	cmd_release(&cmd);
-	if (rc < 0) {
-		cr_assert_eq(out.n, 0, "a refused command produced %zu events", out.n);
-		evlist_release(&out);
-		return rc;
-	}
-	for (size_t i = 0; i < out.n; i++) {
-		char aerr[256];
-		cr_assert_eq(state_apply(st, &out.v[i], aerr, sizeof aerr), 0, "apply: %s", aerr);
-		if (log != NULL) {
-			*evlist_push(log) = out.v[i];
-			memset(&out.v[i], 0, sizeof out.v[i]);
-		}
-	}
-	if (log != NULL)
-		out.n = 0;
-	evlist_release(&out);
-	return 0;
+	return st_run(st, cmd, now_ms, actor, log, err, sizeof err);
 }
 
 static void run_ok(state_t *st, cmd_t cmd, int64_t now_ms, evlist_t *log)

@@ -1,0 +1,25 @@
+/*
+ * statetest.h - running commands through the pure state core in unit
+ * tests: state_decide, then state_apply of every event, the way the
+ * server does it.
+ */
+#ifndef VA_TEST_STATETEST_H
+#define VA_TEST_STATETEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "state/state.h"
+
+/*
+ * st_run - decide `cmd` (which it releases) as `actor` at now_ms with
+ * request id "req", and apply its events.
+ *   log   if not NULL, receives the events (moved), else they are freed.
+ *   err   receives the refusal message.
+ * Returns 0, or the negative code of a refusal; asserts that a refusal
+ * produced no event and that every event applies.
+ */
+int st_run(state_t *st, cmd_t cmd, int64_t now_ms, const char *actor, evlist_t *log, char *err,
+	   size_t errlen);
+
+#endif
