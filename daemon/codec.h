@@ -36,6 +36,9 @@ typedef enum {
 	QUERY_COMMITMENT_LIST, /* id: the centre */
 	QUERY_ALLIANCE_GET,    /* id */
 	QUERY_ALLIANCE_LIST,
+	QUERY_SESSION_GET,   /* issue 6: id */
+	QUERY_SESSION_LIST,  /* id: the centre, "" all */
+	QUERY_DEADLINE_LIST, /* issue 6 */
 } query_type_t;
 
 typedef struct query {
@@ -82,6 +85,9 @@ typedef enum {
 	RESULT_COMMITMENTS,   /* many: confirmation_t * */
 	RESULT_ALLIANCE,      /* one: alliance_t *; with state and now_ms */
 	RESULT_ALLIANCES,     /* many: alliance_t *; with state and now_ms */
+	RESULT_SESSION,       /* issue 6; one: session_t * */
+	RESULT_SESSIONS,      /* many: session_t * */
+	RESULT_DEADLINES,     /* many: deadline_t * */
 } result_type_t;
 
 typedef struct result {

@@ -20,6 +20,9 @@
  *   limits
  *       max_msg_size = 65536
  *       dedup_window = 100000
+ *   sessions
+ *       reminders = "1440,60"     minutes before each session (and each
+ *                                 deadline without its own offsets)
  *
  * A key is named by its path, "journal/snapshot_every"; command-line
  * flags set the same keys.  Unknown sections and keys are errors (a typo
@@ -48,6 +51,7 @@ typedef struct config {
 	uint64_t snapshot_bytes;
 	int max_msg_size;
 	uint64_t dedup_window;
+	char *reminders; /* issue 6: sessions/reminders, minutes "1440,60" */
 } config_t;
 
 /* One "key = value" from the command line. */

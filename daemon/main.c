@@ -31,6 +31,7 @@
 #include "notify.h"
 #include "server.h"
 #include "snapfile.h"
+#include "state/session.h"
 
 #define MAX_OVERRIDES 64
 
@@ -69,6 +70,8 @@ static void usage(FILE *out)
 		"  --dedup-window N    request ids remembered for retries (default 100000)\n"
 		"  --heartbeat-ms N    publish a daemon.heartbeat event every N ms, 0 for\n"
 		"                      none (default 1000)\n"
+		"  --reminders LIST    minutes before a session its reminders go out\n"
+		"                      (default 1440,60)\n"
 		"  --verify            check the state directory offline, print what was\n"
 		"                      found and exit (0 sound, 65 damaged)\n"
 		"  --log-level LEVEL   error, warning, notice, info or debug (default info)\n"
@@ -189,6 +192,7 @@ int main(int argc, char **argv)
 	    {"dedup-window", required_argument, NULL, 'D'},
 	    {"verify", no_argument, NULL, 'v'},
 	    {"heartbeat-ms", required_argument, NULL, 'H'},
+	    {"reminders", required_argument, NULL, 'R'}, /* issue 6 */
 	    {"config", required_argument, NULL, 'C'},
 	    {"check-config", no_argument, NULL, 'K'},
 	    {"version", no_argument, NULL, 'V'},
@@ -210,6 +214,7 @@ int main(int argc, char **argv)
 	    {'B', "--snapshot-bytes", "journal/snapshot_bytes"},
 	    {'G', "--segment-size", "journal/segment_size"},
 	    {'D', "--dedup-window", "limits/dedup_window"},
+	    {'R', "--reminders", "sessions/reminders"}, /* issue 6 */
 	};
 	server_options_t opt;
 	int verify = 0, check_config = 0;
@@ -305,6 +310,9 @@ int main(int argc, char **argv)
 	opt.segment_max_bytes = d.cfg.segment_size;
 	opt.dedup_window = (size_t)d.cfg.dedup_window;
 	opt.heartbeat_ms = (uint32_t)heartbeat_ms;
+	/* issue 6: checked when the configuration was read */
+	opt.n_reminder_offsets = (size_t)session_offsets_parse(
+	    d.cfg.reminders, opt.reminder_offsets, REMINDER_OFFSETS_MAX);
 
 	if (verify) {
 		exit_code = verify_state_dir(opt.state_dir);

@@ -43,6 +43,7 @@
 
 #include <vetalliance/error.h>
 
+#include "clock.h"
 #include "codec.h"
 #include "defaults.h"
 #include "feed.h"
@@ -53,12 +54,14 @@
 #include "snapfile.h"
 #include "state/alliance.h"
 #include "state/commitment.h"
+#include "state/session.h"
 #include "state/state.h"
 #include "zuv.h"
 
-#define SERVER_ERR_MAX        512
-#define SERVER_RETRY_MS       1000
-#define SERVER_SNAPSHOTS_KEPT 2
+#define SERVER_ERR_MAX          512
+#define SERVER_RETRY_MS         1000
+#define SERVER_SNAPSHOTS_KEPT   2
+#define SERVER_REMINDER_TICK_MS 250 /* issue 6: how often due reminders are looked for */
 
 typedef struct pub_event {
 	char topic[64];
@@ -129,9 +132,10 @@ struct server {
 	uint64_t refused;
 	uint64_t commits;
 	uint64_t committed_events;
-	metrics_t *metrics; /* status and metrics queries (metrics.h) */
-	uint64_t sync_ns;   /* duration of the last journal_write */
-	feed_t *feed;       /* catch-up pages and heartbeats (feed.h) */
+	metrics_t *metrics;        /* status and metrics queries (metrics.h) */
+	uint64_t sync_ns;          /* duration of the last journal_write */
+	feed_t *feed;              /* catch-up pages and heartbeats (feed.h) */
+	uv_timer_t reminder_timer; /* issue 6: reminders due */
 };
 
 static void server__maybe_finish(server_t *srv);
@@ -140,10 +144,7 @@ static void server__feed(server_t *srv);
 
 static int64_t server__now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_now_ms();
 }
 
 static void *server__xrealloc(void *p, size_t n)
@@ -538,6 +539,25 @@ static void server__query(server_t *srv, const query_t *q, zmq_msg_t *frames, si
 		res.state = srv->state;
 		res.now_ms = server__now_ms();
 		break;
+	case QUERY_SESSION_GET: /* issue 6 */
+		res.one = sessions_get(state_sessions(srv->state), q->id);
+		if (res.one == NULL) {
+			status = VA_NOT_FOUND;
+			snprintf(msg, sizeof msg, "session '%s' not found", q->id);
+			break;
+		}
+		res.type = RESULT_SESSION;
+		break;
+	case QUERY_SESSION_LIST:
+		res.type = RESULT_SESSIONS;
+		res.n =
+		    sessions_list(state_sessions(srv->state), q->id, (const session_t ***)&list);
+		break;
+	case QUERY_DEADLINE_LIST:
+		res.type = RESULT_DEADLINES;
+		res.n =
+		    sessions_deadline_list(state_sessions(srv->state), (const deadline_t ***)&list);
+		break;
 	case QUERY_COMMITMENT_LIST:
 		if (state_centre_get(srv->state, q->id) == NULL) {
 			status = VA_NOT_FOUND;
@@ -715,6 +735,37 @@ static void server__on_request(zuv_sock_t *zs, zmq_msg_t *frames, size_t nframes
 		server__command(srv, &req, frames, nframes);
 	}
 	request_release(&req);
+}
+
+/* ---------------------------------------------------------- reminders */
+
+/* Sessions and deadlines (issue 6): every reminder due now and not sent
+ * yet goes out as the daemon's own command. */
+static void server__reminder_tick(uv_timer_t *t)
+{
+	server_t *srv = t->data;
+	int64_t now = server__now_ms();
+	reminder_t *due = NULL;
+	char err[SERVER_ERR_MAX];
+	size_t n;
+
+	if (srv->stopping || srv->disk_full)
+		return;
+	n = sessions_due(state_sessions(srv->state), now, srv->opt.reminder_offsets,
+			 srv->opt.n_reminder_offsets, &due);
+	for (size_t i = 0; i < n; i++) {
+		cmd_t cmd = {.type = CMD_REMINDER_SEND};
+		state_ctx_t ctx = {.now_ms = now, .actor = "system", .request_id = "reminder"};
+		uint64_t seq;
+		cmd.u.reminder = due[i];
+		if (server__execute(srv, &cmd, &ctx, &seq, err, sizeof err) < 0)
+			log_warn("reminder for '%s' not sent: %s",
+				 due[i].session && due[i].session[0] ? due[i].session
+								     : due[i].deadline,
+				 err);
+		reminder_release(&due[i]);
+	}
+	free(due);
 }
 
 /* ------------------------------------------------------------ set-up */
@@ -1024,7 +1075,10 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 	srv->retry.data = srv;
 	uv_timer_init(loop, &srv->snap_timer);
 	srv->snap_timer.data = srv;
-	srv->open_handles = 3;
+	uv_timer_init(loop, &srv->reminder_timer); /* issue 6 */
+	srv->reminder_timer.data = srv;
+	uv_timer_start(&srv->reminder_timer, server__reminder_tick, 0, SERVER_REMINDER_TICK_MS);
+	srv->open_handles = 4;
 	rc = zuv_sock_init(loop, &srv->rz, zsock_resolve(srv->router), server__on_request, srv);
 	if (rc < 0) {
 		snprintf(err, errlen, "could not watch the command socket: %s", uv_strerror(rc));
@@ -1050,6 +1104,7 @@ fail:
 		uv_close((uv_handle_t *)&srv->prepare, NULL);
 		uv_close((uv_handle_t *)&srv->retry, NULL);
 		uv_close((uv_handle_t *)&srv->snap_timer, NULL);
+		uv_close((uv_handle_t *)&srv->reminder_timer, NULL);
 		uv_run(loop, UV_RUN_NOWAIT);
 	}
 	zsock_destroy(&srv->pub);
@@ -1121,6 +1176,8 @@ static void server__maybe_finish(server_t *srv)
 	uv_close((uv_handle_t *)&srv->retry, server__handle_closed);
 	uv_timer_stop(&srv->snap_timer);
 	uv_close((uv_handle_t *)&srv->snap_timer, server__handle_closed);
+	uv_timer_stop(&srv->reminder_timer);
+	uv_close((uv_handle_t *)&srv->reminder_timer, server__handle_closed);
 	/* Replies still queued for a slow peer are dropped with the socket;
 	 * their commands are durable and a retry finds them. */
 	zuv_sock_close(&srv->rz, server__zuv_closed);

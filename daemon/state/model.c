@@ -301,6 +301,26 @@ void cmd_release(cmd_t *cmd)
 	case CMD_MOU_SIGN:
 		alliance_cmd_release(&cmd->u.acmd);
 		break;
+	/* Sessions and deadlines (issue 6). */
+	case CMD_SESSION_BOOK:
+		session_release(&cmd->u.session);
+		break;
+	case CMD_SESSION_JOIN:
+	case CMD_SESSION_LEAVE:
+	case CMD_SESSION_CANCEL:
+	case CMD_SESSION_RESCHEDULE:
+	case CMD_SESSION_ATTENDANCE:
+	case CMD_SESSION_EVALUATE:
+	case CMD_SESSION_ALLIANCE_VISIT:
+	case CMD_DEADLINE_DONE:
+		session_cmd_release(&cmd->u.scmd);
+		break;
+	case CMD_DEADLINE_SET:
+		deadline_release(&cmd->u.deadline);
+		break;
+	case CMD_REMINDER_SEND:
+		reminder_release(&cmd->u.reminder);
+		break;
 	}
 }
 
@@ -337,6 +357,25 @@ void event_release(event_t *ev)
 	case EV_MOU_SIGNED:
 	case EV_MOU_FULLY_SIGNED:
 		alliance_release(&ev->u.alliance);
+		break;
+	/* Sessions and deadlines (issue 6). */
+	case EV_SESSION_BOOKED:
+	case EV_SESSION_JOINED:
+	case EV_SESSION_LEFT:
+	case EV_SESSION_CANCELLED:
+	case EV_SESSION_RESCHEDULED:
+	case EV_SESSION_ATTENDANCE:
+	case EV_SESSION_EVALUATED:
+		session_release(&ev->u.session);
+		break;
+	case EV_DEADLINE_SET:
+	case EV_DEADLINE_DONE:
+		deadline_release(&ev->u.deadline);
+		break;
+	case EV_SESSION_REMINDER:
+	case EV_DEADLINE_APPROACHING:
+	case EV_DEADLINE_MISSED:
+		reminder_release(&ev->u.reminder);
 		break;
 	}
 	memset(ev, 0, sizeof *ev);
