@@ -38,6 +38,8 @@
 #include <vetalliance/error.h>
 #include <vetalliance/json.h>
 
+#include "vetctl_session.h"
+
 #define EXIT_REFUSED       1
 #define DEFAULT_TIMEOUT_MS 2000
 #define DEFAULT_ATTEMPTS   3
@@ -307,6 +309,24 @@ static void usage(FILE *out)
 	      "  alliance show    ID\n"
 	      "  alliance list\n"
 	      "  report alliances the road-map progress of every alliance, late ones flagged\n"
+	      "  session book     --id ID --host C --kind K --title T --start TIME\n"
+	      "                   --duration MIN --time-zone ZONE --capacity N [--notice MIN]\n"
+	      "                   [--language L] [--platform P] [--link URL]\n"
+	      "  session join     ID --centre C [--heads N]\n"
+	      "  session leave    ID --centre C\n"
+	      "  session cancel   ID --by HOST --reason TEXT\n"
+	      "  session reschedule ID --by HOST --start TIME [--duration MIN] [--reason TEXT]\n"
+	      "  session attendance ID --by HOST --centre C --attended N\n"
+	      "  session evaluate ID --centre C --rating 1-5 [--comment TEXT]\n"
+	      "  session visit    ID --alliance A --by MEMBER  (the alliance's mutual visit)\n"
+	      "  session show     ID [--tz ZONE | --as C]\n"
+	      "  session list     [--centre C] [--tz ZONE | --as C]\n"
+	      "  session ics      ID | --all | --participant C   (RFC 5545 iCalendar)\n"
+	      "  deadline set     --id ID --title T --due TIME --owner O [--remind MIN]...\n"
+	      "                   [--time-zone ZONE]\n"
+	      "  deadline done    ID --by OWNER\n"
+	      "  deadline list    [--tz ZONE | --as C]\n"
+	      "  report sessions  sessions held per kind, attendance, average evaluation\n"
 	      "  status           the daemon's health: version, uptime, last seq, journal,\n"
 	      "                   snapshot, peers, requests/s, sync latency\n"
 	      "  metrics          the same and more, in the Prometheus text format\n"
@@ -324,6 +344,10 @@ static void usage(FILE *out)
 	      "\n"
 	      "update changes only the fields whose flags are given.  show takes the id as\n"
 	      "an argument or with --id.\n"
+	      "TIME is YYYY-MM-DDTHH:MM in the session's zone (or UTC with a trailing Z);\n"
+	      "times are shown in --tz, else the zone of the --as centre's partner, else UTC.\n"
+	      "session kinds: virtual-visit, joint-class, skills-training,\n"
+	      "competition-preparation, get-to-know, meeting\n"
 	      "\n"
 	      "kinds: ",
 	      out);
@@ -1438,6 +1462,9 @@ int main(int argc, char **argv)
 	int status = EX_SOFTWARE;
 	int rc;
 
+	/* Sessions, deadlines and their report (issue 6) have their own flags. */
+	if (vetctl_session_wants(argc, argv))
+		return vetctl_session_main(argc, argv);
 	opts.sectors = calloc((size_t)argc + 1, sizeof *opts.sectors);
 	opts.members = calloc((size_t)argc + 1, sizeof *opts.members);
 	opts.channels = calloc((size_t)argc + 1, sizeof *opts.channels);

@@ -2,9 +2,12 @@
  * clock - see clock.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 
@@ -40,4 +43,25 @@ int64_t clock_now_ms(void)
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int clock_zone_valid(const char *tz)
+{
+	const char *dir = getenv("TZDIR");
+	char path[512], magic[4];
+	int fd, ok = 0;
+
+	if (tz == NULL || *tz == '\0' || *tz == '/' || strstr(tz, "..") != NULL)
+		return 0;
+	if (dir == NULL || *dir == '\0')
+		dir = "/usr/share/zoneinfo";
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, tz) >= sizeof path)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (read(fd, magic, 4) == 4 && memcmp(magic, "TZif", 4) == 0)
+		ok = 1;
+	close(fd);
+	return ok;
 }

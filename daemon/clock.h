@@ -20,4 +20,8 @@
 /* clock_now_ms - milliseconds since the Unix epoch (UTC). */
 int64_t clock_now_ms(void);
 
+/* clock_zone_valid - whether `tz` names a zone of the system's tz
+ * database (a TZif file under TZDIR, else /usr/share/zoneinfo). */
+int clock_zone_valid(const char *tz);
+
 #endif

@@ -20,6 +20,7 @@
 #include <vetalliance/client.h>
 #include <vetalliance/error.h>
 
+#include "clock.h"
 #include "codec.h"
 #include "metrics.h"
 #include "snapshot.pb-c.h"
@@ -296,23 +297,7 @@ static int codec__country(const char *s, const char *path, char *err, size_t err
 
 int codec_time_zone_valid(const char *tz)
 {
-	const char *dir = getenv("TZDIR");
-	char path[512], magic[4];
-	int fd, ok = 0;
-
-	if (tz == NULL || *tz == '\0' || *tz == '/' || strstr(tz, "..") != NULL)
-		return 0;
-	if (dir == NULL || *dir == '\0')
-		dir = "/usr/share/zoneinfo";
-	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, tz) >= sizeof path)
-		return 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	if (read(fd, magic, 4) == 4 && memcmp(magic, "TZif", 4) == 0)
-		ok = 1;
-	close(fd);
-	return ok;
+	return clock_zone_valid(tz);
 }
 
 static int codec__sector_id_valid(const char *s)
