@@ -664,7 +664,7 @@ static void reminder_from_pb(reminder_t *dst, const PB(Reminder) * src)
 	dst->title = dup_or_empty(src->title);
 	dst->due_ms = src->due_ms;
 	dst->before_min = src->before_min;
-	dst->at_ms = src->at_ms;
+	dst->at_ms = src->send_ms;
 	dst->late = src->late;
 	dst->sequence = src->sequence;
 }
@@ -1492,7 +1492,7 @@ static void reminder_to_pb(PB(Reminder) * dst, const reminder_t *r)
 	dst->title = str_or_empty(r->title);
 	dst->due_ms = r->due_ms;
 	dst->before_min = r->before_min;
-	dst->at_ms = r->at_ms;
+	dst->send_ms = r->at_ms;
 	dst->late = r->late;
 	dst->sequence = r->sequence;
 }

@@ -468,3 +468,99 @@ Test(session_flow, virtual_visit_alliance_step_and_report)
 	cr_assert(strstr(out, "virtual-visit") != NULL && strstr(out, "3.50") != NULL, "%s", out);
 	free(out);
 }
+
+/* The deadline events so far, as "type:late" words in seq order. */
+static char *deadline_events(void)
+{
+	va_request_t req = VETALLIANCE__V1__REQUEST__INIT;
+	Vetalliance__V1__EventsSince es = VETALLIANCE__V1__EVENTS_SINCE__INIT;
+	va_reply_t *reply = NULL;
+	char *buf = calloc(1, 4096);
+
+	es.from_seq = 1;
+	es.max_events = 10000;
+	req.body_case = VETALLIANCE__V1__REQUEST__BODY_EVENTS_SINCE;
+	req.events_since = &es;
+	cr_assert_eq(vt_call(&d, &req, &reply), 0);
+	for (size_t i = 0; i < reply->events->n_events; i++) {
+		const Vetalliance__V1__Event *e = reply->events->events[i];
+		const char *t =
+		    e->payload_case == VETALLIANCE__V1__EVENT__PAYLOAD_DEADLINE_APPROACHING
+			? "approaching"
+		    : e->payload_case == VETALLIANCE__V1__EVENT__PAYLOAD_DEADLINE_MISSED ? "missed"
+											 : NULL;
+		if (t != NULL)
+			snprintf(buf + strlen(buf), 4096 - strlen(buf), "%s%s:%d",
+				 buf[0] ? " " : "", t, (int)e->deadline_approaching->late);
+	}
+	va_reply_free(&reply);
+	return buf;
+}
+
+static void wait_deadline_events(const char *want)
+{
+	char *got = NULL;
+
+	for (int i = 0; i < 100; i++) {
+		free(got);
+		got = deadline_events();
+		if (strcmp(got, want) == 0)
+			break;
+		vt_sleep_ms(50);
+	}
+	cr_assert_str_eq(got, want);
+	free(got);
+}
+
+static int log_has(const char *text)
+{
+	char *log = vt_daemon_log(&d);
+	int found = log != NULL && strstr(log, text) != NULL;
+
+	free(log);
+	return found;
+}
+
+Test(session_flow, deadline_reminders_and_snapshot_restart)
+{
+	/* the intermediate progress report, due 28 February 2027 (UTC midnight) */
+	const int64_t due = 1803772800000LL;
+	const char *const snap_args[] = {"--snapshot-every", "1", NULL};
+	char *out;
+
+	register_centres();
+	CTL_OK("deadline", "set", "--id", "IPR", "--title", "Intermediate progress report", "--due",
+	       "2027-02-28", "--owner", "SAMIEDU", "--remind", "10080", "--remind", "1440");
+	CTL_OK("deadline", "set", "--id", "DONE1", "--title", "Partner survey", "--due",
+	       "2027-02-28", "--owner", "CECOA");
+	CTL_OK("deadline", "done", "DONE1", "--by", "CECOA");
+	CTL_FAILS(1, "PERMISSION_DENIED", "deadline", "done", "IPR", "--by", "CECOA");
+	CTL_FAILS(1, "RULE_VIOLATION: past due", "deadline", "set", "--id", "OLD", "--title", "x",
+		  "--due", "2026-01-01", "--owner", "CECOA");
+	out = CTL_OUT("deadline", "list", "--as", "SAMI");
+	cr_assert(strstr(out, "IPR              2027-02-28 02:00 EET (UTC+02:00)") != NULL, "%s",
+		  out);
+	free(out);
+	book("SNAP", "2027-03-12T10:00", "5");
+
+	set_clock(due - 7 * DAY_MS + 1000);
+	wait_deadline_events("approaching:0");
+	/* restart from a snapshot: the one sent is remembered */
+	cr_assert_eq(vt_daemon_stop(&d), 0);
+	cr_assert_eq(vt_daemon_restart(&d, snap_args), 0);
+	CTL_OK("session", "join", "SNAP", "--centre", "ZSP"); /* a snapshot after it */
+	for (int i = 0; i < 100 && !log_has("wrote a snapshot"); i++)
+		vt_sleep_ms(50);
+	vt_daemon_kill(&d);
+	set_clock(due - 12 * HOUR_MS);
+	cr_assert_eq(vt_daemon_restart(&d, NULL), 0);
+	cr_assert(log_has("loaded the snapshot"), "the restart did not load a snapshot");
+	wait_deadline_events("approaching:0 approaching:1");
+	set_clock(due + 1000);
+	wait_deadline_events("approaching:0 approaching:1 missed:0");
+	out = CTL_OUT("session", "show", "SNAP");
+	cr_assert(strstr(out, "participant: ZSP, 1 people") != NULL, "%s", out);
+	free(out);
+	vt_sleep_ms(600);
+	wait_deadline_events("approaching:0 approaching:1 missed:0");
+}
