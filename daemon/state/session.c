@@ -547,8 +547,9 @@ static int session__by_host(const session_t *s, const char *by, const char *what
 {
 	if (by == NULL || strcmp(by, s->host) != 0)
 		return session__fail(err, errlen, VA_PERMISSION_DENIED,
-				     "%s.by: only the host '%s' may %s session '%s', not '%s'",
-				     what, s->host, what + strlen("session_"), s->id, by ? by : "");
+				     "%s.by: only the host '%s' may do this to session '%s', not "
+				     "'%s'",
+				     what, s->host, s->id, by ? by : "");
 	return 0;
 }
 
