@@ -1110,7 +1110,7 @@ static int parse_args(int argc, char **argv, struct options *o, const struct com
 	if (optind >= argc) {
 		usage_error(
 		    "missing NOUN (partner, centre, sector, interest, commitment, alliance, "
-		    "report, status, metrics)");
+		    "session, deadline, report, status, metrics)");
 		return EX_USAGE;
 	}
 	noun = argv[optind++];

@@ -18,6 +18,7 @@
 
 #include <criterion/criterion.h>
 #include <jansson.h>
+#include <zmq.h>
 
 #include "harness.h"
 
@@ -60,6 +61,12 @@ static void teardown(void)
 {
 	vt_daemon_cleanup(&d);
 	vt_rm_rf(clock_dir);
+}
+
+static void teardown_zmq(void)
+{
+	vt_zmq_cleanup();
+	teardown();
 }
 
 TestSuite(session_flow, .init = setup, .fini = teardown, .timeout = VT_TEST_TIMEOUT);
@@ -563,4 +570,76 @@ Test(session_flow, deadline_reminders_and_snapshot_restart)
 	free(out);
 	vt_sleep_ms(600);
 	wait_deadline_events("approaching:0 approaching:1 missed:0");
+}
+
+/* Sixteen DEALER clients send their joins at once for five seats, round
+ * after round: exactly five succeed, the others are refused by capacity. */
+#define RACERS 16
+#define SEATS  5
+
+Test(session_flow, many_clients_race_for_few_seats, .fini = teardown_zmq)
+{
+	void *sock[RACERS];
+	char ids[RACERS][16];
+
+	register_centres();
+	for (int i = 0; i < RACERS; i++) {
+		va_request_t req = VETALLIANCE__V1__REQUEST__INIT;
+		Vetalliance__V1__CentreRegister cr = VETALLIANCE__V1__CENTRE_REGISTER__INIT;
+		Vetalliance__V1__Centre c = VETALLIANCE__V1__CENTRE__INIT;
+		va_reply_t *reply = NULL;
+		snprintf(ids[i], sizeof ids[i], "RC%02d", i);
+		c.id = ids[i];
+		c.name = ids[i];
+		c.kind = VETALLIANCE__V1__CENTRE_KIND__CENTRE_KIND_VET_CENTRE;
+		c.partner = "STK";
+		c.country = "PL";
+		cr.centre = &c;
+		req.body_case = VETALLIANCE__V1__REQUEST__BODY_CENTRE_REGISTER;
+		req.centre_register = &cr;
+		cr_assert_eq(vt_call(&d, &req, &reply), 0);
+		cr_assert_eq(reply->status, VETALLIANCE__V1__STATUS__STATUS_OK, "%s",
+			     reply->message);
+		va_reply_free(&reply);
+		sock[i] = vt_zmq_socket(ZMQ_DEALER, d.cmd_ep);
+	}
+	for (int r = 0; r < 5; r++) {
+		char id[16], start[32], rid[32];
+		int won = 0, lost = 0;
+		snprintf(id, sizeof id, "M%d", r);
+		snprintf(start, sizeof start, "2026-05-%02dT10:00", r + 1);
+		book(id, start, "5");
+		for (int i = 0; i < RACERS; i++) {
+			va_request_t req = VETALLIANCE__V1__REQUEST__INIT;
+			Vetalliance__V1__SessionJoin j = VETALLIANCE__V1__SESSION_JOIN__INIT;
+			size_t len;
+			uint8_t *buf;
+			snprintf(rid, sizeof rid, "race-%d-%d", r, i);
+			j.session = id;
+			j.centre = ids[i];
+			j.head_count = 1;
+			req.request_id = rid;
+			req.body_case = VETALLIANCE__V1__REQUEST__BODY_SESSION_JOIN;
+			req.session_join = &j;
+			buf = vt_request_pack(&req, &len);
+			cr_assert_eq(zmq_send(sock[i], buf, len, 0), (int)len);
+			free(buf);
+		}
+		for (int i = 0; i < RACERS; i++) {
+			va_reply_t *reply = vt_zmq_recv_reply(sock[i], 20000, NULL);
+			cr_assert_not_null(reply, "round %d: no reply for racer %d", r, i);
+			if (reply->status == VETALLIANCE__V1__STATUS__STATUS_OK) {
+				won++;
+			} else {
+				cr_assert_eq(reply->status,
+					     VETALLIANCE__V1__STATUS__STATUS_RULE_VIOLATION);
+				cr_assert(strncmp(reply->message, "capacity: session", 17) == 0,
+					  "%s", reply->message);
+				lost++;
+			}
+			va_reply_free(&reply);
+		}
+		cr_assert_eq(won, SEATS, "round %d: %d joined", r, won);
+		cr_assert_eq(lost, RACERS - SEATS);
+	}
 }
