@@ -532,8 +532,12 @@ static void ics_calendar(PB(Session) * *s, size_t n)
 static int report_sessions(const struct sopts *o, const PB(SessionListResult) * l)
 {
 	const ProtobufCEnumDescriptor *kd = &vetalliance__v1__session_kind__descriptor;
-	int64_t now = clock_now_ms();
+	va_clock_t clock;
+	int64_t now;
 	json_t *rows = json_array();
+
+	clock_init(&clock);
+	now = clock_now_ms(&clock);
 
 	for (unsigned k = 0; k < kd->n_values; k++) {
 		int kind = kd->values[k].value;

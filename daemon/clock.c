@@ -31,13 +31,19 @@ static int64_t clock__fake(const char *path)
 	return (int64_t)v;
 }
 
-int64_t clock_now_ms(void)
+void clock_init(va_clock_t *c)
 {
 	const char *fake = getenv(CLOCK_FAKE_ENV);
+
+	c->fake_file = fake != NULL && fake[0] != '\0' ? fake : NULL;
+}
+
+int64_t clock_now_ms(const va_clock_t *c)
+{
 	struct timespec ts;
 
-	if (fake != NULL && fake[0] != '\0') {
-		int64_t v = clock__fake(fake);
+	if (c->fake_file != NULL) {
+		int64_t v = clock__fake(c->fake_file);
 		if (v > 0)
 			return v;
 	}

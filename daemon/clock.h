@@ -8,7 +8,8 @@
  * epoch, that count is the time; the file is read again on every call, so
  * a test moves the clock by rewriting it (reminders due a day ahead are
  * tested without waiting a day).  An unreadable or malformed file means
- * the real clock.  Not for production use.
+ * the real clock.  Not for production use.  The variable is looked up once,
+ * by clock_init(): the clock is read for every command.
  */
 #ifndef VA_CLOCK_H
 #define VA_CLOCK_H
@@ -17,8 +18,15 @@
 
 #define CLOCK_FAKE_ENV "VETALLIANCE_FAKE_NOW_FILE"
 
+typedef struct va_clock {
+	const char *fake_file; /* NULL: the real clock */
+} va_clock_t;
+
+/* clock_init - look up the test clock file in the environment. */
+void clock_init(va_clock_t *c);
+
 /* clock_now_ms - milliseconds since the Unix epoch (UTC). */
-int64_t clock_now_ms(void);
+int64_t clock_now_ms(const va_clock_t *c);
 
 /* clock_zone_valid - whether `tz` names a zone of the system's tz
  * database (a TZif file under TZDIR, else /usr/share/zoneinfo). */

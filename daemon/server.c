@@ -136,15 +136,16 @@ struct server {
 	uint64_t sync_ns;          /* duration of the last journal_write */
 	feed_t *feed;              /* catch-up pages and heartbeats (feed.h) */
 	uv_timer_t reminder_timer; /* issue 6: reminders due */
+	va_clock_t clock;          /* issue 6: the wall clock (injectable for tests) */
 };
 
 static void server__maybe_finish(server_t *srv);
 static void server__start_sync(server_t *srv);
 static void server__feed(server_t *srv);
 
-static int64_t server__now_ms(void)
+static int64_t server__now_ms(const server_t *srv)
 {
-	return clock_now_ms();
+	return clock_now_ms(&srv->clock);
 }
 
 static void *server__xrealloc(void *p, size_t n)
@@ -322,7 +323,7 @@ static noreturn void server__snapshot_child(server_t *srv, uint64_t seq)
 {
 	char err[SERVER_ERR_MAX];
 	uint8_t *buf = NULL;
-	size_t len = codec_snapshot_pack(srv->state, server__now_ms(), &buf);
+	size_t len = codec_snapshot_pack(srv->state, server__now_ms(srv), &buf);
 
 	if (len == 0) {
 		log_warn("could not encode a snapshot at seq %llu", (unsigned long long)seq);
@@ -531,13 +532,13 @@ static void server__query(server_t *srv, const query_t *q, zmq_msg_t *frames, si
 		}
 		res.type = RESULT_ALLIANCE;
 		res.state = srv->state;
-		res.now_ms = server__now_ms();
+		res.now_ms = server__now_ms(srv);
 		break;
 	case QUERY_ALLIANCE_LIST:
 		res.type = RESULT_ALLIANCES;
 		res.n = alliances_list(state_alliances(srv->state), (const alliance_t ***)&list);
 		res.state = srv->state;
-		res.now_ms = server__now_ms();
+		res.now_ms = server__now_ms(srv);
 		break;
 	case QUERY_SESSION_GET: /* issue 6 */
 		res.one = sessions_get(state_sessions(srv->state), q->id);
@@ -696,7 +697,7 @@ static void server__command(server_t *srv, request_t *req, zmq_msg_t *frames, si
 		return;
 	}
 	state_ctx_t ctx = {
-	    .now_ms = server__now_ms(), .actor = actor, .request_id = req->request_id};
+	    .now_ms = server__now_ms(srv), .actor = actor, .request_id = req->request_id};
 	rc = server__execute(srv, &req->cmd, &ctx, &seq, err, sizeof err);
 	if (rc < 0)
 		seq = state_last_seq(srv->state);
@@ -744,7 +745,7 @@ static void server__on_request(zuv_sock_t *zs, zmq_msg_t *frames, size_t nframes
 static void server__reminder_tick(uv_timer_t *t)
 {
 	server_t *srv = t->data;
-	int64_t now = server__now_ms();
+	int64_t now = server__now_ms(srv);
 	reminder_t *due = NULL;
 	char err[SERVER_ERR_MAX];
 	size_t n;
@@ -916,7 +917,8 @@ static int server__load_defaults(server_t *srv, const char *path, char *err, siz
 	free(text);
 	if (rc < 0)
 		return rc;
-	state_ctx_t ctx = {.now_ms = server__now_ms(), .actor = "system", .request_id = "defaults"};
+	state_ctx_t ctx = {
+	    .now_ms = server__now_ms(srv), .actor = "system", .request_id = "defaults"};
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		char e[SERVER_ERR_MAX];
 		rc = server__execute(srv, &cmds[i], &ctx, &seq, e, sizeof e);
@@ -1017,6 +1019,7 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 	}
 	srv->loop = loop;
 	srv->opt = *opt;
+	clock_init(&srv->clock);
 	if (srv->opt.dedup_window == 0)
 		srv->opt.dedup_window = STATE_DEDUP_WINDOW;
 	srv->state_dir = strdup(opt->state_dir ? opt->state_dir : "./var");
