@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdnoreturn.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -49,6 +50,7 @@
 #include "journal.h"
 #include "log.h"
 #include "metrics.h"
+#include "replay.h"
 #include "server.h"
 #include "snapfile.h"
 #include "state/alliance.h"
@@ -59,6 +61,7 @@
 #define SERVER_ERR_MAX        512
 #define SERVER_RETRY_MS       1000
 #define SERVER_SNAPSHOTS_KEPT 2
+#define SERVER_SNAPSHOT_NICE  10 /* the snapshot child's nice value */
 
 typedef struct pub_event {
 	char topic[64];
@@ -315,13 +318,22 @@ static void server__snapshot_poll(uv_timer_t *t)
 	server__maybe_finish(srv);
 }
 
-/* In the child: serialise and write, then leave without running any exit
- * handler (the sockets, the loop and the journal are the parent's). */
+/*
+ * In the child: serialise and write, then leave without running any exit
+ * handler (the sockets, the loop and the journal are the parent's).  The
+ * child runs at a lower priority: on a machine with few cores it would
+ * otherwise take a whole core from the loop and the commit thread while
+ * they serve clients, and a snapshot that takes longer costs nothing.
+ */
 static noreturn void server__snapshot_child(server_t *srv, uint64_t seq)
 {
 	char err[SERVER_ERR_MAX];
 	uint8_t *buf = NULL;
-	size_t len = codec_snapshot_pack(srv->state, server__now_ms(), &buf);
+	size_t len;
+
+	if (setpriority(PRIO_PROCESS, 0, SERVER_SNAPSHOT_NICE) < 0)
+		log_debug("snapshot child: could not lower its priority: %s", strerror(errno));
+	len = codec_snapshot_pack(srv->state, server__now_ms(), &buf);
 
 	if (len == 0) {
 		log_warn("could not encode a snapshot at seq %llu", (unsigned long long)seq);
@@ -719,29 +731,6 @@ static void server__on_request(zuv_sock_t *zs, zmq_msg_t *frames, size_t nframes
 
 /* ------------------------------------------------------------ set-up */
 
-static int server__replay_one(uint64_t seq, const void *bytes, size_t len, void *arg)
-{
-	server_t *srv = arg;
-	char err[SERVER_ERR_MAX];
-	event_t ev;
-	int rc;
-
-	rc = codec_event_decode(bytes, len, &ev, err, sizeof err);
-	if (rc == 0 && ev.seq != seq) {
-		snprintf(err, sizeof err, "record %llu holds event %llu", (unsigned long long)seq,
-			 (unsigned long long)ev.seq);
-		rc = -VA_FAILED_PRECONDITION;
-	}
-	if (rc == 0)
-		rc = state_apply_take(srv->state, &ev, err, sizeof err);
-	event_release(&ev);
-	if (rc < 0) {
-		log_err("journal event %llu: %s", (unsigned long long)seq, err);
-		return rc;
-	}
-	return 0;
-}
-
 /* Loads the snapshot and replays the journal.  Returns 0 or an exit code. */
 static int server__recover(server_t *srv, char *err, size_t errlen)
 {
@@ -816,7 +805,7 @@ static int server__recover(server_t *srv, char *err, size_t errlen)
 				      state_centre_count(srv->state) +
 					  (report.records < 4000000 ? report.records : 4000000));
 	state_replay_begin(srv->state);
-	rc = journal_replay(srv->journal, snap_seq + 1, server__replay_one, srv, err, errlen);
+	rc = replay_journal(srv->journal, snap_seq + 1, srv->state, err, errlen);
 	state_replay_end(srv->state);
 	if (rc != 0) {
 		if (err[0] == '\0')

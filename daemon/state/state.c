@@ -19,6 +19,8 @@
 #include "state/hmap.h"
 #include "state/state.h"
 
+#define STATE_CENTRE_SLAB 4096 /* centres per slab */
+
 /* The idempotency table: a hash for lookups and a ring of entries in the
  * order they were first seen, for forgetting the oldest.  An entry is one
  * allocation: the seq and the key "actor\x1frequest_id". */
@@ -45,6 +47,11 @@ struct state {
 	interest_t *interests;
 	size_t n_interests;
 	hmap_t centres; /* id -> centre_t *, keyed by the centre's own id */
+	/* The centres themselves, in slabs of STATE_CENTRE_SLAB that never
+	 * move: a centre is never removed, so one allocation per slab instead
+	 * of one per centre (start-up replays a million of them). */
+	centre_t **centre_slabs;
+	size_t n_centre_slots;
 	commitments_t *commitments;
 	alliances_t *alliances;
 	recent_t recent;
@@ -65,12 +72,24 @@ static int state__fail(char *err, size_t errlen, int code, const char *fmt, ...)
 	return -code;
 }
 
-static void state__centre_free(centre_t *c)
+/* state__centre_slot - a zeroed centre_t from the slabs. */
+static centre_t *state__centre_slot(state_t *st)
 {
-	if (c != NULL) {
-		centre_release(c);
-		free(c);
+	size_t n = st->n_centre_slots;
+
+	if (n % STATE_CENTRE_SLAB == 0) {
+		size_t k = n / STATE_CENTRE_SLAB;
+		centre_t **slabs = realloc(st->centre_slabs, (k + 1) * sizeof *slabs);
+
+		if (slabs == NULL)
+			abort();
+		st->centre_slabs = slabs;
+		slabs[k] = calloc(STATE_CENTRE_SLAB, sizeof **slabs);
+		if (slabs[k] == NULL)
+			abort();
 	}
+	st->n_centre_slots++;
+	return &st->centre_slabs[n / STATE_CENTRE_SLAB][n % STATE_CENTRE_SLAB];
 }
 
 #define RECENT_KEY_MAX 512
@@ -249,9 +268,11 @@ void state_free(state_t **self_p)
 	for (size_t i = 0; i < st->n_interests; i++)
 		interest_release(&st->interests[i]);
 	free(st->interests);
-	for (size_t i = 0; i < st->centres.cap; i++)
-		if (st->centres.slots[i].key != NULL)
-			state__centre_free(st->centres.slots[i].value);
+	for (size_t i = 0; i < st->n_centre_slots; i++)
+		centre_release(&st->centre_slabs[i / STATE_CENTRE_SLAB][i % STATE_CENTRE_SLAB]);
+	for (size_t i = 0; i * STATE_CENTRE_SLAB < st->n_centre_slots; i++)
+		free(st->centre_slabs[i]);
+	free(st->centre_slabs);
 	hmap_release(&st->centres);
 	commitments_free(&st->commitments);
 	alliances_free(&st->alliances);
@@ -649,10 +670,19 @@ static void state__apply_interest(state_t *st, const interest_t *in)
 	interest_copy(cur, in);
 }
 
-/* Stores a centre under its id, freeing the one it replaces. */
-static void state__centre_store(state_t *st, centre_t *c)
+/* Stores *c (moved; *c is zeroed) under its id in place of `old`, the
+ * centre stored under that id now (NULL: none). */
+static void state__centre_store(state_t *st, centre_t *old, centre_t *c)
 {
-	state__centre_free(hmap_put(&st->centres, c->id, c));
+	centre_t *slot = old != NULL ? old : state__centre_slot(st);
+	centre_t prev = *slot;
+
+	*slot = *c;
+	memset(c, 0, sizeof *c);
+	/* The map still holds prev's id as the key: release prev only once
+	 * the new id has replaced it. */
+	hmap_put(&st->centres, slot->id, slot);
+	centre_release(&prev);
 }
 
 /* `take`: the event's centre is moved into the state instead of copied
@@ -685,21 +715,19 @@ static int state__apply(state_t *st, event_t *ev, int take, char *err, size_t er
 		break;
 	case EV_CENTRE_REGISTERED:
 	case EV_CENTRE_UPDATED:
-		if ((ev->type == EV_CENTRE_REGISTERED) !=
-		    (state_centre_get(st, ev->u.centre.id) == NULL))
+		c = hmap_get(&st->centres, ev->u.centre.id);
+		if ((ev->type == EV_CENTRE_REGISTERED) != (c == NULL))
 			return state__fail(err, errlen, VA_INTERNAL,
 					   "event %llu does not fit centre '%s'",
 					   (unsigned long long)ev->seq, ev->u.centre.id);
-		c = calloc(1, sizeof *c);
-		if (c == NULL)
-			abort();
 		if (take) {
-			*c = ev->u.centre;
-			memset(&ev->u.centre, 0, sizeof ev->u.centre);
+			state__centre_store(st, c, &ev->u.centre);
 		} else {
-			centre_pack(c, &ev->u.centre);
+			centre_t packed = {0};
+
+			centre_pack(&packed, &ev->u.centre);
+			state__centre_store(st, c, &packed);
 		}
-		state__centre_store(st, c);
 		break;
 	case EV_SECTOR_DEFINED:
 		if (state_sector_get(st, ev->u.sector.id) != NULL)
@@ -782,12 +810,10 @@ void state_restore_interest(state_t *st, const interest_t *i)
 
 void state_restore_centre(state_t *st, const centre_t *c)
 {
-	centre_t *copy = calloc(1, sizeof *copy);
+	centre_t packed = {0};
 
-	if (copy == NULL)
-		abort();
-	centre_pack(copy, c);
-	state__centre_store(st, copy);
+	centre_pack(&packed, c);
+	state__centre_store(st, hmap_get(&st->centres, packed.id), &packed);
 }
 
 void state_restore_reserve(state_t *st, size_t centres)
@@ -797,13 +823,7 @@ void state_restore_reserve(state_t *st, size_t centres)
 
 void state_restore_centre_take(state_t *st, centre_t *c)
 {
-	centre_t *moved = malloc(sizeof *moved);
-
-	if (moved == NULL)
-		abort();
-	*moved = *c;
-	memset(c, 0, sizeof *c);
-	state__centre_store(st, moved);
+	state__centre_store(st, hmap_get(&st->centres, c->id), c);
 }
 
 void state_restore_confirmation(state_t *st, const confirmation_t *c)
