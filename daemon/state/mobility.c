@@ -636,9 +636,19 @@ static int mobility__decide_propose(const mobilities_t *t, const mobility_cmd_t 
 	free(after->host_partner);
 	after->sending_partner = model_strdup(send->partner);
 	after->host_partner = model_strdup(host->partner);
+	/* What the daemon sets is never taken from the proposal. */
 	after->status = MOBILITY_STATUS_UNSPECIFIED;
+	for (size_t i = 0; i < after->n_reviews; i++)
+		mobility__review_release(&after->reviews[i]);
+	free(after->reviews);
+	after->reviews = NULL;
 	after->n_reviews = 0;
+	for (size_t i = 0; i < after->n_history; i++)
+		mobility__step_release(&after->history[i]);
+	free(after->history);
+	after->history = NULL;
 	after->n_history = 0;
+	mobility__cert_release(&after->cert);
 	free(after->rules_version);
 	after->rules_version = model_strdup(env->rules ? env->rules->version : "");
 

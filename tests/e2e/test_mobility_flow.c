@@ -206,6 +206,30 @@ Test(mobility_flow, lifecycle_certificate_report_and_restart)
 	cr_assert(strstr(out, "M1") == NULL, "%s", out);
 	free(out);
 
+	/* vetwatch: the mobility events of the host centre, in order. */
+	{
+		const char *argv[] = {
+		    VA_VETWATCH_PATH, "--endpoint", d.pub_ep, "--cmd-endpoint", d.cmd_ep,
+		    "--from",         "1",          "--once", "--centre",       "CIFP-JH",
+		    "--type",         "mobility.",  NULL};
+		const char *want[] = {
+		    "mobility.proposed",  "mobility.needs_review",  "mobility.reviewed",
+		    "mobility.approved",  "mobility.started",       "mobility.completed",
+		    "mobility.certified", "mobility.countersigned", "mobility.proposed",
+		    "mobility.proposed",  "mobility.cancelled"};
+		char *p;
+		cr_assert_eq(vt_run(argv, NULL, &out, NULL, 20000), 0);
+		p = out;
+		for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+			char needle[64];
+			snprintf(needle, sizeof needle, "\"type\":\"%s\"", want[i]);
+			p = strstr(p, needle);
+			cr_assert_not_null(p, "no %s (in order) in: %s", want[i], out);
+		}
+		cr_assert_null(strstr(p + 1, "\"type\":\"mobility."), "more events: %s", out);
+		free(out);
+	}
+
 	/* Restart: replayed from the journal, the certificate unchanged. */
 	cr_assert_eq(vt_daemon_stop(&d), 0);
 	cr_assert_eq(vt_daemon_restart(&d, NULL), 0);
@@ -348,9 +372,24 @@ Test(mobility_flow, rules_reload_keeps_the_old_rules_on_a_broken_file)
 	write_file(path, RULES_2W);
 	free(CTL(0, v1, "rules", "reload"));
 
-	/* A rules file that cannot be read: the daemon does not start (78). */
+	/* A rules file that cannot be read: --check-config says so, and the
+	 * daemon does not start (78). */
 	cr_assert_eq(vt_daemon_stop(&d), 0);
+	cr_assert_eq(
+	    vt_run((const char *const[]){VA_DAEMON_PATH, "--check-config", "--rules", path, NULL},
+		   NULL, NULL, NULL, 20000),
+	    0);
 	write_file(path, "mobility\n    long_term = soon\n");
+	{
+		char *err = NULL;
+		cr_assert_eq(vt_run((const char *const[]){VA_DAEMON_PATH, "--check-config",
+							  "--rules", path, NULL},
+				    NULL, NULL, &err, 20000),
+			     78);
+		cr_assert(strstr(err, "mobility/long_term: 'soon' is not a span") != NULL, "%s",
+			  err);
+		free(err);
+	}
 	cr_assert_lt(vt_daemon_restart(&d, (const char *const[]){"--rules", path, NULL}), 0);
 	cr_assert_eq(d.exit_status, 78, "exit %d", d.exit_status);
 }

@@ -598,6 +598,39 @@ Test(mobility, cancel_reject_and_refusals)
 	state_free(&st);
 }
 
+Test(mobility, proposal_cannot_set_what_the_daemon_sets)
+{
+	state_t *st = fixture(NULL);
+	cmd_t c = propose_cmd("I1", PARTICIPANT_LEARNER, "IEFP1", "CYL1", 20220101, 20220331,
+			      MOBILITY_FORMAT_PHYSICAL, false);
+	const mobility_t *m;
+
+	c.u.mcmd.m.status = MOBILITY_CERTIFIED;
+	c.u.mcmd.m.history = calloc(1, sizeof *c.u.mcmd.m.history);
+	c.u.mcmd.m.history[0].status = MOBILITY_APPROVED;
+	c.u.mcmd.m.history[0].by = model_strdup("CYL1");
+	c.u.mcmd.m.n_history = 1;
+	c.u.mcmd.m.reviews = calloc(1, sizeof *c.u.mcmd.m.reviews);
+	c.u.mcmd.m.reviews[0].partner = model_strdup("IEFP");
+	c.u.mcmd.m.reviews[0].decision = TRI_YES;
+	c.u.mcmd.m.n_reviews = 1;
+	c.u.mcmd.m.cert.issued_by = model_strdup("CYL1");
+	c.u.mcmd.m.cert.issued_ms = 1;
+	c.u.mcmd.m.sending_partner = model_strdup("SBH");
+	c.u.mcmd.m.rules_version = model_strdup("forged");
+	ok(run_rules(st, c, shipped, NULL));
+	m = get(st, "I1");
+	cr_assert_eq(m->status, MOBILITY_NEEDS_REVIEW);
+	cr_assert_eq(m->n_history, 2);
+	cr_assert_eq(m->history[0].status, MOBILITY_PROPOSED);
+	cr_assert_eq(m->n_reviews, 1);
+	cr_assert_eq(m->reviews[0].decision, TRI_UNKNOWN);
+	cr_assert_eq(m->cert.issued_ms, 0);
+	cr_assert_str_eq(m->sending_partner, "IEFP");
+	cr_assert_str_eq(m->rules_version, shipped->version);
+	state_free(&st);
+}
+
 /* ---------------------------------------------------------- readiness */
 
 Test(mobility, readiness_checklist)
