@@ -1,10 +1,10 @@
 /*
  * vetctl_mobility - see vetctl_mobility.h.
  *
- * The report counts each mobility once, under its sending partner (whose
- * learners and staff go), its project duration band and its format; the
- * second table counts by status.  Rejected and cancelled mobilities are
- * counted by status only.
+ * The report counts each mobility under its sending partner (whose
+ * learners and staff go), its duration band and its format - once by the
+ * project's bands, once by the Erasmus+ VET bands - and then by status.
+ * Rejected and cancelled mobilities are counted by status only.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,43 +275,58 @@ static json_t *rows_json(const char *const *heads, int nkeys, const row_t *rows,
 	return a;
 }
 
+/* count - one mobility more (and its days) in the row of keys k0..k2. */
+static int count(row_t **rows, size_t *n, const char *k0, const char *k1, const char *k2,
+		 unsigned days)
+{
+	row_t *r = row_find(rows, n, k0, k1, k2);
+
+	if (r == NULL)
+		return -1;
+	r->count++;
+	r->days += days;
+	return 0;
+}
+
 int vetctl_mobility_report(const va_reply_t *reply, int json, int csv)
 {
 	static const char *const heads[] = {"partner", "band", "format"};
 	static const char *const theads[] = {"PARTNER", "BAND", "FORMAT"};
+	static const char *const eheads[] = {"PARTNER", "ERASMUS+ BAND", "FORMAT"};
 	static const char *const sheads[] = {"status"};
 	static const char *const tsheads[] = {"STATUS"};
 	const Vetalliance__V1__MobilityListResult *l = reply->mobilities;
-	row_t *rows = NULL, *by_status = NULL;
-	size_t nrows = 0, nstatus = 0;
+	row_t *rows = NULL, *erasmus = NULL, *by_status = NULL;
+	size_t nrows = 0, nerasmus = 0, nstatus = 0;
 	int rc = -1;
 
 	for (size_t i = 0; l != NULL && i < l->n_mobilities; i++) {
 		const mobility_t *m = l->mobilities[i];
 		char st[32], fmt[32];
-		row_t *r;
 		status_slug(m->status, st, sizeof st);
-		if ((r = row_find(&by_status, &nstatus, st, "", "")) == NULL)
+		if (count(&by_status, &nstatus, st, "", "", m->days) < 0)
 			goto out;
-		r->count++;
-		r->days += m->days;
 		if (m->status == VETALLIANCE__V1__MOBILITY_STATUS__MOBILITY_STATUS_REJECTED ||
 		    m->status == VETALLIANCE__V1__MOBILITY_STATUS__MOBILITY_STATUS_CANCELLED)
 			continue;
 		slug(&vetalliance__v1__mobility_format__descriptor, m->format, fmt, sizeof fmt);
-		if ((r = row_find(&rows, &nrows, m->sending_partner, m->project_band, fmt)) == NULL)
+		if (count(&rows, &nrows, m->sending_partner, m->project_band, fmt, m->days) < 0 ||
+		    count(&erasmus, &nerasmus, m->sending_partner, m->erasmus_band, fmt, m->days) <
+			0)
 			goto out;
-		r->count++;
-		r->days += m->days;
 	}
 	if (rows != NULL)
 		qsort(rows, nrows, sizeof *rows, row_cmp);
+	if (erasmus != NULL)
+		qsort(erasmus, nerasmus, sizeof *erasmus, row_cmp);
 	if (by_status != NULL)
 		qsort(by_status, nstatus, sizeof *by_status, row_cmp);
 	if (json) {
 		json_t *o = json_object();
 		char *text;
 		json_object_set_new(o, "by_partner_band_format", rows_json(heads, 3, rows, nrows));
+		json_object_set_new(o, "by_partner_erasmus_band_format",
+				    rows_json(heads, 3, erasmus, nerasmus));
 		json_object_set_new(o, "by_status", rows_json(sheads, 1, by_status, nstatus));
 		text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		json_decref(o);
@@ -322,17 +337,21 @@ int vetctl_mobility_report(const va_reply_t *reply, int json, int csv)
 	} else if (csv) {
 		printf("table,partner,band,format,status,mobilities,days\n");
 		print_csv("partner_band_format", 0, rows, nrows);
+		print_csv("partner_erasmus_band_format", 0, erasmus, nerasmus);
 		print_csv("status", 1, by_status, nstatus);
 	} else {
 		printf("mobilities by sending partner, project band and format (not rejected or "
 		       "cancelled):\n");
 		print_rows(theads, 3, rows, nrows);
+		printf("\nthe same by Erasmus+ VET band:\n");
+		print_rows(eheads, 3, erasmus, nerasmus);
 		printf("\nmobilities by status:\n");
 		print_rows(tsheads, 1, by_status, nstatus);
 	}
 	rc = 0;
 out:
 	free(rows);
+	free(erasmus);
 	free(by_status);
 	return rc;
 }

@@ -195,11 +195,15 @@ Test(mobility_flow, lifecycle_certificate_report_and_restart)
 	cr_assert(strstr(out, "partner_band_format,CYL,under-4-weeks,virtual,,1,12\n") != NULL,
 		  "%s", out);
 	cr_assert(strstr(out, "status,,,,certified,1,101\n") != NULL, "%s", out);
+	cr_assert(strstr(out, "partner_erasmus_band_format,IEFP,erasmus-pro,physical,,1,101\n") !=
+		      NULL,
+		  "%s", out);
 	free(out);
 	out = CTL(0, NULL, "--json", "report", "mobilities");
 	j = json_loads(out, 0, NULL);
 	cr_assert_not_null(j, "%s", out);
 	cr_assert_eq(json_array_size(json_object_get(j, "by_status")), 3);
+	cr_assert_eq(json_array_size(json_object_get(j, "by_partner_erasmus_band_format")), 2);
 	json_decref(j);
 	free(out);
 	out = CTL(0, "M2", "mobility", "list", "--status", "proposed");
