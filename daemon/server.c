@@ -537,7 +537,8 @@ static void server__query(server_t *srv, const query_t *q, zmq_msg_t *frames, si
 		res.rules = srv->rules;
 		break;
 	case QUERY_MOBILITY_LIST: {
-		size_t n = mobilities_list(state_mobilities(srv->state), (const mobility_t ***)&list);
+		size_t n =
+		    mobilities_list(state_mobilities(srv->state), (const mobility_t ***)&list);
 		for (size_t i = 0; i < n; i++) {
 			const mobility_t *m = list[i];
 			int keep = (q->status == 0 || (int)m->status == q->status) &&

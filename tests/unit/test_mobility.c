@@ -872,3 +872,57 @@ Test(mobility, events_topics_and_snapshot_round_trip)
 	state_free(&back);
 	state_free(&st);
 }
+
+Test(mobility, replies_carry_readiness_and_rules)
+{
+	state_t *st = fixture(NULL);
+	result_t res = {.type = RESULT_MOBILITY};
+	PB(Reply) * reply;
+	zmq_msg_t frame;
+
+	ok(learner(st, shipped, "Q1", "IEFP1", "CYL1", 20220101, 20220331));
+	res.one = get(st, "Q1");
+	res.state = st;
+	res.rules = shipped;
+	cr_assert_eq(codec_reply_pack("r1", 0, "", 9, &res, &frame), 0);
+	reply = vetalliance__v1__reply__unpack(NULL, zmq_msg_size(&frame), zmq_msg_data(&frame));
+	cr_assert_not_null(reply);
+	cr_assert_str_eq(reply->request_id, "r1");
+	cr_assert_eq(reply->result_case, VETALLIANCE__V1__REPLY__RESULT_MOBILITY);
+	cr_assert_eq(reply->mobility->n_readiness, READINESS_ITEMS);
+	cr_assert_str_eq(reply->mobility->readiness[1]->condition, "english-level");
+	cr_assert_str_eq(reply->mobility->project_band, "3-6-months");
+	cr_assert_eq(reply->mobility->days, 90);
+	cr_assert_eq(reply->mobility->n_reviews, 1);
+	vetalliance__v1__reply__free_unpacked(reply, NULL);
+	zmq_msg_close(&frame);
+
+	res = (result_t){.type = RESULT_RULES, .one = shipped};
+	cr_assert_eq(codec_reply_pack("r2", 0, "", 9, &res, &frame), 0);
+	reply = vetalliance__v1__reply__unpack(NULL, zmq_msg_size(&frame), zmq_msg_data(&frame));
+	cr_assert_not_null(reply);
+	cr_assert_eq(reply->result_case, VETALLIANCE__V1__REPLY__RESULT_RULES);
+	cr_assert_str_eq(reply->rules->version, shipped->version);
+	cr_assert_str_eq(reply->rules->source, "built-in");
+	cr_assert_eq(reply->rules->n_partners, 5);
+	vetalliance__v1__reply__free_unpacked(reply, NULL);
+	zmq_msg_close(&frame);
+	state_free(&st);
+}
+
+Test(mobility, prepare_only_while_open)
+{
+	state_t *st = fixture(NULL);
+	cmd_t c;
+
+	ok(learner(st, shipped, "O1", "CYL1", "IEFP1", 20220110, 20220120));
+	ok(run_rules(st, act(CMD_MOBILITY_CANCEL, "O1", "IEFP1", "no budget"), shipped, NULL));
+	c = act(CMD_MOBILITY_PREPARE, "O1", "CYL1", NULL);
+	c.u.mcmd.m.facts[FACT_DOCUMENTED] = TRI_YES;
+	refused(run_rules(st, c, shipped, NULL), VA_FAILED_PRECONDITION,
+		"cannot prepare: it is cancelled; prepare needs proposed or needs-review or "
+		"approved or under-way or completed");
+	refused(run_rules(st, act(CMD_MOBILITY_PREPARE, "O1", "SBH1", NULL), shipped, NULL),
+		VA_FAILED_PRECONDITION, "it is cancelled");
+	state_free(&st);
+}
