@@ -55,6 +55,8 @@
 #include "snapfile.h"
 #include "state/alliance.h"
 #include "state/commitment.h"
+#include "rules_file.h"
+#include "state/mobility.h"
 #include "state/state.h"
 #include "zuv.h"
 
@@ -135,6 +137,7 @@ struct server {
 	metrics_t *metrics; /* status and metrics queries (metrics.h) */
 	uint64_t sync_ns;   /* duration of the last journal_write */
 	feed_t *feed;       /* catch-up pages and heartbeats (feed.h) */
+	rules_t *rules;     /* partner rules in force (issue 5) */
 };
 
 static void server__maybe_finish(server_t *srv);
@@ -533,6 +536,47 @@ static void server__query(server_t *srv, const query_t *q, zmq_msg_t *frames, si
 	int status = 0;
 
 	switch (q->type) {
+	/* mobilities (issue 5) */
+	case QUERY_MOBILITY_GET:
+		res.one = mobilities_get(state_mobilities(srv->state), q->id);
+		if (res.one == NULL) {
+			status = VA_NOT_FOUND;
+			snprintf(msg, sizeof msg, "mobility '%s' not found", q->id);
+			break;
+		}
+		res.type = RESULT_MOBILITY;
+		res.state = srv->state;
+		res.rules = srv->rules;
+		break;
+	case QUERY_MOBILITY_LIST: {
+		size_t n =
+		    mobilities_list(state_mobilities(srv->state), (const mobility_t ***)&list);
+		for (size_t i = 0; i < n; i++) {
+			const mobility_t *m = list[i];
+			int keep = (q->status == 0 || (int)m->status == q->status) &&
+				   (q->partner == NULL || *q->partner == '\0' ||
+				    strcmp(m->sending_partner, q->partner) == 0 ||
+				    strcmp(m->host_partner, q->partner) == 0);
+			if (keep)
+				list[res.n++] = m;
+		}
+		res.type = RESULT_MOBILITIES;
+		res.state = srv->state;
+		res.rules = srv->rules;
+		break;
+	}
+	case QUERY_RULES_RELOAD:
+		if (server_rules_reload(srv, msg, sizeof msg) < 0) {
+			status = VA_INVALID_ARGUMENT;
+			break;
+		}
+		res.type = RESULT_RULES;
+		res.one = srv->rules;
+		break;
+	case QUERY_RULES_GET:
+		res.type = RESULT_RULES;
+		res.one = srv->rules;
+		break;
 	case QUERY_ALLIANCE_GET:
 		res.one = alliances_get(state_alliances(srv->state), q->id);
 		if (res.one == NULL) {
@@ -687,8 +731,10 @@ static void server__command(server_t *srv, request_t *req, zmq_msg_t *frames, si
 			       state_last_seq(srv->state), NULL, 0);
 		return;
 	}
-	state_ctx_t ctx = {
-	    .now_ms = server__now_ms(), .actor = actor, .request_id = req->request_id};
+	state_ctx_t ctx = {.now_ms = server__now_ms(),
+			   .actor = actor,
+			   .request_id = req->request_id,
+			   .rules = srv->rules /* issue 5 */};
 	rc = server__execute(srv, &req->cmd, &ctx, &seq, err, sizeof err);
 	if (rc < 0)
 		seq = state_last_seq(srv->state);
@@ -982,6 +1028,13 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 		*exit_code = 73;
 		goto fail;
 	}
+	/* mobilities (issue 5): the partner rules; unreadable is a config error */
+	if (rules_load(opt->rules_path, &srv->rules, err, errlen) < 0) {
+		*exit_code = 78;
+		goto fail;
+	}
+	srv->rules->loaded_ms = server__now_ms();
+	log_info("partner rules '%s' version %s", srv->rules->source, srv->rules->version);
 	rc = server__recover(srv, err, errlen);
 	if (rc != 0) {
 		*exit_code = rc;
@@ -1049,6 +1102,7 @@ fail:
 	batch__release(&srv->batches[1]);
 	evlist_release(&srv->scratch);
 	metrics_free(&srv->metrics);
+	rules_free(&srv->rules);
 	free(srv->state_dir);
 	free(srv);
 	return NULL;
@@ -1173,7 +1227,28 @@ void server_free(server_t **self_p)
 	batch__release(&srv->batches[0]);
 	batch__release(&srv->batches[1]);
 	evlist_release(&srv->scratch);
+	rules_free(&srv->rules);
 	free(srv->state_dir);
 	free(srv);
 	*self_p = NULL;
+}
+
+/* mobilities (issue 5) */
+int server_rules_reload(server_t *srv, char *err, size_t errlen)
+{
+	rules_t *next = NULL;
+	int rc;
+
+	rc = rules_load(srv->opt.rules_path, &next, err, errlen);
+	if (rc < 0) {
+		log_err("partner rules not reloaded, keeping version %s: %s", srv->rules->version,
+			err);
+		return rc;
+	}
+	next->loaded_ms = server__now_ms();
+	log_notice("partner rules reloaded from '%s': version %s (was %s)", next->source,
+		   next->version, srv->rules->version);
+	rules_free(&srv->rules);
+	srv->rules = next;
+	return 0;
 }

@@ -17,6 +17,7 @@
 #include "state/alliance.h"
 #include "state/commitment.h"
 #include "state/hmap.h"
+#include "state/mobility.h"
 #include "state/state.h"
 
 #define STATE_CENTRE_SLAB 4096 /* centres per slab */
@@ -54,6 +55,7 @@ struct state {
 	size_t n_centre_slots;
 	commitments_t *commitments;
 	alliances_t *alliances;
+	mobilities_t *mobilities; /* issue 5 */
 	recent_t recent;
 };
 
@@ -249,6 +251,7 @@ state_t *state_new(void)
 	state_set_dedup_window(st, STATE_DEDUP_WINDOW);
 	st->commitments = commitments_new();
 	st->alliances = alliances_new();
+	st->mobilities = mobilities_new();
 	return st;
 }
 
@@ -276,6 +279,7 @@ void state_free(state_t **self_p)
 	hmap_release(&st->centres);
 	commitments_free(&st->commitments);
 	alliances_free(&st->alliances);
+	mobilities_free(&st->mobilities);
 	for (size_t i = 0; i < st->recent.n; i++)
 		free(st->recent.ring[(st->recent.head + i) % st->recent.cap]);
 	free(st->recent.ring);
@@ -588,6 +592,41 @@ static int state__decide_alliance(const state_t *st, const cmd_t *cmd, const sta
 	return 0;
 }
 
+/* Mobilities (issue 5). */
+static const centre_t *state__centre_lookup(const void *arg, const char *id)
+{
+	return state_centre_get(arg, id);
+}
+
+static int state__decide_mobility(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx,
+				  evlist_t *out, char *err, size_t errlen)
+{
+	mobility_env_t env = {
+	    .centre_get = state__centre_lookup,
+	    .sector_exists = state__sector_exists,
+	    .arg = st,
+	    .rules = ctx->rules,
+	    .now_ms = ctx->now_ms,
+	    .actor = ctx->actor,
+	};
+	mobility_t after = {0};
+	ev_type_t type = EV_MOBILITY_PROPOSED;
+	event_t *ev;
+	int rc;
+
+	rc = mobility_decide(st->mobilities, cmd, &env, &after, &type, err, errlen);
+	if (rc < 0)
+		return rc;
+	ev = state__event(st, ctx, out, type);
+	if (type == EV_MOBILITY_PROPOSED && after.status == MOBILITY_NEEDS_REVIEW) {
+		/* Accepted, and waiting for a partner: proposed, then needs_review. */
+		mobility_copy(&ev->u.mobility, &after);
+		ev = state__event(st, ctx, out, EV_MOBILITY_NEEDS_REVIEW);
+	}
+	ev->u.mobility = after; /* moved */
+	return 0;
+}
+
 int state_decide(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx, evlist_t *out,
 		 char *err, size_t errlen)
 {
@@ -633,6 +672,18 @@ int state_decide(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx, ev
 	case CMD_MOU_DRAFT:
 	case CMD_MOU_SIGN:
 		return state__decide_alliance(st, cmd, ctx, out, err, errlen);
+	/* mobilities (issue 5) */
+	case CMD_MOBILITY_PROPOSE:
+	case CMD_MOBILITY_REVIEW:
+	case CMD_MOBILITY_APPROVE:
+	case CMD_MOBILITY_REJECT:
+	case CMD_MOBILITY_START:
+	case CMD_MOBILITY_COMPLETE:
+	case CMD_MOBILITY_CERTIFY:
+	case CMD_MOBILITY_COUNTERSIGN:
+	case CMD_MOBILITY_CANCEL:
+	case CMD_MOBILITY_PREPARE:
+		return state__decide_mobility(st, cmd, ctx, out, err, errlen);
 	}
 	return state__fail(err, errlen, VA_INVALID_ARGUMENT, "unknown command");
 }
@@ -768,6 +819,27 @@ static int state__apply(state_t *st, event_t *ev, int take, char *err, size_t er
 					   ev->u.alliance.id ? ev->u.alliance.id : "");
 		alliances_put(st->alliances, &ev->u.alliance);
 		break;
+	/* mobilities (issue 5): the event carries the whole mobility */
+	case EV_MOBILITY_PROPOSED:
+	case EV_MOBILITY_NEEDS_REVIEW:
+	case EV_MOBILITY_REVIEWED:
+	case EV_MOBILITY_APPROVED:
+	case EV_MOBILITY_REJECTED:
+	case EV_MOBILITY_STARTED:
+	case EV_MOBILITY_COMPLETED:
+	case EV_MOBILITY_CERTIFIED:
+	case EV_MOBILITY_COUNTERSIGNED:
+	case EV_MOBILITY_CANCELLED:
+	case EV_MOBILITY_PREPARED:
+		if (ev->u.mobility.id == NULL ||
+		    (ev->type == EV_MOBILITY_PROPOSED) !=
+			(mobilities_get(st->mobilities, ev->u.mobility.id) == NULL))
+			return state__fail(err, errlen, VA_INTERNAL,
+					   "event %llu does not fit mobility '%s'",
+					   (unsigned long long)ev->seq,
+					   ev->u.mobility.id ? ev->u.mobility.id : "");
+		mobilities_put(st->mobilities, &ev->u.mobility);
+		break;
 	default:
 		return state__fail(err, errlen, VA_INTERNAL, "event %llu has unknown type %d",
 				   (unsigned long long)ev->seq, (int)ev->type);
@@ -844,6 +916,17 @@ const struct alliances *state_alliances(const state_t *st)
 void state_restore_alliance(state_t *st, const alliance_t *a)
 {
 	alliances_put(st->alliances, a);
+}
+
+/* mobilities (issue 5) */
+const struct mobilities *state_mobilities(const state_t *st)
+{
+	return st->mobilities;
+}
+
+void state_restore_mobility(state_t *st, const mobility_t *m)
+{
+	mobilities_put(st->mobilities, m);
 }
 
 void state_restore_recent(state_t *st, const char *actor, const char *request_id, uint64_t seq)
