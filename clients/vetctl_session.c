@@ -959,6 +959,29 @@ static int write_cmd(const struct sopts *o)
 	return 0;
 }
 
+void vetctl_session_usage(FILE *out)
+{
+	fputs("  session book     --id ID --host C --kind K --title T --start TIME\n"
+	      "                   --duration MIN --time-zone ZONE --capacity N [--notice MIN]\n"
+	      "                   [--language L] [--platform P] [--link URL]\n"
+	      "  session join     ID --centre C [--heads N]\n"
+	      "  session leave    ID --centre C\n"
+	      "  session cancel   ID --by HOST --reason TEXT\n"
+	      "  session reschedule ID --by HOST --start TIME [--duration MIN] [--reason TEXT]\n"
+	      "  session attendance ID --by HOST --centre C --attended N\n"
+	      "  session evaluate ID --centre C --rating 1-5 [--comment TEXT]\n"
+	      "  session visit    ID --alliance A --by MEMBER  (the alliance's mutual visit)\n"
+	      "  session show     ID [--tz ZONE | --as C]\n"
+	      "  session list     [--centre C] [--tz ZONE | --as C]\n"
+	      "  session ics      ID | --all | --participant C   (RFC 5545 iCalendar)\n"
+	      "  deadline set     --id ID --title T --due TIME --owner O [--remind MIN]...\n"
+	      "                   [--time-zone ZONE]\n"
+	      "  deadline done    ID --by OWNER\n"
+	      "  deadline list    [--tz ZONE | --as C]\n"
+	      "  report sessions  sessions held per kind, attendance, average evaluation\n",
+	      out);
+}
+
 int vetctl_session_wants(int argc, char **argv)
 {
 	/* The first word that is not an option (or an option's argument). */

@@ -6,6 +6,11 @@
 #ifndef VA_VETCTL_SESSION_H
 #define VA_VETCTL_SESSION_H
 
+#include <stdio.h>
+
+/* vetctl_session_usage - the usage lines of these commands. */
+void vetctl_session_usage(FILE *out);
+
 /* vetctl_session_wants - 1 when argv names one of these commands. */
 int vetctl_session_wants(int argc, char **argv);
 

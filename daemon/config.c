@@ -59,6 +59,8 @@ static const config_key_t keys[] = {
     {"limits/max_msg_size", KEY_INT, OFF(max_msg_size), 0, 1024, INT32_MAX,
      "a size in bytes >= 1024"},
     {"limits/dedup_window", KEY_U64, OFF(dedup_window), 0, 1, UINT64_MAX, "a count >= 1"},
+    /* mobilities (issue 5): the partner rules file; SIGHUP re-reads it */
+    {"mobility/rules", KEY_PATH, OFF(rules_path), 0, 0, 0, "a file"},
     /* Sessions and deadlines (issue 6). */
     {"sessions/reminders", KEY_OFFSETS, OFF(reminders), 0, 0, 0,
      "a list of minutes before a session, e.g. 1440,60"},
@@ -102,6 +104,7 @@ void config_release(config_t *cfg)
 	free(cfg->pub_endpoint);
 	free(cfg->state_dir);
 	free(cfg->defaults_path);
+	free(cfg->rules_path);
 	free(cfg->reminders);
 	memset(cfg, 0, sizeof *cfg);
 }
@@ -188,9 +191,11 @@ static int config__apply_file(config_t *cfg, const char *path, zconfig_t *root, 
 	for (zconfig_t *sec = zconfig_child(root); sec != NULL; sec = zconfig_next(sec)) {
 		const char *sname = zconfig_name(sec);
 		if (strcmp(sname, "daemon") != 0 && strcmp(sname, "journal") != 0 &&
-		    strcmp(sname, "limits") != 0 && strcmp(sname, "sessions") != 0) {
+		    strcmp(sname, "limits") != 0 && strcmp(sname, "mobility") != 0 &&
+		    strcmp(sname, "sessions") != 0) {
 			snprintf(err, errlen,
-				 "'%s': unknown section '%s' (daemon, journal, limits, sessions)",
+				 "'%s': unknown section '%s' (daemon, journal, limits, mobility, "
+				 "sessions)",
 				 path, sname);
 			return -1;
 		}

@@ -20,6 +20,8 @@
  *   limits
  *       max_msg_size = 65536
  *       dedup_window = 100000
+ *   mobility
+ *       rules = "/usr/share/vetalliance/rules.zpl"
  *   sessions
  *       reminders = "1440,60"     minutes before each session (and each
  *                                 deadline without its own offsets)
@@ -51,7 +53,8 @@ typedef struct config {
 	uint64_t snapshot_bytes;
 	int max_msg_size;
 	uint64_t dedup_window;
-	char *reminders; /* issue 6: sessions/reminders, minutes "1440,60" */
+	char *rules_path; /* mobility/rules; NULL: the compiled-in partner rules (issue 5) */
+	char *reminders;  /* issue 6: sessions/reminders, minutes "1440,60" */
 } config_t;
 
 /* One "key = value" from the command line. */

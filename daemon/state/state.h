@@ -25,6 +25,8 @@ typedef struct state_ctx {
 	int64_t now_ms;
 	const char *actor;
 	const char *request_id;
+	/* mobilities (issue 5): the partner rules in force (NULL: none) */
+	const struct rules *rules;
 } state_ctx_t;
 
 /* state_new - an empty state (last seq 0). Returns NULL on OOM. */
@@ -82,6 +84,9 @@ const struct commitments *state_commitments(const state_t *st);
 /* state_alliances - the alliances (state/alliance.h). */
 const struct alliances *state_alliances(const state_t *st);
 
+/* state_mobilities - the mobilities (state/mobility.h; issue 5). */
+const struct mobilities *state_mobilities(const state_t *st);
+
 /* state_sessions - sessions, deadlines and reminders sent (state/session.h). */
 const struct sessions *state_sessions(const state_t *st);
 
@@ -131,6 +136,8 @@ void state_restore_centre(state_t *st, const centre_t *c);
 void state_restore_centre_take(state_t *st, centre_t *c);
 void state_restore_confirmation(state_t *st, const confirmation_t *c);
 void state_restore_alliance(state_t *st, const alliance_t *a);
+void state_restore_mobility(state_t *st, const mobility_t *m); /* issue 5 */
+
 /* Sessions and deadlines (issue 6). */
 void state_restore_session(state_t *st, const session_t *s);
 void state_restore_deadline(state_t *st, const deadline_t *d);
