@@ -643,14 +643,7 @@ Test(session, events_and_snapshot_round_trip)
 
 static int decode(const PB(Request) * r, request_t *out)
 {
-	size_t len = vetalliance__v1__request__get_packed_size(r);
-	uint8_t *buf = malloc(len + 1);
-	int rc;
-
-	vetalliance__v1__request__pack(r, buf);
-	rc = codec_request_decode(buf, len, out, err, sizeof err);
-	free(buf);
-	return rc;
+	return st_decode(&r->base, out, err, sizeof err);
 }
 
 Test(session, request_decode_refusals)
