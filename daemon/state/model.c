@@ -4,6 +4,7 @@
  * without memory, and a half-applied event would be worse than a restart
  * from the journal.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -430,4 +431,17 @@ void evlist_release(evlist_t *l)
 	evlist_clear(l);
 	free(l->v);
 	memset(l, 0, sizeof *l);
+}
+
+/* issue 6 */
+int model_fail(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -code;
 }

@@ -542,6 +542,11 @@ typedef struct evlist {
 
 char *model_strdup(const char *s); /* NULL stays NULL; aborts on OOM */
 
+/* model_fail - a refusal: the message into err (NUL-terminated, cut to
+ * errlen; err may be NULL), returns -code (issue 6). */
+int model_fail(char *err, size_t errlen, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 void strlist_release(strlist_t *l);
 void strlist_copy(strlist_t *dst, const strlist_t *src);
 void strlist_push(strlist_t *l, const char *s);

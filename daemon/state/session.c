@@ -6,7 +6,6 @@
  * the way out.  The reminders sent are a log in sending order (for
  * snapshots) with a hash on their key "kind\x1fid\x1f..." for lookups.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,21 +42,6 @@ static const char *const session__kinds[SESSION_KIND_MAX + 1] = {
     [SESSION_KIND_GET_TO_KNOW] = "get-to-know",
     [SESSION_KIND_MEETING] = "meeting",
 };
-
-static int session__fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int session__fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -code;
-}
 
 static void *session__xrealloc(void *p, size_t n)
 {
@@ -467,11 +451,11 @@ static int session__overlap(const sessions_t *t, const char *self, const char *w
 		if (!session__involves(o, who))
 			continue;
 		if (o->start_ms < end && start < session_end_ms(o))
-			return session__fail(err, errlen, VA_RULE_VIOLATION,
-					     "%s: '%s' is already in session '%s', which overlaps "
-					     "(%lld-%lld ms)",
-					     rule, who, o->id, (long long)o->start_ms,
-					     (long long)session_end_ms(o));
+			return model_fail(err, errlen, VA_RULE_VIOLATION,
+					  "%s: '%s' is already in session '%s', which overlaps "
+					  "(%lld-%lld ms)",
+					  rule, who, o->id, (long long)o->start_ms,
+					  (long long)session_end_ms(o));
 	}
 	return 0;
 }
@@ -481,16 +465,16 @@ static int session__notice(const session_t *s, int64_t start_ms, int64_t now_ms,
 			   size_t errlen)
 {
 	if (start_ms <= now_ms)
-		return session__fail(err, errlen, VA_RULE_VIOLATION,
-				     "past start: session '%s' starts at %lld ms, not after now "
-				     "(%lld ms)",
-				     s->id, (long long)start_ms, (long long)now_ms);
+		return model_fail(err, errlen, VA_RULE_VIOLATION,
+				  "past start: session '%s' starts at %lld ms, not after now "
+				  "(%lld ms)",
+				  s->id, (long long)start_ms, (long long)now_ms);
 	if (start_ms - now_ms < (int64_t)s->min_notice_min * MINUTE_MS)
-		return session__fail(err, errlen, VA_RULE_VIOLATION,
-				     "minimum notice: session '%s' needs %u minutes' notice, %lld "
-				     "left",
-				     s->id, s->min_notice_min,
-				     (long long)((start_ms - now_ms) / MINUTE_MS));
+		return model_fail(err, errlen, VA_RULE_VIOLATION,
+				  "minimum notice: session '%s' needs %u minutes' notice, %lld "
+				  "left",
+				  s->id, s->min_notice_min,
+				  (long long)((start_ms - now_ms) / MINUTE_MS));
 	return 0;
 }
 
@@ -509,11 +493,11 @@ static int session__decide_book(const sessions_t *t, const session_t *in, const 
 	int rc;
 
 	if (sessions_get(t, in->id) != NULL)
-		return session__fail(err, errlen, VA_ALREADY_EXISTS, "session '%s' already exists",
-				     in->id);
+		return model_fail(err, errlen, VA_ALREADY_EXISTS, "session '%s' already exists",
+				  in->id);
 	if (!env->centre_exists(env->arg, in->host))
-		return session__fail(err, errlen, VA_NOT_FOUND, "session.host: no centre '%s'",
-				     in->host);
+		return model_fail(err, errlen, VA_NOT_FOUND, "session.host: no centre '%s'",
+				  in->host);
 	if ((rc = session__notice(in, in->start_ms, env->now_ms, err, errlen)) < 0)
 		return rc;
 	rc = session__overlap(t, NULL, in->host, in->start_ms, session_end_ms(in), "host overlap",
@@ -546,10 +530,10 @@ static int session__by_host(const session_t *s, const char *by, const char *what
 			    size_t errlen)
 {
 	if (by == NULL || strcmp(by, s->host) != 0)
-		return session__fail(err, errlen, VA_PERMISSION_DENIED,
-				     "%s.by: only the host '%s' may do this to session '%s', not "
-				     "'%s'",
-				     what, s->host, s->id, by ? by : "");
+		return model_fail(err, errlen, VA_PERMISSION_DENIED,
+				  "%s.by: only the host '%s' may do this to session '%s', not "
+				  "'%s'",
+				  what, s->host, s->id, by ? by : "");
 	return 0;
 }
 
@@ -562,21 +546,21 @@ static int session__decide_join(const sessions_t *t, const session_t *s, const s
 	int rc;
 
 	if (!env->centre_exists(env->arg, in->centre))
-		return session__fail(err, errlen, VA_NOT_FOUND,
-				     "session_join.centre: no centre '%s'", in->centre);
+		return model_fail(err, errlen, VA_NOT_FOUND, "session_join.centre: no centre '%s'",
+				  in->centre);
 	if (strcmp(in->centre, s->host) == 0)
-		return session__fail(err, errlen, VA_FAILED_PRECONDITION,
-				     "session_join.centre: '%s' hosts session '%s'", in->centre,
-				     s->id);
+		return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+				  "session_join.centre: '%s' hosts session '%s'", in->centre,
+				  s->id);
 	if (session__participant(s, in->centre) != NULL)
-		return session__fail(err, errlen, VA_ALREADY_EXISTS,
-				     "session '%s': '%s' has already joined", s->id, in->centre);
+		return model_fail(err, errlen, VA_ALREADY_EXISTS,
+				  "session '%s': '%s' has already joined", s->id, in->centre);
 	if ((rc = session__notice(s, s->start_ms, env->now_ms, err, errlen)) < 0)
 		return rc;
 	if (taken + in->head_count > s->capacity)
-		return session__fail(err, errlen, VA_RULE_VIOLATION,
-				     "capacity: session '%s' has %u of %u seats left, %u asked",
-				     s->id, s->capacity - taken, s->capacity, in->head_count);
+		return model_fail(err, errlen, VA_RULE_VIOLATION,
+				  "capacity: session '%s' has %u of %u seats left, %u asked", s->id,
+				  s->capacity - taken, s->capacity, in->head_count);
 	rc = session__overlap(t, s->id, in->centre, s->start_ms, session_end_ms(s),
 			      "participant overlap", err, errlen);
 	if (rc < 0)
@@ -602,11 +586,11 @@ static int session__decide_leave(const session_t *s, const session_cmd_t *in,
 	size_t k;
 
 	if (session__participant(s, in->centre) == NULL)
-		return session__fail(err, errlen, VA_NOT_FOUND, "session '%s': '%s' has not joined",
-				     s->id, in->centre);
+		return model_fail(err, errlen, VA_NOT_FOUND, "session '%s': '%s' has not joined",
+				  s->id, in->centre);
 	if (env->now_ms >= s->start_ms)
-		return session__fail(err, errlen, VA_FAILED_PRECONDITION,
-				     "session '%s' has already started", s->id);
+		return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+				  "session '%s' has already started", s->id);
 	session_copy(&out->session, s);
 	for (k = 0; strcmp(out->session.participants[k].centre, in->centre) != 0; k++)
 		;
@@ -630,8 +614,8 @@ static int session__decide_reschedule(const sessions_t *t, const session_t *s,
 	if ((rc = session__by_host(s, in->by, "session_reschedule", err, errlen)) < 0)
 		return rc;
 	if (env->now_ms >= s->start_ms)
-		return session__fail(err, errlen, VA_FAILED_PRECONDITION,
-				     "session '%s' has already started", s->id);
+		return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+				  "session '%s' has already started", s->id);
 	moved.start_ms = in->start_ms;
 	if (in->duration_min > 0)
 		moved.duration_min = in->duration_min;
@@ -665,7 +649,7 @@ static int session__decide_after_start(const session_t *s, const cmd_t *cmd,
 	int rc;
 
 	if (session__participant(s, in->centre) == NULL)
-		return session__fail(
+		return model_fail(
 		    err, errlen,
 		    cmd->type == CMD_SESSION_EVALUATE ? VA_PERMISSION_DENIED : VA_NOT_FOUND,
 		    "%s.centre: '%s' is not a participant of session '%s'",
@@ -675,27 +659,27 @@ static int session__decide_after_start(const session_t *s, const cmd_t *cmd,
 		if ((rc = session__by_host(s, in->by, "session_attendance", err, errlen)) < 0)
 			return rc;
 		if (env->now_ms < s->start_ms)
-			return session__fail(err, errlen, VA_FAILED_PRECONDITION,
-					     "session '%s' has not started yet: attendance is "
-					     "recorded from the start",
-					     s->id);
+			return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+					  "session '%s' has not started yet: attendance is "
+					  "recorded from the start",
+					  s->id);
 		if (in->attended > session__participant(s, in->centre)->head_count)
-			return session__fail(
+			return model_fail(
 			    err, errlen, VA_INVALID_ARGUMENT,
 			    "session_attendance.attended: %u is more than the %u '%s' booked",
 			    in->attended, session__participant(s, in->centre)->head_count,
 			    in->centre);
 	} else {
 		if (env->now_ms < session_end_ms(s))
-			return session__fail(err, errlen, VA_FAILED_PRECONDITION,
-					     "evaluation before the end: session '%s' ends at %lld "
-					     "ms",
-					     s->id, (long long)session_end_ms(s));
+			return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+					  "evaluation before the end: session '%s' ends at %lld "
+					  "ms",
+					  s->id, (long long)session_end_ms(s));
 		if (session__participant(s, in->centre)->rating > 0)
-			return session__fail(err, errlen, VA_ALREADY_EXISTS,
-					     "session '%s': '%s' has already evaluated it (once "
-					     "per participant)",
-					     s->id, in->centre);
+			return model_fail(err, errlen, VA_ALREADY_EXISTS,
+					  "session '%s': '%s' has already evaluated it (once "
+					  "per participant)",
+					  s->id, in->centre);
 	}
 	session_copy(&out->session, s);
 	p = (session_participant_t *)session__participant(&out->session, in->centre);
@@ -721,11 +705,10 @@ static int session__decide_session(const sessions_t *t, const cmd_t *cmd, const 
 	int rc;
 
 	if (s == NULL)
-		return session__fail(err, errlen, VA_NOT_FOUND, "session '%s' not found",
-				     in->session);
+		return model_fail(err, errlen, VA_NOT_FOUND, "session '%s' not found", in->session);
 	if (s->status == SESSION_CANCELLED)
-		return session__fail(err, errlen, VA_FAILED_PRECONDITION,
-				     "session '%s' is cancelled", s->id);
+		return model_fail(err, errlen, VA_FAILED_PRECONDITION, "session '%s' is cancelled",
+				  s->id);
 	switch (cmd->type) {
 	case CMD_SESSION_JOIN:
 		return session__decide_join(t, s, in, env, out, err, errlen);
@@ -737,8 +720,8 @@ static int session__decide_session(const sessions_t *t, const cmd_t *cmd, const 
 		if ((rc = session__by_host(s, in->by, "session_cancel", err, errlen)) < 0)
 			return rc;
 		if (env->now_ms >= session_end_ms(s))
-			return session__fail(err, errlen, VA_FAILED_PRECONDITION,
-					     "session '%s' has already ended", s->id);
+			return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+					  "session '%s' has already ended", s->id);
 		session_copy(&out->session, s);
 		out->session.status = SESSION_CANCELLED;
 		out->session.sequence++;
@@ -760,16 +743,16 @@ static int session__decide_deadline(const sessions_t *t, const cmd_t *cmd, const
 	if (cmd->type == CMD_DEADLINE_DONE) {
 		cur = sessions_deadline_get(t, cmd->u.scmd.session);
 		if (cur == NULL)
-			return session__fail(err, errlen, VA_NOT_FOUND, "deadline '%s' not found",
-					     cmd->u.scmd.session);
+			return model_fail(err, errlen, VA_NOT_FOUND, "deadline '%s' not found",
+					  cmd->u.scmd.session);
 		if (strcmp(cur->owner, cmd->u.scmd.by) != 0)
-			return session__fail(err, errlen, VA_PERMISSION_DENIED,
-					     "deadline_done.by: only the owner '%s' may mark "
-					     "deadline '%s' done, not '%s'",
-					     cur->owner, cur->id, cmd->u.scmd.by);
+			return model_fail(err, errlen, VA_PERMISSION_DENIED,
+					  "deadline_done.by: only the owner '%s' may mark "
+					  "deadline '%s' done, not '%s'",
+					  cur->owner, cur->id, cmd->u.scmd.by);
 		if (cur->done)
-			return session__fail(err, errlen, VA_FAILED_PRECONDITION,
-					     "deadline '%s' is already done", cur->id);
+			return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+					  "deadline '%s' is already done", cur->id);
 		deadline_copy(&out->deadline, cur);
 		out->deadline.done = true;
 		out->deadline.done_ms = env->now_ms;
@@ -778,20 +761,20 @@ static int session__decide_deadline(const sessions_t *t, const cmd_t *cmd, const
 	}
 	cur = sessions_deadline_get(t, in->id);
 	if (!env->centre_exists(env->arg, in->owner) && !env->partner_exists(env->arg, in->owner))
-		return session__fail(err, errlen, VA_NOT_FOUND,
-				     "deadline.owner: no centre or partner '%s'", in->owner);
+		return model_fail(err, errlen, VA_NOT_FOUND,
+				  "deadline.owner: no centre or partner '%s'", in->owner);
 	if (cur != NULL && strcmp(cur->owner, in->owner) != 0)
-		return session__fail(err, errlen, VA_PERMISSION_DENIED,
-				     "deadline.owner: deadline '%s' belongs to '%s'", cur->id,
-				     cur->owner);
+		return model_fail(err, errlen, VA_PERMISSION_DENIED,
+				  "deadline.owner: deadline '%s' belongs to '%s'", cur->id,
+				  cur->owner);
 	if (cur != NULL && cur->done)
-		return session__fail(err, errlen, VA_FAILED_PRECONDITION,
-				     "deadline '%s' is already done", cur->id);
+		return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+				  "deadline '%s' is already done", cur->id);
 	if (in->due_ms <= env->now_ms)
-		return session__fail(err, errlen, VA_RULE_VIOLATION,
-				     "past due: deadline '%s' is due at %lld ms, not after now "
-				     "(%lld ms)",
-				     in->id, (long long)in->due_ms, (long long)env->now_ms);
+		return model_fail(err, errlen, VA_RULE_VIOLATION,
+				  "past due: deadline '%s' is due at %lld ms, not after now "
+				  "(%lld ms)",
+				  in->id, (long long)in->due_ms, (long long)env->now_ms);
 	deadline_copy(&out->deadline, in);
 	out->deadline.done = false;
 	out->deadline.done_ms = 0;
@@ -806,25 +789,25 @@ static int session__decide_reminder(const sessions_t *t, const reminder_t *in,
 				    size_t errlen)
 {
 	if (sessions_reminder_sent(t, in))
-		return session__fail(err, errlen, VA_ALREADY_EXISTS, "reminder already sent");
+		return model_fail(err, errlen, VA_ALREADY_EXISTS, "reminder already sent");
 	if (in->session != NULL && in->session[0] != '\0') {
 		const session_t *s = sessions_get(t, in->session);
 		if (s == NULL || s->status != SESSION_SCHEDULED || s->sequence != in->sequence ||
 		    s->start_ms != in->due_ms)
-			return session__fail(err, errlen, VA_FAILED_PRECONDITION,
-					     "reminder: session '%s' changed", in->session);
+			return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+					  "reminder: session '%s' changed", in->session);
 		out->type = EV_SESSION_REMINDER;
 	} else {
 		const deadline_t *d = sessions_deadline_get(t, in->deadline);
 		if (d == NULL || d->done || d->due_ms != in->due_ms)
-			return session__fail(err, errlen, VA_FAILED_PRECONDITION,
-					     "reminder: deadline '%s' changed",
-					     in->deadline ? in->deadline : "");
+			return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+					  "reminder: deadline '%s' changed",
+					  in->deadline ? in->deadline : "");
 		out->type = in->before_min > 0 ? EV_DEADLINE_APPROACHING : EV_DEADLINE_MISSED;
 	}
 	if (in->at_ms > env->now_ms)
-		return session__fail(err, errlen, VA_FAILED_PRECONDITION,
-				     "reminder: not due before %lld ms", (long long)in->at_ms);
+		return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+				  "reminder: not due before %lld ms", (long long)in->at_ms);
 	reminder_copy(&out->reminder, in);
 	out->reminder.late = env->now_ms - in->at_ms > REMINDER_GRACE_MS;
 	return 0;
@@ -849,7 +832,7 @@ int session_decide(const sessions_t *t, const cmd_t *cmd, const session_env_t *e
 	case CMD_REMINDER_SEND:
 		return session__decide_reminder(t, &cmd->u.reminder, env, out, err, errlen);
 	default:
-		return session__fail(err, errlen, VA_INVALID_ARGUMENT, "not a session command");
+		return model_fail(err, errlen, VA_INVALID_ARGUMENT, "not a session command");
 	}
 }
 
@@ -859,26 +842,25 @@ int session_visit_check(const sessions_t *t, const char *id, const char *const *
 	const session_t *s = sessions_get(t, id);
 
 	if (s == NULL)
-		return session__fail(err, errlen, VA_NOT_FOUND, "session '%s' not found", id);
+		return model_fail(err, errlen, VA_NOT_FOUND, "session '%s' not found", id);
 	if (s->kind != SESSION_KIND_VIRTUAL_VISIT)
-		return session__fail(err, errlen, VA_FAILED_PRECONDITION,
-				     "session '%s' is a %s, not a virtual visit", id,
-				     session_kind_slug(s->kind));
+		return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+				  "session '%s' is a %s, not a virtual visit", id,
+				  session_kind_slug(s->kind));
 	if (s->status != SESSION_SCHEDULED)
-		return session__fail(err, errlen, VA_FAILED_PRECONDITION,
-				     "session '%s' is cancelled", id);
+		return model_fail(err, errlen, VA_FAILED_PRECONDITION, "session '%s' is cancelled",
+				  id);
 	if (now_ms < session_end_ms(s))
-		return session__fail(err, errlen, VA_FAILED_PRECONDITION,
-				     "session '%s' has not ended yet", id);
+		return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+				  "session '%s' has not ended yet", id);
 	for (size_t i = 0; i < n_members; i++) {
 		const session_participant_t *p = session__participant(s, members[i]);
 		if (strcmp(members[i], s->host) == 0)
 			continue;
 		if (p == NULL || !p->attendance_recorded || p->attended == 0)
-			return session__fail(
-			    err, errlen, VA_RULE_VIOLATION,
-			    "mutual visit: member '%s' did not attend session '%s'", members[i],
-			    id);
+			return model_fail(err, errlen, VA_RULE_VIOLATION,
+					  "mutual visit: member '%s' did not attend session '%s'",
+					  members[i], id);
 	}
 	return 0;
 }
