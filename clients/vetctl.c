@@ -38,6 +38,8 @@
 #include <vetalliance/error.h>
 #include <vetalliance/json.h>
 
+#include "vetctl_centres.h"
+
 #define EXIT_REFUSED       1
 #define DEFAULT_TIMEOUT_MS 2000
 #define DEFAULT_ATTEMPTS   3
@@ -76,6 +78,11 @@ enum flag {
 	F_VALID_FROM,
 	F_VALID_UNTIL,
 	F_HASH,
+	/* centres (issue 4) */
+	F_CSV,
+	F_PERSON,
+	F_FACT,
+	F_CLEAR_CONTACTS,
 	F_COUNT
 };
 
@@ -129,6 +136,11 @@ static const struct option long_options[] = {
     {"valid-from", required_argument, NULL, FLAG_BASE + F_VALID_FROM},
     {"valid-until", required_argument, NULL, FLAG_BASE + F_VALID_UNTIL},
     {"hash", required_argument, NULL, FLAG_BASE + F_HASH},
+    /* centres (issue 4) */
+    {"csv", no_argument, NULL, FLAG_BASE + F_CSV},
+    {"person", required_argument, NULL, FLAG_BASE + F_PERSON},
+    {"fact", required_argument, NULL, FLAG_BASE + F_FACT},
+    {"clear-contacts", no_argument, NULL, FLAG_BASE + F_CLEAR_CONTACTS},
     {NULL, 0, NULL, 0},
 };
 
@@ -160,6 +172,11 @@ static const char *const flag_names[F_COUNT] = {
     [F_VALID_FROM] = "valid-from",
     [F_VALID_UNTIL] = "valid-until",
     [F_HASH] = "hash",
+    /* centres (issue 4) */
+    [F_CSV] = "csv",
+    [F_PERSON] = "person",
+    [F_FACT] = "fact",
+    [F_CLEAR_CONTACTS] = "clear-contacts",
 };
 
 struct options {
@@ -180,6 +197,10 @@ struct options {
 	size_t n_adopts;
 	char **activities; /* every --activity */
 	size_t n_activities;
+	char **persons; /* every --person (issue 4) */
+	size_t n_persons;
+	char **facts; /* every --fact (issue 4) */
+	size_t n_facts;
 	char **args; /* positional arguments after NOUN VERB */
 	int n_args;
 };
@@ -221,6 +242,11 @@ struct bodies {
 	Vetalliance__V1__MouDraft mou_draft;
 	Vetalliance__V1__MouSign mou_sign;
 	char *mask[F_COUNT];
+	/* centres (issue 4) */
+	vx_pool_t pool;
+	Vetalliance__V1__CentreCriteria centre_criteria;
+	Vetalliance__V1__CentreMatch centre_match;
+	Vetalliance__V1__StateGet state_get;
 };
 
 struct command {
@@ -231,6 +257,19 @@ struct command {
 	const char *done; /* confirmation verb for writes, NULL for queries */
 	/* Fill req from opts; returns 0 or EX_USAGE after a message. */
 	int (*build)(const struct options *opts, struct bodies *b, va_request_t *req);
+};
+
+/* Commands with their own output or several requests (issue 4), found by
+ * noun and verb in `hooks`. */
+struct hook {
+	const char *noun;
+	const char *verb;
+	/* Prints a successful reply instead of the generic output, --json
+	 * included; returns an exit code.  May be NULL. */
+	int (*print)(const struct options *opts, const va_reply_t *reply);
+	/* Does the whole command instead of build, call and print; returns
+	 * an exit code.  May be NULL. */
+	int (*run)(const struct options *opts, va_client_t *client);
 };
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -280,11 +319,18 @@ static void usage(FILE *out)
 	      "  partner show     ID\n"
 	      "  partner list\n"
 	      "  centre register  --id ID --name NAME --kind KIND --partner P --country CC\n"
-	      "                   [--region R] [--sector S]...\n"
+	      "                   [--region R] [--sector S]... [--person ROLE=NAME|CH...]...\n"
+	      "                   [--fact NAME=VALUE]...\n"
 	      "  centre update    --id ID [--name NAME] [--kind KIND] [--partner P]\n"
 	      "                   [--country CC] [--region R] [--sector S]... [--clear-sectors]\n"
+	      "                   [--person ROLE=NAME|CH...]... [--clear-contacts]\n"
+	      "                   [--fact NAME=VALUE]...\n"
 	      "  centre show      ID\n"
-	      "  centre list      [--partner P] [--country CC] [--sector S]\n"
+	      "  centre list      [--partner P] [--country CC] [--sector S] [--csv]\n"
+	      "  centre criteria  ID   each selection criterion: met, unmet or unknown\n"
+	      "  centre match     --sector S [--centre C | --country CC]\n"
+	      "                   centres in other countries offering S\n"
+	      "  centre import    FILE.csv   register or update one centre per row\n"
 	      "  sector list\n"
 	      "  interest list    [--partner P]\n"
 	      "  interest mark    --partner P --sector S [--note NOTE]\n"
@@ -307,6 +353,8 @@ static void usage(FILE *out)
 	      "  alliance show    ID\n"
 	      "  alliance list\n"
 	      "  report alliances the road-map progress of every alliance, late ones flagged\n"
+	      "  report sectors   [--csv] the partner x sector interest matrix\n"
+	      "  mou show         ID   the MoU of alliance ID as a document\n"
 	      "  status           the daemon's health: version, uptime, last seq, journal,\n"
 	      "                   snapshot, peers, requests/s, sync latency\n"
 	      "  metrics          the same and more, in the Prometheus text format\n"
@@ -332,7 +380,18 @@ static void usage(FILE *out)
 	      "commitments: ",
 	      out);
 	print_slugs(out, &vetalliance__v1__commitment__descriptor);
-	fputs("\n\n"
+	fputs("\n"
+	      "contact roles (--person): ",
+	      out);
+	print_slugs(out, &vetalliance__v1__contact_role__descriptor);
+	fputs("\n"
+	      "facts (--fact): sends, receives, dual_vet, coordinator, excellence_network\n"
+	      "  (yes, willing, no, unknown; excellence_network willing: being rated),\n"
+	      "  previous_experience, integrated, ka2_interest (yes, no, unknown),\n"
+	      "  province (text), teacher_hours (hours a week, or unknown)\n"
+	      "--json prints the whole reply, except: report sectors (the matrix) and\n"
+	      "mou show (the MoU with its signatures)\n"
+	      "\n"
 	      "exit status: 0 ok, 1 refused by the daemon, 64 usage error,\n"
 	      "69 no reply from the daemon, 70 internal error\n",
 	      out);
@@ -465,9 +524,42 @@ static int build_partner_list(const struct options *o, struct bodies *b, va_requ
 	return 0;
 }
 
+/*
+ * centre_extras - the --person and --fact flags into c (issue 4); each
+ * names what it changes in mask[*n] when mask is not NULL.
+ */
+static int centre_extras(const struct options *o, struct bodies *b, centre_t *c, char **mask,
+			 size_t *n)
+{
+	const char *field;
+	char err[512];
+
+	for (size_t i = 0; i < o->n_persons; i++)
+		if (vx_person_flag(&b->pool, c, o->persons[i], err, sizeof err) < 0) {
+			usage_error("%s", err);
+			return EX_USAGE;
+		}
+	if (mask != NULL && (o->given & (BIT(F_PERSON) | BIT(F_CLEAR_CONTACTS))))
+		mask[(*n)++] = "contacts";
+	for (size_t i = 0; i < o->n_facts; i++) {
+		if (vx_fact_flag(&b->pool, c, o->facts[i], &field, err, sizeof err) < 0) {
+			usage_error("%s", err);
+			return EX_USAGE;
+		}
+		if (mask == NULL)
+			continue;
+		for (size_t k = 0; k < *n && field != NULL; k++)
+			if (strcmp(mask[k], field) == 0)
+				field = NULL;
+		if (field != NULL)
+			mask[(*n)++] = (char *)field;
+	}
+	return 0;
+}
+
 static int build_centre_register(const struct options *o, struct bodies *b, va_request_t *req)
 {
-	if (fill_centre(o, &b->centre) != 0)
+	if (fill_centre(o, &b->centre) != 0 || centre_extras(o, b, &b->centre, NULL, NULL) != 0)
 		return EX_USAGE;
 	vetalliance__v1__centre_register__init(&b->centre_register);
 	b->centre_register.centre = &b->centre;
@@ -494,9 +586,16 @@ static int build_centre_update(const struct options *o, struct bodies *b, va_req
 	u->n_update_mask = build_mask(o, b, flags, fields, sizeof flags / sizeof flags[0]);
 	if (o->given & (BIT(F_SECTOR) | BIT(F_CLEAR_SECTORS)))
 		b->mask[u->n_update_mask++] = "sectors";
+	if ((o->given & BIT(F_PERSON)) && (o->given & BIT(F_CLEAR_CONTACTS))) {
+		usage_error("--person and --clear-contacts exclude each other");
+		return EX_USAGE;
+	}
+	if (centre_extras(o, b, &b->centre, b->mask, &u->n_update_mask) != 0)
+		return EX_USAGE;
 	if (u->n_update_mask == 0) {
 		usage_error("nothing to update: give at least one of --name, --kind, --partner, "
-			    "--country, --region, --sector, --clear-sectors");
+			    "--country, --region, --sector, --clear-sectors, --person, "
+			    "--clear-contacts, --fact");
 		return EX_USAGE;
 	}
 	req->body_case = VETALLIANCE__V1__REQUEST__BODY_CENTRE_UPDATE;
@@ -917,10 +1016,123 @@ static int build_metrics(const struct options *o, struct bodies *b, va_request_t
 	return 0;
 }
 
+/* ------------------------------------------ centres (issue 4) */
+
+static int build_centre_criteria(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	vetalliance__v1__centre_criteria__init(&b->centre_criteria);
+	if (show_id(o, &b->centre_criteria.centre) != 0)
+		return EX_USAGE;
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_CENTRE_CRITERIA;
+	req->centre_criteria = &b->centre_criteria;
+	return 0;
+}
+
+static int build_centre_match(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	Vetalliance__V1__CentreMatch *m = &b->centre_match;
+
+	if (o->n_sectors == 0) {
+		usage_error("'centre match' needs --sector");
+		return EX_USAGE;
+	}
+	if ((o->given & BIT(F_CENTRE)) && (o->given & BIT(F_COUNTRY))) {
+		usage_error("--centre and --country exclude each other");
+		return EX_USAGE;
+	}
+	vetalliance__v1__centre_match__init(m);
+	m->sector = o->sectors[0];
+	m->centre = flag_or_empty(o, F_CENTRE);
+	m->country = flag_or_empty(o, F_COUNTRY);
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_CENTRE_MATCH;
+	req->centre_match = m;
+	return 0;
+}
+
+static int build_state_get(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	(void)o;
+	vetalliance__v1__state_get__init(&b->state_get);
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_STATE_GET;
+	req->state_get = &b->state_get;
+	return 0;
+}
+
+static int print_result(const va_reply_t *reply);
+
+/* print_reply_json - the whole reply as one JSON line (--json). */
+static int print_reply_json(const va_reply_t *reply)
+{
+	char *json = va_json_message(&reply->base);
+
+	if (json == NULL) {
+		fputs("vetctl: cannot print the reply as JSON\n", stderr);
+		return EX_SOFTWARE;
+	}
+	printf("%s\n", json);
+	free(json);
+	return EX_OK;
+}
+
+static int print_centre_list(const struct options *o, const va_reply_t *reply)
+{
+	if (o->given & BIT(F_CSV)) {
+		const Vetalliance__V1__CentreListResult *r = reply->centres;
+		if (vx_centres_csv(stdout, r != NULL ? r->centres : NULL,
+				   r != NULL ? r->n_centres : 0) < 0) {
+			fputs("vetctl: out of memory\n", stderr);
+			return EX_SOFTWARE;
+		}
+		return EX_OK;
+	}
+	if (o->json)
+		return print_reply_json(reply);
+	return print_result(reply) < 0 ? EX_SOFTWARE : EX_OK;
+}
+
+static int print_report_sectors(const struct options *o, const va_reply_t *reply)
+{
+	static const Vetalliance__V1__StateResult empty = VETALLIANCE__V1__STATE_RESULT__INIT;
+	enum vx_format f = o->json ? VX_JSON : (o->given & BIT(F_CSV)) ? VX_CSV : VX_TEXT;
+
+	if (o->json && (o->given & BIT(F_CSV))) {
+		usage_error("--csv and --json exclude each other");
+		return EX_USAGE;
+	}
+	if (vx_report_sectors(stdout, reply->state != NULL ? reply->state : &empty, f) < 0) {
+		fputs("vetctl: out of memory\n", stderr);
+		return EX_SOFTWARE;
+	}
+	return EX_OK;
+}
+
+static int print_mou_show(const struct options *o, const va_reply_t *reply)
+{
+	int rc;
+
+	if (reply->alliance == NULL)
+		return EX_SOFTWARE;
+	rc = vx_mou_show(stdout, reply->alliance, o->json ? VX_JSON : VX_TEXT);
+	if (rc < 0) {
+		fputs("vetctl: out of memory\n", stderr);
+		return EX_SOFTWARE;
+	}
+	return rc == 0 ? EX_OK : EXIT_REFUSED;
+}
+
+static int run_centre_import(const struct options *o, va_client_t *client)
+{
+	if (o->n_args != 1) {
+		usage_error("'centre import' needs the CSV file to read");
+		return EX_USAGE;
+	}
+	return vx_centre_import(client, o->args[0], o->request_id, stdout);
+}
+
 #define PARTNER_FIELDS (BIT(F_ID) | BIT(F_NAME) | BIT(F_COUNTRY) | BIT(F_TIME_ZONE) | BIT(F_REGION))
 #define CENTRE_FIELDS                                                                              \
 	(BIT(F_ID) | BIT(F_NAME) | BIT(F_KIND) | BIT(F_PARTNER) | BIT(F_COUNTRY) | BIT(F_REGION) | \
-	 BIT(F_SECTOR))
+	 BIT(F_SECTOR) | BIT(F_PERSON) | BIT(F_FACT))
 
 static const struct command commands[] = {
     {"partner", "register", PARTNER_FIELDS, 0, "registered", build_partner_register},
@@ -928,9 +1140,11 @@ static const struct command commands[] = {
     {"partner", "show", BIT(F_ID), 1, NULL, build_partner_show},
     {"partner", "list", 0, 0, NULL, build_partner_list},
     {"centre", "register", CENTRE_FIELDS, 0, "registered", build_centre_register},
-    {"centre", "update", CENTRE_FIELDS | BIT(F_CLEAR_SECTORS), 0, "updated", build_centre_update},
+    {"centre", "update", CENTRE_FIELDS | BIT(F_CLEAR_SECTORS) | BIT(F_CLEAR_CONTACTS), 0, "updated",
+     build_centre_update},
     {"centre", "show", BIT(F_ID), 1, NULL, build_centre_show},
-    {"centre", "list", BIT(F_PARTNER) | BIT(F_COUNTRY) | BIT(F_SECTOR), 0, NULL, build_centre_list},
+    {"centre", "list", BIT(F_PARTNER) | BIT(F_COUNTRY) | BIT(F_SECTOR) | BIT(F_CSV), 0, NULL,
+     build_centre_list},
     {"sector", "list", 0, 0, NULL, build_sector_list},
     {"interest", "list", BIT(F_PARTNER), 0, NULL, build_interest_list},
     {"interest", "mark", BIT(F_PARTNER) | BIT(F_SECTOR) | BIT(F_NOTE), 0, "marked",
@@ -963,7 +1177,29 @@ static const struct command commands[] = {
     /* One-word commands: verb NULL. */
     {"status", NULL, 0, 0, NULL, build_daemon_status},
     {"metrics", NULL, 0, 0, NULL, build_metrics},
+    /* centres, the sector report and the MoU document (issue 4) */
+    {"centre", "criteria", BIT(F_ID), 1, NULL, build_centre_criteria},
+    {"centre", "match", BIT(F_SECTOR) | BIT(F_CENTRE) | BIT(F_COUNTRY), 0, NULL,
+     build_centre_match},
+    {"centre", "import", 0, 1, NULL, build_state_get}, /* see hooks */
+    {"report", "sectors", BIT(F_CSV), 0, NULL, build_state_get},
+    {"mou", "show", BIT(F_ID), 1, NULL, build_alliance_show},
 };
+
+static const struct hook hooks[] = {
+    {"centre", "list", print_centre_list, NULL},
+    {"centre", "import", NULL, run_centre_import},
+    {"report", "sectors", print_report_sectors, NULL},
+    {"mou", "show", print_mou_show, NULL},
+};
+
+static const struct hook *find_hook(const struct command *cmd)
+{
+	for (size_t i = 0; cmd->verb != NULL && i < sizeof hooks / sizeof hooks[0]; i++)
+		if (strcmp(hooks[i].noun, cmd->noun) == 0 && strcmp(hooks[i].verb, cmd->verb) == 0)
+			return &hooks[i];
+	return NULL;
+}
 
 /* Flags that may be given once only, even where --sector repeats. */
 static int single_sector(const struct command *cmd)
@@ -1063,6 +1299,14 @@ static int parse_args(int argc, char **argv, struct options *o, const struct com
 		case FLAG_BASE + F_CLEAR_SECTORS:
 			o->given |= BIT(F_CLEAR_SECTORS);
 			break;
+		case FLAG_BASE + F_PERSON: /* centres (issue 4) */
+			o->given |= BIT(F_PERSON);
+			o->persons[o->n_persons++] = optarg;
+			break;
+		case FLAG_BASE + F_FACT:
+			o->given |= BIT(F_FACT);
+			o->facts[o->n_facts++] = optarg;
+			break;
 		default:
 			if (c >= FLAG_BASE && c < FLAG_BASE + F_COUNT) {
 				int f = c - FLAG_BASE;
@@ -1086,7 +1330,7 @@ static int parse_args(int argc, char **argv, struct options *o, const struct com
 	if (optind >= argc) {
 		usage_error(
 		    "missing NOUN (partner, centre, sector, interest, commitment, alliance, "
-		    "report, status, metrics)");
+		    "report, mou, status, metrics)");
 		return EX_USAGE;
 	}
 	noun = argv[optind++];
@@ -1431,6 +1675,7 @@ int main(int argc, char **argv)
 	va_request_t req = VETALLIANCE__V1__REQUEST__INIT;
 	struct options opts = {0};
 	const struct command *cmd = NULL;
+	const struct hook *hook = NULL;
 	struct bodies *bodies = NULL;
 	va_client_t *client = NULL;
 	va_reply_t *reply = NULL;
@@ -1443,15 +1688,29 @@ int main(int argc, char **argv)
 	opts.channels = calloc((size_t)argc + 1, sizeof *opts.channels);
 	opts.adopts = calloc((size_t)argc + 1, sizeof *opts.adopts);
 	opts.activities = calloc((size_t)argc + 1, sizeof *opts.activities);
+	opts.persons = calloc((size_t)argc + 1, sizeof *opts.persons);
+	opts.facts = calloc((size_t)argc + 1, sizeof *opts.facts);
 	bodies = calloc(1, sizeof *bodies);
 	if (opts.sectors == NULL || opts.members == NULL || opts.channels == NULL ||
-	    opts.adopts == NULL || opts.activities == NULL || bodies == NULL) {
+	    opts.adopts == NULL || opts.activities == NULL || opts.persons == NULL ||
+	    opts.facts == NULL || bodies == NULL) {
 		fputs("vetctl: out of memory\n", stderr);
 		goto out;
 	}
 	rc = parse_args(argc, argv, &opts, &cmd);
 	if (rc != 0 || cmd == NULL) {
 		status = rc;
+		goto out;
+	}
+	hook = find_hook(cmd);
+	if (hook != NULL && hook->run != NULL) {
+		client = va_client_new(opts.endpoint, opts.timeout_ms, opts.attempts);
+		if (client == NULL) {
+			usage_error("invalid endpoint '%s'", opts.endpoint);
+			status = EX_USAGE;
+			goto out;
+		}
+		status = hook->run(&opts, client);
 		goto out;
 	}
 	status = cmd->build(&opts, bodies, &req);
@@ -1479,6 +1738,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	if (hook != NULL && hook->print != NULL &&
+	    reply->status == VETALLIANCE__V1__STATUS__STATUS_OK) {
+		status = hook->print(&opts, reply);
+		goto out;
+	}
 	if (opts.json) {
 		json = va_json_message(&reply->base);
 		if (json == NULL) {
@@ -1517,6 +1781,7 @@ out:
 	if (bodies != NULL) {
 		free(bodies->alliance_members);
 		free(bodies->alliance_mptrs);
+		vx_pool_release(&bodies->pool);
 	}
 	free(bodies);
 	free(opts.sectors);
@@ -1524,5 +1789,7 @@ out:
 	free(opts.channels);
 	free(opts.adopts);
 	free(opts.activities);
+	free(opts.persons);
+	free(opts.facts);
 	return status;
 }

@@ -36,6 +36,9 @@ typedef enum {
 	QUERY_COMMITMENT_LIST, /* id: the centre */
 	QUERY_ALLIANCE_GET,    /* id */
 	QUERY_ALLIANCE_LIST,
+	/* Centres (issue 4) */
+	QUERY_CENTRE_CRITERIA, /* id: the centre */
+	QUERY_CENTRE_MATCH,    /* sector; id (a centre) or country: the one left out */
 } query_type_t;
 
 typedef struct query {
@@ -82,6 +85,7 @@ typedef enum {
 	RESULT_COMMITMENTS,   /* many: confirmation_t * */
 	RESULT_ALLIANCE,      /* one: alliance_t *; with state and now_ms */
 	RESULT_ALLIANCES,     /* many: alliance_t *; with state and now_ms */
+	RESULT_CRITERIA,      /* many: criterion_t * (state/criteria.h); issue 4 */
 } result_type_t;
 
 typedef struct result {

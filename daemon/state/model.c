@@ -93,7 +93,34 @@ void centre_release(centre_t *c)
 	free(c->country);
 	free(c->region);
 	strlist_release(&c->sectors);
+	centre_contacts_release(c);
+	free(c->province);
 	memset(c, 0, sizeof *c);
+}
+
+void centre_contacts_release(centre_t *c)
+{
+	for (size_t i = 0; i < c->n_contacts; i++) {
+		free(c->contacts[i].name);
+		strlist_release(&c->contacts[i].channels);
+	}
+	free(c->contacts);
+	c->contacts = NULL;
+	c->n_contacts = 0;
+}
+
+void centre_contacts_copy(centre_t *dst, const centre_t *src)
+{
+	dst->contacts = NULL;
+	dst->n_contacts = src->n_contacts;
+	if (src->n_contacts == 0)
+		return;
+	dst->contacts = model__xrealloc(NULL, src->n_contacts * sizeof *dst->contacts);
+	for (size_t i = 0; i < src->n_contacts; i++) {
+		dst->contacts[i].role = src->contacts[i].role;
+		dst->contacts[i].name = model_strdup(src->contacts[i].name);
+		strlist_copy(&dst->contacts[i].channels, &src->contacts[i].channels);
+	}
 }
 
 void centre_copy(centre_t *dst, const centre_t *src)
@@ -107,6 +134,11 @@ void centre_copy(centre_t *dst, const centre_t *src)
 	strlist_copy(&dst->sectors, &src->sectors);
 	dst->registered_ms = src->registered_ms;
 	dst->updated_ms = src->updated_ms;
+	centre_contacts_copy(dst, src);
+	dst->province = model_strdup(src->province);
+	memcpy(dst->facts, src->facts, sizeof dst->facts);
+	dst->hours_known = src->hours_known;
+	dst->teacher_hours = src->teacher_hours;
 }
 
 static char *model__put(char **cursor, const char *s)
@@ -119,31 +151,68 @@ static char *model__put(char **cursor, const char *s)
 	return dst;
 }
 
+/* model__strsize - the bytes a string takes in a packed block. */
+static size_t model__strsize(const char *s)
+{
+	return strlen(s ? s : "") + 1;
+}
+
 void centre_pack(centre_t *dst, const centre_t *src)
 {
-	const char *const strs[] = {src->id, src->name, src->partner, src->country, src->region};
-	size_t size = src->sectors.n * sizeof(char *);
+	const char *const strs[] = {src->id,      src->name,   src->partner,
+				    src->country, src->region, src->province};
+	size_t nptrs = src->sectors.n, size;
+	char **ptrs;
 	char *cursor;
 
+	for (size_t i = 0; i < src->n_contacts; i++)
+		nptrs += src->contacts[i].channels.n;
+	/* Layout: the contacts (pointer-aligned structs), then every pointer
+	 * array (sectors, each contact's channels), then the strings. */
+	size = src->n_contacts * sizeof(centre_contact_t) + nptrs * sizeof(char *);
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
-		size += strlen(strs[i] ? strs[i] : "") + 1;
+		size += model__strsize(strs[i]);
 	for (size_t i = 0; i < src->sectors.n; i++)
-		size += strlen(src->sectors.v[i]) + 1;
+		size += model__strsize(src->sectors.v[i]);
+	for (size_t i = 0; i < src->n_contacts; i++) {
+		size += model__strsize(src->contacts[i].name);
+		for (size_t k = 0; k < src->contacts[i].channels.n; k++)
+			size += model__strsize(src->contacts[i].channels.v[k]);
+	}
 	dst->block = model__xrealloc(NULL, size);
-	/* The pointer array first, for its alignment; then the strings. */
-	dst->sectors.v = src->sectors.n ? dst->block : NULL;
+	dst->contacts = src->n_contacts ? dst->block : NULL;
+	dst->n_contacts = src->n_contacts;
+	ptrs = (char **)((char *)dst->block + src->n_contacts * sizeof(centre_contact_t));
+	cursor = (char *)(ptrs + nptrs);
+	dst->sectors.v = src->sectors.n ? ptrs : NULL;
 	dst->sectors.n = src->sectors.n;
-	cursor = (char *)dst->block + src->sectors.n * sizeof(char *);
 	for (size_t i = 0; i < src->sectors.n; i++)
 		dst->sectors.v[i] = model__put(&cursor, src->sectors.v[i]);
+	ptrs += src->sectors.n;
+	for (size_t i = 0; i < src->n_contacts; i++) {
+		const centre_contact_t *in = &src->contacts[i];
+		centre_contact_t *c = &dst->contacts[i];
+
+		c->role = in->role;
+		c->name = model__put(&cursor, in->name);
+		c->channels.v = in->channels.n ? ptrs : NULL;
+		c->channels.n = in->channels.n;
+		for (size_t k = 0; k < in->channels.n; k++)
+			c->channels.v[k] = model__put(&cursor, in->channels.v[k]);
+		ptrs += in->channels.n;
+	}
 	dst->id = model__put(&cursor, src->id);
 	dst->name = model__put(&cursor, src->name);
 	dst->partner = model__put(&cursor, src->partner);
 	dst->country = model__put(&cursor, src->country);
 	dst->region = model__put(&cursor, src->region);
+	dst->province = model__put(&cursor, src->province);
 	dst->kind = src->kind;
 	dst->registered_ms = src->registered_ms;
 	dst->updated_ms = src->updated_ms;
+	memcpy(dst->facts, src->facts, sizeof dst->facts);
+	dst->hours_known = src->hours_known;
+	dst->teacher_hours = src->teacher_hours;
 }
 
 void sector_release(sector_t *s)

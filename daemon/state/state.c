@@ -296,6 +296,13 @@ const sector_t *state_sector_get(const state_t *st, const char *id)
 	return NULL;
 }
 
+void state_centre_each(const state_t *st, void (*fn)(const centre_t *c, void *arg), void *arg)
+{
+	for (size_t i = 0; i < st->centres.cap; i++)
+		if (st->centres.slots[i].key != NULL)
+			fn(st->centres.slots[i].value, arg);
+}
+
 const centre_t *state_centre_get(const state_t *st, const char *id)
 {
 	return hmap_get(&st->centres, id);
@@ -493,6 +500,20 @@ static int state__decide_centre(const state_t *st, const cmd_t *cmd, const state
 	if (cmd->mask & CENTRE_F_SECTORS) {
 		strlist_release(&merged.sectors);
 		strlist_copy(&merged.sectors, &in->sectors);
+	}
+	/* issue 4: contacts and facts */
+	if (cmd->mask & CENTRE_F_CONTACTS) {
+		centre_contacts_release(&merged);
+		centre_contacts_copy(&merged, in);
+	}
+	for (size_t f = 0; f < CENTRE_FACTS; f++)
+		if (cmd->mask & CENTRE_F_FACT(f))
+			merged.facts[f] = in->facts[f];
+	if (cmd->mask & CENTRE_F_PROVINCE)
+		state__merge_str(&merged.province, in->province);
+	if (cmd->mask & CENTRE_F_TEACHER_HOURS) {
+		merged.hours_known = in->hours_known;
+		merged.teacher_hours = in->teacher_hours;
 	}
 	rc = state__centre_check(st, &merged, "centre", err, errlen);
 	if (rc < 0) {
