@@ -490,7 +490,7 @@ static void partner_from_pb(partner_t *dst, const PB(Partner) * src)
 /* The contacts of a wire centre as a view into `buf` (strings borrowed);
  * the generic pass keeps their number within CODEC_LIST_MAX. */
 static void centre_contacts_view(centre_t *view, const PB(Centre) * src,
-				 centre_contact_t buf[CODEC_LIST_MAX])
+				 centre_contact_t buf[CODEC_LIST_MAX], centre_more_t *more)
 {
 	size_t n = src->n_contacts < CODEC_LIST_MAX ? src->n_contacts : CODEC_LIST_MAX;
 
@@ -500,18 +500,20 @@ static void centre_contacts_view(centre_t *view, const PB(Centre) * src,
 		buf[i].channels.v = src->contacts[i]->channels;
 		buf[i].channels.n = src->contacts[i]->n_channels;
 	}
-	view->contacts = n ? buf : NULL;
-	view->n_contacts = (uint16_t)n;
-	view->province = src->province;
-	codec__facts_get(src, view->facts);
-	view->hours_known = src->teacher_hours_known;
-	view->teacher_hours = (uint8_t)(src->teacher_hours > 255 ? 255 : src->teacher_hours);
+	more->contacts = n ? buf : NULL;
+	more->n_contacts = (uint16_t)n;
+	more->province = src->province;
+	codec__facts_get(src, more->facts);
+	more->hours_known = src->teacher_hours_known;
+	more->teacher_hours = (uint8_t)(src->teacher_hours > 255 ? 255 : src->teacher_hours);
+	view->more = more;
 }
 
 /* A packed centre straight from the wire struct (one allocation). */
 static void centre_pack_from_pb(centre_t *dst, const PB(Centre) * src)
 {
 	centre_contact_t contacts[CODEC_LIST_MAX];
+	centre_more_t more;
 	centre_t view = {
 	    .id = src->id,
 	    .name = src->name,
@@ -524,7 +526,7 @@ static void centre_pack_from_pb(centre_t *dst, const PB(Centre) * src)
 	    .updated_ms = src->updated_ms,
 	};
 
-	centre_contacts_view(&view, src, contacts);
+	centre_contacts_view(&view, src, contacts, &more);
 	centre_pack(dst, &view);
 }
 
@@ -542,14 +544,16 @@ static void centre_from_pb(centre_t *dst, const PB(Centre) * src)
 	dst->updated_ms = src->updated_ms;
 	{
 		centre_contact_t contacts[CODEC_LIST_MAX];
+		centre_more_t more;
 		centre_t view = {0};
 
-		centre_contacts_view(&view, src, contacts);
-		centre_contacts_copy(dst, &view);
-		dst->province = dup_or_empty(view.province);
-		memcpy(dst->facts, view.facts, sizeof dst->facts);
-		dst->hours_known = view.hours_known;
-		dst->teacher_hours = view.teacher_hours;
+		centre_contacts_view(&view, src, contacts, &more);
+		if (!centre_more_empty(&more)) {
+			centre_more_t *d = centre_more_mut(dst);
+			*d = more;
+			centre_contacts_copy(d, &more);
+			d->province = dup_or_empty(more.province);
+		}
 	}
 }
 
@@ -1097,6 +1101,7 @@ static void codec__scratch_release(codec_scratch_t *s)
 /* Returns 0, or -VA_INTERNAL when the contacts find no memory. */
 static int centre_to_pb(PB(Centre) * dst, const centre_t *src, codec_scratch_t *scratch)
 {
+	const centre_more_t *m = centre_more(src);
 	PB(CentreContact) * items, **ptrs;
 
 	vetalliance__v1__centre__init(dst);
@@ -1110,25 +1115,25 @@ static int centre_to_pb(PB(Centre) * dst, const centre_t *src, codec_scratch_t *
 	dst->sectors = src->sectors.v;
 	dst->registered_ms = src->registered_ms;
 	dst->updated_ms = src->updated_ms;
-	dst->province = str_or_empty(src->province);
-	codec__facts_set(dst, src->facts);
-	dst->teacher_hours_known = src->hours_known;
-	dst->teacher_hours = src->teacher_hours;
-	if (src->n_contacts == 0)
+	dst->province = str_or_empty(m->province);
+	codec__facts_set(dst, m->facts);
+	dst->teacher_hours_known = m->hours_known;
+	dst->teacher_hours = m->teacher_hours;
+	if (m->n_contacts == 0)
 		return 0;
-	ptrs = codec__scratch(scratch, src->n_contacts * (sizeof *ptrs + sizeof *items));
+	ptrs = codec__scratch(scratch, m->n_contacts * (sizeof *ptrs + sizeof *items));
 	if (ptrs == NULL)
 		return -VA_INTERNAL;
-	items = (PB(CentreContact) *)(ptrs + src->n_contacts);
-	for (size_t i = 0; i < src->n_contacts; i++) {
+	items = (PB(CentreContact) *)(ptrs + m->n_contacts);
+	for (size_t i = 0; i < m->n_contacts; i++) {
 		vetalliance__v1__centre_contact__init(&items[i]);
-		items[i].role = (PB(ContactRole))src->contacts[i].role;
-		items[i].name = str_or_empty(src->contacts[i].name);
-		items[i].n_channels = src->contacts[i].channels.n;
-		items[i].channels = src->contacts[i].channels.v;
+		items[i].role = (PB(ContactRole))m->contacts[i].role;
+		items[i].name = str_or_empty(m->contacts[i].name);
+		items[i].n_channels = m->contacts[i].channels.n;
+		items[i].channels = m->contacts[i].channels.v;
 		ptrs[i] = &items[i];
 	}
-	dst->n_contacts = src->n_contacts;
+	dst->n_contacts = m->n_contacts;
 	dst->contacts = ptrs;
 	return 0;
 }

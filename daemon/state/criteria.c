@@ -75,10 +75,11 @@ static criterion_status_t criteria__status(unsigned fact, bool willing_meets)
 static void criteria__simple(const centre_t *c, centre_fact_t f, const char *id, const char *group,
 			     bool willing_meets, const char *what, criterion_t *out, size_t *n)
 {
+	const centre_more_t *m = centre_more(c);
 	criterion_t *k =
-	    criteria__add(out, n, id, group, criteria__status(c->facts[f], willing_meets));
+	    criteria__add(out, n, id, group, criteria__status(m->facts[f], willing_meets));
 
-	snprintf(k->fact, sizeof k->fact, "%s: %s", what, criteria__word(c->facts[f]));
+	snprintf(k->fact, sizeof k->fact, "%s: %s", what, criteria__word(m->facts[f]));
 }
 
 static void criteria__commitments(const criteria_input_t *in, criterion_t *out, size_t *n)
@@ -118,7 +119,8 @@ static void criteria__commitments(const criteria_input_t *in, criterion_t *out, 
 size_t criteria_evaluate(const centre_t *c, const criteria_input_t *in,
 			 criterion_t out[CRITERIA_MAX])
 {
-	unsigned sends = c->facts[CENTRE_FACT_SENDS], receives = c->facts[CENTRE_FACT_RECEIVES];
+	const centre_more_t *m = centre_more(c);
+	unsigned sends = m->facts[CENTRE_FACT_SENDS], receives = m->facts[CENTRE_FACT_RECEIVES];
 	criterion_status_t s1 = criteria__status(sends, true),
 			   s2 = criteria__status(receives, true);
 	const char *province;
@@ -140,39 +142,39 @@ size_t criteria_evaluate(const centre_t *c, const criteria_input_t *in,
 		return n;
 
 	k = criteria__add(out, &n, "excellence-network", "cyl",
-			  criteria__status(c->facts[CENTRE_FACT_EXCELLENCE], true));
+			  criteria__status(m->facts[CENTRE_FACT_EXCELLENCE], true));
 	snprintf(k->fact, sizeof k->fact, "VET excellence network: %s",
-		 c->facts[CENTRE_FACT_EXCELLENCE] == FACT_YES       ? "member"
-		 : c->facts[CENTRE_FACT_EXCELLENCE] == FACT_WILLING ? "being rated"
-		 : c->facts[CENTRE_FACT_EXCELLENCE] == FACT_NO      ? "not a member"
+		 m->facts[CENTRE_FACT_EXCELLENCE] == FACT_YES       ? "member"
+		 : m->facts[CENTRE_FACT_EXCELLENCE] == FACT_WILLING ? "being rated"
+		 : m->facts[CENTRE_FACT_EXCELLENCE] == FACT_NO      ? "not a member"
 								    : "unknown");
 	criteria__simple(c, CENTRE_FACT_EXPERIENCE, "previous-experience", "cyl", false,
 			 "previous internationalisation experience", out, &n);
 	criteria__simple(c, CENTRE_FACT_INTEGRATED, "integrated", "cyl", false,
 			 "integrated VET centre", out, &n);
 
-	province = criteria_cyl_province(c->province);
-	if (c->province == NULL || c->province[0] == '\0') {
+	province = criteria_cyl_province(m->province);
+	if (m->province == NULL || m->province[0] == '\0') {
 		k = criteria__add(out, &n, "province-spread", "cyl", CRITERION_UNKNOWN);
 		snprintf(k->fact, sizeof k->fact, "province: unknown");
 	} else if (province == NULL) {
 		k = criteria__add(out, &n, "province-spread", "cyl", CRITERION_UNMET);
 		snprintf(k->fact, sizeof k->fact,
-			 "province '%.64s' is not one of Castilla y León's", c->province);
+			 "province '%.64s' is not one of Castilla y León's", m->province);
 	} else {
 		k = criteria__add(out, &n, "province-spread", "cyl", CRITERION_MET);
 		snprintf(k->fact, sizeof k->fact, "province %s: %zu of the region's %zu centres",
 			 province, in->same_province, in->cyl_centres);
 	}
 
-	if (!c->hours_known) {
+	if (!m->hours_known) {
 		k = criteria__add(out, &n, "teacher-hours", "cyl", CRITERION_UNKNOWN);
 		snprintf(k->fact, sizeof k->fact, "teacher hours a week: unknown (2-3 wanted)");
 	} else {
 		k = criteria__add(out, &n, "teacher-hours", "cyl",
-				  c->teacher_hours >= 2 ? CRITERION_MET : CRITERION_UNMET);
+				  m->teacher_hours >= 2 ? CRITERION_MET : CRITERION_UNMET);
 		snprintf(k->fact, sizeof k->fact, "teacher hours a week: %u (2-3 wanted)",
-			 (unsigned)c->teacher_hours);
+			 (unsigned)m->teacher_hours);
 	}
 	criteria__simple(c, CENTRE_FACT_KA2, "ka2-interest", "cyl", false,
 			 "interested in future KA2 projects", out, &n);
@@ -189,18 +191,20 @@ typedef struct criteria_count {
 static void criteria__count(const centre_t *c, void *arg)
 {
 	criteria_count_t *cnt = arg;
+	const centre_more_t *m = centre_more(c);
 
 	if (!criteria_is_cyl(c))
 		return;
 	cnt->cyl++;
-	if (cnt->province != NULL && criteria_cyl_province(c->province) == cnt->province)
+	if (cnt->province != NULL && criteria_cyl_province(m->province) == cnt->province)
 		cnt->same++;
 }
 
 size_t criteria_of(const struct state *st, const centre_t *c, criterion_t out[CRITERIA_MAX])
 {
+	const centre_more_t *m = centre_more(c);
 	confirmation_t stand[COMMITMENT_MAX];
-	criteria_count_t cnt = {criteria_cyl_province(c->province), 0, 0};
+	criteria_count_t cnt = {criteria_cyl_province(m->province), 0, 0};
 	criteria_input_t in = {stand, 0, 0};
 
 	commitments_view(state_commitments(st), c->id, stand);

@@ -85,6 +85,17 @@ typedef struct centre_contact {
 	strlist_t channels; /* "email:x@y", "phone:+34...", "teams" */
 } centre_contact_t;
 
+/* The contacts and selection-criteria facts of a centre, kept apart so
+ * that a centre stating none costs one NULL pointer (centre_more()). */
+typedef struct centre_more {
+	centre_contact_t *contacts;
+	char *province;
+	uint16_t n_contacts;         /* at most CODEC_LIST_MAX */
+	uint8_t facts[CENTRE_FACTS]; /* a fact_t per centre_fact_t */
+	bool hours_known;            /* teacher_hours is stated */
+	uint8_t teacher_hours;       /* a week, for internationalisation */
+} centre_more_t;
+
 typedef struct partner {
 	char *id;
 	char *name;
@@ -103,13 +114,9 @@ typedef struct centre {
 	strlist_t sectors;
 	int64_t registered_ms;
 	int64_t updated_ms;
-	/* issue 4: contacts and the selection-criteria facts */
-	centre_contact_t *contacts;
-	char *province;
-	uint16_t n_contacts;         /* at most CODEC_LIST_MAX */
-	uint8_t facts[CENTRE_FACTS]; /* a fact_t per centre_fact_t */
-	bool hours_known;            /* teacher_hours is stated */
-	uint8_t teacher_hours;       /* a week, for internationalisation */
+	/* issue 4: contacts and facts; NULL when it states none.  Read it
+	 * with centre_more(), change it with centre_more_mut(). */
+	centre_more_t *more;
 	/* Non-NULL for a packed centre: every string and the sector list
 	 * live in this one allocation (see centre_pack) and must not be
 	 * freed or replaced one by one. */
@@ -326,11 +333,21 @@ void partner_release(partner_t *p);
 void partner_copy(partner_t *dst, const partner_t *src);
 void centre_release(centre_t *c);
 void centre_copy(centre_t *dst, const centre_t *src);
+/* centre_more - the contacts and facts of c: never NULL (a centre that
+ * states none gives an all-zero one). */
+const centre_more_t *centre_more(const centre_t *c);
+/* centre_more_mut - the same, to change, allocated when c has none; c must
+ * not be packed. */
+centre_more_t *centre_more_mut(centre_t *c);
+/* centre_more_empty - no contact, no fact, no province, no hours. */
+bool centre_more_empty(const centre_more_t *m);
+/* centre_more_trim - free c->more when it is empty (c not packed). */
+void centre_more_trim(centre_t *c);
 /* centre_contacts_copy - deep copy of src's contacts into dst (whose own
  * contacts must be none or already freed). */
-void centre_contacts_copy(centre_t *dst, const centre_t *src);
+void centre_contacts_copy(centre_more_t *dst, const centre_more_t *src);
 /* centre_contacts_release - free the contacts of an unpacked centre. */
-void centre_contacts_release(centre_t *c);
+void centre_contacts_release(centre_more_t *m);
 /*
  * centre_pack - a packed deep copy: one allocation holds the strings, the
  * sector list and the contacts with their channels (the state stores many

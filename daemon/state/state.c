@@ -502,18 +502,24 @@ static int state__decide_centre(const state_t *st, const cmd_t *cmd, const state
 		strlist_copy(&merged.sectors, &in->sectors);
 	}
 	/* issue 4: contacts and facts */
-	if (cmd->mask & CENTRE_F_CONTACTS) {
-		centre_contacts_release(&merged);
-		centre_contacts_copy(&merged, in);
-	}
-	for (size_t f = 0; f < CENTRE_FACTS; f++)
-		if (cmd->mask & CENTRE_F_FACT(f))
-			merged.facts[f] = in->facts[f];
-	if (cmd->mask & CENTRE_F_PROVINCE)
-		state__merge_str(&merged.province, in->province);
-	if (cmd->mask & CENTRE_F_TEACHER_HOURS) {
-		merged.hours_known = in->hours_known;
-		merged.teacher_hours = in->teacher_hours;
+	if (cmd->mask & (CENTRE_F_CONTACTS | (CENTRE_F_FACT(CENTRE_FACTS) - CENTRE_F_FACT0) |
+			 CENTRE_F_PROVINCE | CENTRE_F_TEACHER_HOURS)) {
+		const centre_more_t *im = centre_more(in);
+		centre_more_t *m = centre_more_mut(&merged);
+		if (cmd->mask & CENTRE_F_CONTACTS) {
+			centre_contacts_release(m);
+			centre_contacts_copy(m, im);
+		}
+		for (size_t f = 0; f < CENTRE_FACTS; f++)
+			if (cmd->mask & CENTRE_F_FACT(f))
+				m->facts[f] = im->facts[f];
+		if (cmd->mask & CENTRE_F_PROVINCE)
+			state__merge_str(&m->province, im->province);
+		if (cmd->mask & CENTRE_F_TEACHER_HOURS) {
+			m->hours_known = im->hours_known;
+			m->teacher_hours = im->teacher_hours;
+		}
+		centre_more_trim(&merged);
 	}
 	rc = state__centre_check(st, &merged, "centre", err, errlen);
 	if (rc < 0) {

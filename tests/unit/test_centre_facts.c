@@ -24,8 +24,9 @@ static char *ch_ana[] = {"email:ana@cecoa.pt", "phone:+351 21 000"};
 static char *ch_rui[] = {"teams"};
 static char *sectors[] = {"international-commerce"};
 
-/* A centre with every new field set, strings borrowed. */
-static centre_t full_centre(centre_contact_t contacts[3])
+/* A centre with every new field set, strings borrowed (*more holds its
+ * contacts and facts). */
+static centre_t full_centre(centre_contact_t contacts[3], centre_more_t *more)
 {
 	centre_t c = {.id = "CECOA",
 		      .name = "CECOA",
@@ -36,22 +37,25 @@ static centre_t full_centre(centre_contact_t contacts[3])
 		      .sectors = {sectors, 1},
 		      .registered_ms = 11,
 		      .updated_ms = 12,
-		      .province = "Lisboa",
-		      .hours_known = true,
-		      .teacher_hours = 3};
+		      .more = more};
+
+	*more = (centre_more_t){.province = "Lisboa", .hours_known = true, .teacher_hours = 3};
 
 	contacts[0] = (centre_contact_t){CONTACT_ROLE_COORDINATOR, "Ana Silva", {ch_ana, 2}};
 	contacts[1] = (centre_contact_t){CONTACT_ROLE_HEADMASTER, "Rui", {ch_rui, 1}};
 	contacts[2] = (centre_contact_t){CONTACT_ROLE_TEACHER, "Maria", {NULL, 0}};
-	c.contacts = contacts;
-	c.n_contacts = 3;
+	more->contacts = contacts;
+	more->n_contacts = 3;
 	for (size_t i = 0; i < CENTRE_FACTS; i++)
-		c.facts[i] = (uint8_t)(i % 4);
+		more->facts[i] = (uint8_t)(i % 4);
 	return c;
 }
 
-static void check_same(const centre_t *a, const centre_t *b)
+static void check_same(const centre_t *ca, const centre_t *cb)
 {
+	const centre_t *a = ca, *b = cb;
+	const centre_more_t *ma = centre_more(ca), *mb = centre_more(cb);
+
 	cr_assert_str_eq(a->id, b->id);
 	cr_assert_str_eq(a->name, b->name);
 	cr_assert_eq(a->kind, b->kind);
@@ -61,19 +65,19 @@ static void check_same(const centre_t *a, const centre_t *b)
 	cr_assert_eq(a->sectors.n, b->sectors.n);
 	for (size_t i = 0; i < a->sectors.n; i++)
 		cr_assert_str_eq(a->sectors.v[i], b->sectors.v[i]);
-	cr_assert_eq(a->n_contacts, b->n_contacts);
-	for (size_t i = 0; i < a->n_contacts; i++) {
-		cr_assert_eq(a->contacts[i].role, b->contacts[i].role);
-		cr_assert_str_eq(a->contacts[i].name, b->contacts[i].name);
-		cr_assert_eq(a->contacts[i].channels.n, b->contacts[i].channels.n);
-		for (size_t k = 0; k < a->contacts[i].channels.n; k++)
-			cr_assert_str_eq(a->contacts[i].channels.v[k],
-					 b->contacts[i].channels.v[k]);
+	cr_assert_eq(ma->n_contacts, mb->n_contacts);
+	for (size_t i = 0; i < ma->n_contacts; i++) {
+		cr_assert_eq(ma->contacts[i].role, mb->contacts[i].role);
+		cr_assert_str_eq(ma->contacts[i].name, mb->contacts[i].name);
+		cr_assert_eq(ma->contacts[i].channels.n, mb->contacts[i].channels.n);
+		for (size_t k = 0; k < ma->contacts[i].channels.n; k++)
+			cr_assert_str_eq(ma->contacts[i].channels.v[k],
+					 mb->contacts[i].channels.v[k]);
 	}
-	cr_assert_str_eq(a->province ? a->province : "", b->province ? b->province : "");
-	cr_assert_eq(memcmp(a->facts, b->facts, sizeof a->facts), 0);
-	cr_assert_eq(a->hours_known, b->hours_known);
-	cr_assert_eq(a->teacher_hours, b->teacher_hours);
+	cr_assert_str_eq(ma->province ? ma->province : "", mb->province ? mb->province : "");
+	cr_assert_eq(memcmp(ma->facts, mb->facts, sizeof ma->facts), 0);
+	cr_assert_eq(ma->hours_known, mb->hours_known);
+	cr_assert_eq(ma->teacher_hours, mb->teacher_hours);
 	cr_assert_eq(a->registered_ms, b->registered_ms);
 	cr_assert_eq(a->updated_ms, b->updated_ms);
 }
@@ -81,13 +85,15 @@ static void check_same(const centre_t *a, const centre_t *b)
 Test(centre_facts, pack_and_copy_keep_every_field)
 {
 	centre_contact_t contacts[3];
-	centre_t src = full_centre(contacts), packed = {0}, copied = {0}, repacked = {0};
+	centre_more_t more;
+	centre_t src = full_centre(contacts, &more), packed = {0}, copied = {0}, repacked = {0};
 
 	centre_pack(&packed, &src);
 	cr_assert_not_null(packed.block);
 	check_same(&packed, &src);
 	/* the pieces live in the block */
-	cr_assert((char *)packed.contacts[1].name > (char *)packed.block);
+	cr_assert((char *)packed.more->contacts[1].name > (char *)packed.block);
+	cr_assert((char *)packed.more > (char *)packed.block - 1);
 	centre_copy(&copied, &packed);
 	cr_assert_null(copied.block);
 	check_same(&copied, &src);
@@ -104,10 +110,9 @@ Test(centre_facts, pack_without_contacts)
 	centre_t src = {.id = "X", .name = "X"}, packed = {0};
 
 	centre_pack(&packed, &src);
-	cr_assert_null(packed.contacts);
-	cr_assert_eq(packed.n_contacts, 0);
-	cr_assert_str_eq(packed.province, "");
-	cr_assert_not(packed.hours_known);
+	cr_assert_null(packed.more, "a centre stating nothing has no centre_more_t");
+	cr_assert_eq(centre_more(&packed)->n_contacts, 0);
+	cr_assert_not(centre_more(&packed)->hours_known);
 	centre_release(&packed);
 }
 
@@ -130,7 +135,8 @@ static state_t *fresh_state(void)
 Test(centre_facts, update_changes_only_the_masked_fields)
 {
 	centre_contact_t contacts[3];
-	centre_t src = full_centre(contacts);
+	centre_more_t more;
+	centre_t src = full_centre(contacts, &more);
 	state_t *st = fresh_state();
 	cmd_t c = {.type = CMD_CENTRE_REGISTER};
 	const centre_t *cur;
@@ -142,31 +148,39 @@ Test(centre_facts, update_changes_only_the_masked_fields)
 	c = (cmd_t){.type = CMD_CENTRE_UPDATE,
 		    .mask = CENTRE_F_FACT(CENTRE_FACT_DUAL_VET) | CENTRE_F_PROVINCE};
 	c.u.centre.id = model_strdup("CECOA");
-	c.u.centre.facts[CENTRE_FACT_DUAL_VET] = FACT_NO;
-	c.u.centre.facts[CENTRE_FACT_SENDS] = FACT_NO; /* not in the mask */
-	c.u.centre.province = model_strdup("Porto");
+	centre_more_mut(&c.u.centre)->facts[CENTRE_FACT_DUAL_VET] = FACT_NO;
+	centre_more_mut(&c.u.centre)->facts[CENTRE_FACT_SENDS] = FACT_NO; /* not in the mask */
+	centre_more_mut(&c.u.centre)->province = model_strdup("Porto");
 	cr_assert_eq(st_run(st, c, 4, "t", NULL, NULL, 0), 0);
 	cur = state_centre_get(st, "CECOA");
-	cr_assert_eq(cur->facts[CENTRE_FACT_DUAL_VET], FACT_NO);
-	cr_assert_eq(cur->facts[CENTRE_FACT_SENDS], src.facts[CENTRE_FACT_SENDS]);
-	cr_assert_str_eq(cur->province, "Porto");
-	cr_assert_eq(cur->n_contacts, 3);
-	cr_assert_eq(cur->teacher_hours, 3);
+	cr_assert_eq(cur->more->facts[CENTRE_FACT_DUAL_VET], FACT_NO);
+	cr_assert_eq(cur->more->facts[CENTRE_FACT_SENDS], more.facts[CENTRE_FACT_SENDS]);
+	cr_assert_str_eq(cur->more->province, "Porto");
+	cr_assert_eq(cur->more->n_contacts, 3);
+	cr_assert_eq(cur->more->teacher_hours, 3);
 
 	/* contacts replaced as a whole; hours made unknown */
 	c = (cmd_t){.type = CMD_CENTRE_UPDATE, .mask = CENTRE_F_CONTACTS | CENTRE_F_TEACHER_HOURS};
 	c.u.centre.id = model_strdup("CECOA");
-	c.u.centre.contacts = calloc(1, sizeof *c.u.centre.contacts);
-	c.u.centre.n_contacts = 1;
-	c.u.centre.contacts[0].role = CONTACT_ROLE_COMPANY_TUTOR;
-	c.u.centre.contacts[0].name = model_strdup("Tutor");
+	centre_more_mut(&c.u.centre)->contacts = calloc(1, sizeof(centre_contact_t));
+	c.u.centre.more->n_contacts = 1;
+	c.u.centre.more->contacts[0].role = CONTACT_ROLE_COMPANY_TUTOR;
+	c.u.centre.more->contacts[0].name = model_strdup("Tutor");
 	cr_assert_eq(st_run(st, c, 5, "t", NULL, NULL, 0), 0);
 	cur = state_centre_get(st, "CECOA");
-	cr_assert_eq(cur->n_contacts, 1);
-	cr_assert_eq(cur->contacts[0].role, CONTACT_ROLE_COMPANY_TUTOR);
-	cr_assert_str_eq(cur->contacts[0].name, "Tutor");
-	cr_assert_not(cur->hours_known);
-	cr_assert_str_eq(cur->province, "Porto");
+	cr_assert_eq(cur->more->n_contacts, 1);
+	cr_assert_eq(cur->more->contacts[0].role, CONTACT_ROLE_COMPANY_TUTOR);
+	cr_assert_str_eq(cur->more->contacts[0].name, "Tutor");
+	cr_assert_not(cur->more->hours_known);
+	cr_assert_str_eq(cur->more->province, "Porto");
+
+	/* everything cleared: the centre no longer keeps a centre_more_t */
+	c = (cmd_t){.type = CMD_CENTRE_UPDATE,
+		    .mask = CENTRE_F_CONTACTS | CENTRE_F_PROVINCE |
+			    (CENTRE_F_FACT(CENTRE_FACTS) - CENTRE_F_FACT0)};
+	c.u.centre.id = model_strdup("CECOA");
+	cr_assert_eq(st_run(st, c, 6, "t", NULL, NULL, 0), 0);
+	cr_assert_null(state_centre_get(st, "CECOA")->more);
 	state_free(&st);
 }
 
@@ -294,20 +308,21 @@ Test(centre_facts, decode_carries_contacts_facts_and_mask)
 	cr_assert_eq(decode_centre(&c, mask, 4, &out, err, sizeof err), 0, "%s", err);
 	cr_assert_eq(out.cmd.mask, CENTRE_F_CONTACTS | CENTRE_F_FACT(CENTRE_FACT_KA2) |
 				       CENTRE_F_PROVINCE | CENTRE_F_TEACHER_HOURS);
-	cr_assert_eq(out.cmd.u.centre.n_contacts, 1);
-	cr_assert_eq(out.cmd.u.centre.contacts[0].role, CONTACT_ROLE_HEADMASTER);
-	cr_assert_str_eq(out.cmd.u.centre.contacts[0].channels.v[0], "email:a@b.pt");
-	cr_assert_eq(out.cmd.u.centre.facts[CENTRE_FACT_KA2], FACT_NO);
-	cr_assert_str_eq(out.cmd.u.centre.province, "Segovia");
-	cr_assert(out.cmd.u.centre.hours_known);
-	cr_assert_eq(out.cmd.u.centre.teacher_hours, 2);
+	cr_assert_eq(out.cmd.u.centre.more->n_contacts, 1);
+	cr_assert_eq(out.cmd.u.centre.more->contacts[0].role, CONTACT_ROLE_HEADMASTER);
+	cr_assert_str_eq(out.cmd.u.centre.more->contacts[0].channels.v[0], "email:a@b.pt");
+	cr_assert_eq(out.cmd.u.centre.more->facts[CENTRE_FACT_KA2], FACT_NO);
+	cr_assert_str_eq(out.cmd.u.centre.more->province, "Segovia");
+	cr_assert(out.cmd.u.centre.more->hours_known);
+	cr_assert_eq(out.cmd.u.centre.more->teacher_hours, 2);
 	request_release(&out);
 }
 
 Test(centre_facts, event_round_trip)
 {
 	centre_contact_t contacts[3];
-	centre_t src = full_centre(contacts);
+	centre_more_t more;
+	centre_t src = full_centre(contacts, &more);
 	event_t ev = {.seq = 9, .time_ms = 5, .type = EV_CENTRE_UPDATED}, out;
 	uint8_t *buf = NULL;
 	char topic[64], err[256];
@@ -330,7 +345,8 @@ Test(centre_facts, event_round_trip)
 Test(centre_facts, snapshot_round_trip)
 {
 	centre_contact_t contacts[3];
-	centre_t src = full_centre(contacts);
+	centre_more_t more;
+	centre_t src = full_centre(contacts, &more);
 	state_t *st = fresh_state(), *back = NULL;
 	cmd_t c = {.type = CMD_CENTRE_REGISTER};
 	uint8_t *buf = NULL;

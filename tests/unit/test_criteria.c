@@ -42,15 +42,17 @@ static void expect(const criterion_t *v, size_t n, const char *id, criterion_sta
 
 Test(criteria, general_only_for_other_centres)
 {
-	centre_t c = {.id = "C", .partner = "IEFP", .country = "PT", .region = "Lisboa"};
+	centre_more_t m = {0};
+	centre_t c = {
+	    .id = "C", .partner = "IEFP", .country = "PT", .region = "Lisboa", .more = &m};
 	criteria_input_t in = {stand, 0, 0};
 	criterion_t out[CRITERIA_MAX];
 	size_t n;
 
 	stand_none();
-	c.facts[CENTRE_FACT_SENDS] = FACT_YES;
-	c.facts[CENTRE_FACT_RECEIVES] = FACT_WILLING;
-	c.facts[CENTRE_FACT_DUAL_VET] = FACT_NO;
+	m.facts[CENTRE_FACT_SENDS] = FACT_YES;
+	m.facts[CENTRE_FACT_RECEIVES] = FACT_WILLING;
+	m.facts[CENTRE_FACT_DUAL_VET] = FACT_NO;
 	n = criteria_evaluate(&c, &in, out);
 	cr_assert_eq(n, 4);
 	expect(out, n, "sends-receives", CRITERION_MET, "sends mobilities: yes; receives: willing");
@@ -63,23 +65,25 @@ Test(criteria, general_only_for_other_centres)
 
 Test(criteria, sends_and_receives_both_needed)
 {
-	centre_t c = {.id = "C", .partner = "SBH"};
+	centre_more_t m = {0};
+	centre_t c = {.id = "C", .partner = "SBH", .more = &m};
 	criteria_input_t in = {stand, 0, 0};
 	criterion_t out[CRITERIA_MAX];
 	size_t n;
 
 	stand_none();
-	c.facts[CENTRE_FACT_SENDS] = FACT_YES;
+	m.facts[CENTRE_FACT_SENDS] = FACT_YES;
 	n = criteria_evaluate(&c, &in, out);
 	expect(out, n, "sends-receives", CRITERION_UNKNOWN, "receives: unknown");
-	c.facts[CENTRE_FACT_RECEIVES] = FACT_NO;
+	m.facts[CENTRE_FACT_RECEIVES] = FACT_NO;
 	n = criteria_evaluate(&c, &in, out);
 	expect(out, n, "sends-receives", CRITERION_UNMET, "receives: no");
 }
 
 Test(criteria, commitments_met_unmet_unknown)
 {
-	centre_t c = {.id = "C", .partner = "SBH"};
+	centre_more_t m = {0};
+	centre_t c = {.id = "C", .partner = "SBH", .more = &m};
 	criteria_input_t in = {stand, 0, 0};
 	criterion_t out[CRITERIA_MAX];
 	size_t n;
@@ -101,17 +105,18 @@ Test(criteria, commitments_met_unmet_unknown)
 
 Test(criteria, castilla_y_leon)
 {
-	centre_t c = {.id = "JH", .partner = "CYL", .country = "ES", .province = "segovia"};
+	centre_more_t m = {.province = "segovia"};
+	centre_t c = {.id = "JH", .partner = "CYL", .country = "ES", .more = &m};
 	criteria_input_t in = {stand, 7, 2};
 	criterion_t out[CRITERIA_MAX];
 	size_t n;
 
 	stand_none();
-	c.facts[CENTRE_FACT_EXCELLENCE] = FACT_WILLING;
-	c.facts[CENTRE_FACT_EXPERIENCE] = FACT_YES;
-	c.facts[CENTRE_FACT_INTEGRATED] = FACT_NO;
-	c.hours_known = true;
-	c.teacher_hours = 1;
+	m.facts[CENTRE_FACT_EXCELLENCE] = FACT_WILLING;
+	m.facts[CENTRE_FACT_EXPERIENCE] = FACT_YES;
+	m.facts[CENTRE_FACT_INTEGRATED] = FACT_NO;
+	m.hours_known = true;
+	m.teacher_hours = 1;
 	n = criteria_evaluate(&c, &in, out);
 	cr_assert_eq(n, 10);
 	expect(out, n, "excellence-network", CRITERION_MET, "being rated");
@@ -122,15 +127,15 @@ Test(criteria, castilla_y_leon)
 	expect(out, n, "ka2-interest", CRITERION_UNKNOWN, "KA2 projects: unknown");
 	cr_assert_str_eq(find(out, n, "ka2-interest")->group, "cyl");
 
-	c.facts[CENTRE_FACT_EXCELLENCE] = FACT_NO;
-	c.teacher_hours = 3;
-	c.province = "Madrid";
+	m.facts[CENTRE_FACT_EXCELLENCE] = FACT_NO;
+	m.teacher_hours = 3;
+	m.province = "Madrid";
 	n = criteria_evaluate(&c, &in, out);
 	expect(out, n, "excellence-network", CRITERION_UNMET, "not a member");
 	expect(out, n, "teacher-hours", CRITERION_MET, "3 (2-3 wanted)");
 	expect(out, n, "province-spread", CRITERION_UNMET, "'Madrid' is not one of");
-	c.province = "";
-	c.hours_known = false;
+	m.province = "";
+	m.hours_known = false;
 	n = criteria_evaluate(&c, &in, out);
 	expect(out, n, "province-spread", CRITERION_UNKNOWN, "province: unknown");
 	expect(out, n, "teacher-hours", CRITERION_UNKNOWN, "unknown (2-3 wanted)");
@@ -163,8 +168,8 @@ static void add(state_t *st, const char *id, const char *partner, const char *pr
 				.kind = CENTRE_KIND_VET_CENTRE,
 				.partner = model_strdup(partner),
 				.country = model_strdup("ES"),
-				.region = model_strdup(""),
-				.province = model_strdup(province)};
+				.region = model_strdup("")};
+	centre_more_mut(&c.u.centre)->province = model_strdup(province);
 	cr_assert_eq(st_run(st, c, t, "t", NULL, err, sizeof err), 0, "%s", err);
 }
 
