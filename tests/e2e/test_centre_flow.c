@@ -496,6 +496,20 @@ Test(centre_flow, csv_import_refusals)
 	CTL(0, "Ana", NULL, "centre", "show", "OK1");
 	CTL(1, NULL, "NOT_FOUND", "centre", "show", "F1");
 
+	/* with --request-id, running an import again applies no row twice */
+	write_file(path, "id,name,kind,partner,country\r\nRID1,Once,vet-centre,CYL,ES\r\n");
+	{
+		char *first = ctl(
+		    &d, 0, "registered centre 'RID1'", NULL,
+		    (const char *const[]){"--request-id", "imp-7", "centre", "import", path, NULL});
+		char *again = ctl(
+		    &d, 0, NULL, NULL,
+		    (const char *const[]){"--request-id", "imp-7", "centre", "import", path, NULL});
+		cr_assert_str_eq(first, again, "the retry applied the row again");
+		free(first);
+		free(again);
+	}
+
 	/* a bad header refuses the whole file */
 	write_file(path, "id,name,shoe_size\r\nX,Y,42\r\n");
 	CTL(EX_DATAERR, NULL, "unknown column 'shoe_size'", "centre", "import", path);
