@@ -880,15 +880,24 @@ int vx_report_sectors(FILE *out, const Vetalliance__V1__StateResult *st, enum vx
 	}
 	fprintf(out, "%-*s", (int)width0, "sector");
 	for (size_t i = 0; i < np; i++)
-		fprintf(out, "  %-*s", (int)width[i], vx_partner_label(st, i));
+		fprintf(out, "  %-*s", i + 1 < np ? (int)width[i] : 0, vx_partner_label(st, i));
 	fputc('\n', out);
 	for (size_t s = 0; s < st->n_sectors; s++) {
 		const char *name = st->sectors[s]->name;
-		fprintf(out, "%s%*s", name, (int)(width0 - vx_width(name)), "");
+		/* Padding is written only before a cell that has text, so that
+		 * no line ends in blanks. */
+		size_t pad = width0 - vx_width(name);
+
+		fputs(name, out);
 		for (size_t i = 0; i < np; i++) {
 			vx_interest_cell(st, st->partners[i]->id, st->sectors[s]->id, cell,
 					 sizeof cell);
-			fprintf(out, "  %s%*s", cell, (int)(width[i] - vx_width(cell)), "");
+			if (cell[0] == '\0') {
+				pad += 2 + width[i];
+				continue;
+			}
+			fprintf(out, "%*s%s", (int)(pad + 2), "", cell);
+			pad = width[i] - vx_width(cell);
 		}
 		fputc('\n', out);
 	}

@@ -258,6 +258,7 @@ Test(centre_flow, report_sectors)
 
 	out = CTL_OUT("report", "sectors");
 	cr_assert(strncmp(out, "sector ", 7) == 0, "%s", out);
+	cr_assert_null(strstr(out, " \n"), "trailing blanks:\n%s", out);
 	cr_assert(strstr(out, "CYL") != NULL && strstr(out, "DE") != NULL, "%s", out);
 	cr_assert(strstr(out, "International commerce & marketing    x (Segovia)") != NULL, "%s",
 		  out);
