@@ -50,6 +50,8 @@ static const config_key_t keys[] = {
     {"limits/max_msg_size", KEY_INT, OFF(max_msg_size), 0, 1024, INT32_MAX,
      "a size in bytes >= 1024"},
     {"limits/dedup_window", KEY_U64, OFF(dedup_window), 0, 1, UINT64_MAX, "a count >= 1"},
+    /* mobilities (issue 5): the partner rules file; SIGHUP re-reads it */
+    {"mobility/rules", KEY_PATH, OFF(rules_path), 0, 0, 0, "a file"},
 };
 
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -88,6 +90,7 @@ void config_release(config_t *cfg)
 	free(cfg->pub_endpoint);
 	free(cfg->state_dir);
 	free(cfg->defaults_path);
+	free(cfg->rules_path);
 	memset(cfg, 0, sizeof *cfg);
 }
 
@@ -168,10 +171,10 @@ static int config__apply_file(config_t *cfg, const char *path, zconfig_t *root, 
 	for (zconfig_t *sec = zconfig_child(root); sec != NULL; sec = zconfig_next(sec)) {
 		const char *sname = zconfig_name(sec);
 		if (strcmp(sname, "daemon") != 0 && strcmp(sname, "journal") != 0 &&
-		    strcmp(sname, "limits") != 0) {
+		    strcmp(sname, "limits") != 0 && strcmp(sname, "mobility") != 0) {
 			snprintf(err, errlen,
-				 "'%s': unknown section '%s' (daemon, journal, limits)", path,
-				 sname);
+				 "'%s': unknown section '%s' (daemon, journal, limits, mobility)",
+				 path, sname);
 			return -1;
 		}
 		for (zconfig_t *key = zconfig_child(sec); key != NULL; key = zconfig_next(key)) {

@@ -20,6 +20,8 @@
  *   limits
  *       max_msg_size = 65536
  *       dedup_window = 100000
+ *   mobility
+ *       rules = "/usr/share/vetalliance/rules.zpl"
  *
  * A key is named by its path, "journal/snapshot_every"; command-line
  * flags set the same keys.  Unknown sections and keys are errors (a typo
@@ -48,6 +50,7 @@ typedef struct config {
 	uint64_t snapshot_bytes;
 	int max_msg_size;
 	uint64_t dedup_window;
+	char *rules_path; /* mobility/rules; NULL: the compiled-in partner rules (issue 5) */
 } config_t;
 
 /* One "key = value" from the command line. */

@@ -25,6 +25,7 @@
 #include <vetalliance/error.h>
 
 #include "config.h"
+#include "rules_file.h"
 #include "journal.h"
 #include "log.h"
 #include "metrics.h"
@@ -61,6 +62,8 @@ static void usage(FILE *out)
 		"  --state-dir DIR     state directory (default ./var)\n"
 		"  --defaults FILE     reference data to load into an empty state\n"
 		"                      (default: the compiled-in data)\n"
+		"  --rules FILE        partner rules for mobilities (default: the\n"
+		"                      compiled-in rules); SIGHUP re-reads the file\n"
 		"  --max-msg-size N    largest accepted request in bytes (default 65536)\n"
 		"  --snapshot-every N  events between snapshots, 0 for none (default 1000000)\n"
 		"  --snapshot-bytes N  journal bytes between snapshots, 0 for none\n"
@@ -133,6 +136,9 @@ static void on_sighup(uv_signal_t *sig, int signum)
 		log_notice("configuration reloaded: %d value%s changed", applied,
 			   applied == 1 ? "" : "s");
 	}
+	/* mobilities (issue 5): the partner rules; a broken file keeps the old
+	 * ones (server_rules_reload logs why) */
+	server_rules_reload(d->server, err, sizeof err);
 	status_line(d, line, sizeof line);
 	notify_send(&d->notify, "READY=1\nSTATUS=%s", line);
 }
@@ -189,6 +195,7 @@ int main(int argc, char **argv)
 	    {"dedup-window", required_argument, NULL, 'D'},
 	    {"verify", no_argument, NULL, 'v'},
 	    {"heartbeat-ms", required_argument, NULL, 'H'},
+	    {"rules", required_argument, NULL, 'R'}, /* issue 5 */
 	    {"config", required_argument, NULL, 'C'},
 	    {"check-config", no_argument, NULL, 'K'},
 	    {"version", no_argument, NULL, 'V'},
@@ -210,6 +217,7 @@ int main(int argc, char **argv)
 	    {'B', "--snapshot-bytes", "journal/snapshot_bytes"},
 	    {'G', "--segment-size", "journal/segment_size"},
 	    {'D', "--dedup-window", "limits/dedup_window"},
+	    {'R', "--rules", "mobility/rules"}, /* issue 5 */
 	};
 	server_options_t opt;
 	int verify = 0, check_config = 0;
@@ -288,6 +296,14 @@ int main(int argc, char **argv)
 		return 78;
 	}
 	if (check_config) {
+		/* mobilities (issue 5): the rules file is part of the configuration */
+		rules_t *rules = NULL;
+		if (rules_load(d.cfg.rules_path, &rules, err, sizeof err) < 0) {
+			fprintf(stderr, "vetallianced: %s\n", err);
+			config_release(&d.cfg);
+			return 78;
+		}
+		rules_free(&rules);
 		printf("configuration '%s' is valid\n",
 		       d.config_path ? d.config_path : CONFIG_DEFAULT_PATH);
 		config_release(&d.cfg);
@@ -305,6 +321,7 @@ int main(int argc, char **argv)
 	opt.segment_max_bytes = d.cfg.segment_size;
 	opt.dedup_window = (size_t)d.cfg.dedup_window;
 	opt.heartbeat_ms = (uint32_t)heartbeat_ms;
+	opt.rules_path = d.cfg.rules_path; /* issue 5 */
 
 	if (verify) {
 		exit_code = verify_state_dir(opt.state_dir);

@@ -35,6 +35,7 @@ typedef struct server_options {
 	uint64_t segment_max_bytes; /* journal segment size; 0 = the default */
 	size_t dedup_window;        /* requests remembered for retries; 0 = default */
 	uint32_t heartbeat_ms;      /* between daemon.heartbeat events; 0 = none */
+	const char *rules_path;     /* partner rules (issue 5); NULL: the compiled-in ones */
 } server_options_t;
 
 /*
@@ -67,5 +68,13 @@ void server_status(server_t *srv, struct metrics_status *st);
  * (SIGHUP): a snapshot after `every` events or `bytes` journal bytes,
  * whichever comes first; 0 disables that trigger. */
 void server_set_snapshot_policy(server_t *srv, uint64_t every, uint64_t bytes);
+
+/*
+ * server_rules_reload - read the partner rules file again (issue 5):
+ * SIGHUP and the rules_reload request.  A file that cannot be read or
+ * parsed keeps the rules in force; the reason is logged and returned
+ * in err.  Returns 0 or a negative VA_* code.
+ */
+int server_rules_reload(server_t *srv, char *err, size_t errlen);
 
 #endif
