@@ -41,10 +41,13 @@ typedef enum {
 	QUERY_MOBILITY_GET,
 	QUERY_MOBILITY_LIST,
 	QUERY_RULES_GET,
-	QUERY_RULES_RELOAD,  /* answered by the server: reads the rules file again */
-	QUERY_SESSION_GET,   /* issue 6: id */
-	QUERY_SESSION_LIST,  /* id: the centre, "" all */
-	QUERY_DEADLINE_LIST, /* issue 6 */
+	QUERY_RULES_RELOAD, /* answered by the server: reads the rules file again */
+	/* Centres (issue 4) */
+	QUERY_CENTRE_CRITERIA, /* id: the centre */
+	QUERY_CENTRE_MATCH,    /* sector; id (a centre) or country: the one left out */
+	QUERY_SESSION_GET,     /* issue 6: id */
+	QUERY_SESSION_LIST,    /* id: the centre, "" all */
+	QUERY_DEADLINE_LIST,   /* issue 6 */
 } query_type_t;
 
 typedef struct query {
@@ -96,6 +99,7 @@ typedef enum {
 	RESULT_MOBILITY,   /* one: mobility_t * */
 	RESULT_MOBILITIES, /* many: mobility_t * */
 	RESULT_RULES,      /* one: rules_t * */
+	RESULT_CRITERIA,   /* many: criterion_t * (state/criteria.h); issue 4 */
 	RESULT_SESSION,    /* issue 6; one: session_t * */
 	RESULT_SESSIONS,   /* many: session_t * */
 	RESULT_DEADLINES,  /* many: deadline_t * */
