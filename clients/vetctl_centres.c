@@ -69,6 +69,18 @@ static int vx_fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+/* vx_column_fail - prefix the message in err with the column's name. */
+static int vx_column_fail(const char *column, char *err, size_t errlen)
+{
+	char *msg = strdup(err);
+
+	if (msg == NULL)
+		return -1; /* err keeps the message without the column */
+	vx_fail(err, errlen, "column %s: %s", column, msg);
+	free(msg);
+	return -1;
+}
+
 /* --------------------------------------------------------- persons */
 
 /* vx_unescape - the next item of `s` up to an unescaped `sep` (or the
@@ -507,19 +519,12 @@ static int vx_set_cell(vx_pool_t *pool, vx_centre_t *c, int col, char *text, cha
 	}
 	default:
 		if (col >= COL_CONTACT0) {
-			if (vx_contacts_add(pool, c, col - COL_CONTACT0 + 1, text, err, errlen) <
-			    0) {
-				char msg[256];
-				snprintf(msg, sizeof msg, "%s", err);
-				return vx_fail(err, errlen, "column %s: %s", columns[col], msg);
-			}
+			if (vx_contacts_add(pool, c, col - COL_CONTACT0 + 1, text, err, errlen) < 0)
+				return vx_column_fail(columns[col], err, errlen);
 			return 0;
 		}
-		if (vx_fact_set(pool, c, columns[col], text, &field, err, errlen) < 0) {
-			char msg[256];
-			snprintf(msg, sizeof msg, "%s", err);
-			return vx_fail(err, errlen, "column %s: %s", columns[col], msg);
-		}
+		if (vx_fact_set(pool, c, columns[col], text, &field, err, errlen) < 0)
+			return vx_column_fail(columns[col], err, errlen);
 		return 0;
 	}
 }
