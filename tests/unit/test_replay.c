@@ -1,7 +1,6 @@
 /*
- * The start-up replay on two threads (daemon/replay.c): the state it
- * builds, and how it stops on an event that does not decode or does not
- * fit - with the events before it applied and the seq named.
+ * The start-up replay (daemon/replay.c): the state it builds, and how it stops on an event that
+ * does not decode or does not fit - with the events before it applied and the seq named.
  */
 #include <criterion/criterion.h>
 #include <inttypes.h>
@@ -93,7 +92,7 @@ static int replay_all(state_t *st)
 
 Test(replay, builds_the_whole_state_in_order)
 {
-	/* Many batches and more than the pool holds, ending in a partial one. */
+	/* Several journal batches, the last one partial. */
 	const uint64_t n = 5 * 512 * 4 + 17;
 	state_t *st = state_new();
 
