@@ -40,6 +40,8 @@
 #include <vetalliance/error.h>
 #include <vetalliance/json.h>
 
+#include "vetctl_mobility.h"
+
 #define EXIT_REFUSED       1
 #define DEFAULT_TIMEOUT_MS 2000
 #define DEFAULT_ATTEMPTS   3
@@ -78,10 +80,30 @@ enum flag {
 	F_VALID_FROM,
 	F_VALID_UNTIL,
 	F_HASH,
+	/* mobilities (issue 5) */
+	F_BY,
+	F_PARTICIPANT,
+	F_SENDING,
+	F_HOST,
+	F_START,
+	F_END,
+	F_FORMAT,
+	F_PAID,
+	F_GROUP,
+	F_UNIT,
+	F_ENGLISH,
+	F_ENGLISH_REQUIRED,
+	F_REASON,
+	F_OUTCOME,
+	F_STATUS,
+	F_FACT,
+	F_ACCEPT,
+	F_REFUSE,
+	F_CSV,
 	F_COUNT
 };
 
-#define BIT(f) (1u << (f))
+#define BIT(f) (UINT64_C(1) << (f))
 
 /* getopt values: global options from 256, command flags from FLAG_BASE. */
 #define FLAG_BASE 1000
@@ -135,6 +157,26 @@ static const struct option long_options[] = {
     {"valid-from", required_argument, NULL, FLAG_BASE + F_VALID_FROM},
     {"valid-until", required_argument, NULL, FLAG_BASE + F_VALID_UNTIL},
     {"hash", required_argument, NULL, FLAG_BASE + F_HASH},
+    /* mobilities (issue 5) */
+    {"by", required_argument, NULL, FLAG_BASE + F_BY},
+    {"participant", required_argument, NULL, FLAG_BASE + F_PARTICIPANT},
+    {"sending", required_argument, NULL, FLAG_BASE + F_SENDING},
+    {"host", required_argument, NULL, FLAG_BASE + F_HOST},
+    {"start", required_argument, NULL, FLAG_BASE + F_START},
+    {"end", required_argument, NULL, FLAG_BASE + F_END},
+    {"format", required_argument, NULL, FLAG_BASE + F_FORMAT},
+    {"paid", no_argument, NULL, FLAG_BASE + F_PAID},
+    {"group", required_argument, NULL, FLAG_BASE + F_GROUP},
+    {"unit", required_argument, NULL, FLAG_BASE + F_UNIT},
+    {"english", required_argument, NULL, FLAG_BASE + F_ENGLISH},
+    {"english-required", required_argument, NULL, FLAG_BASE + F_ENGLISH_REQUIRED},
+    {"reason", required_argument, NULL, FLAG_BASE + F_REASON},
+    {"outcome", required_argument, NULL, FLAG_BASE + F_OUTCOME},
+    {"status", required_argument, NULL, FLAG_BASE + F_STATUS},
+    {"fact", required_argument, NULL, FLAG_BASE + F_FACT},
+    {"accept", no_argument, NULL, FLAG_BASE + F_ACCEPT},
+    {"refuse", no_argument, NULL, FLAG_BASE + F_REFUSE},
+    {"csv", no_argument, NULL, FLAG_BASE + F_CSV},
     {NULL, 0, NULL, 0},
 };
 
@@ -166,6 +208,26 @@ static const char *const flag_names[F_COUNT] = {
     [F_VALID_FROM] = "valid-from",
     [F_VALID_UNTIL] = "valid-until",
     [F_HASH] = "hash",
+    /* mobilities (issue 5) */
+    [F_BY] = "by",
+    [F_PARTICIPANT] = "participant",
+    [F_SENDING] = "sending",
+    [F_HOST] = "host",
+    [F_START] = "start",
+    [F_END] = "end",
+    [F_FORMAT] = "format",
+    [F_PAID] = "paid",
+    [F_GROUP] = "group",
+    [F_UNIT] = "unit",
+    [F_ENGLISH] = "english",
+    [F_ENGLISH_REQUIRED] = "english-required",
+    [F_REASON] = "reason",
+    [F_OUTCOME] = "outcome",
+    [F_STATUS] = "status",
+    [F_FACT] = "fact",
+    [F_ACCEPT] = "accept",
+    [F_REFUSE] = "refuse",
+    [F_CSV] = "csv",
 };
 
 struct options {
@@ -174,7 +236,7 @@ struct options {
 	int timeout_ms;
 	int attempts;
 	char *request_id;
-	unsigned given;       /* BIT(F_*) of each flag given */
+	uint64_t given;       /* BIT(F_*) of each flag given */
 	char *value[F_COUNT]; /* the argument of each single-valued flag */
 	char **sectors;       /* every --sector, in order */
 	size_t n_sectors;
@@ -186,6 +248,12 @@ struct options {
 	size_t n_adopts;
 	char **activities; /* every --activity */
 	size_t n_activities;
+	char **units; /* every --unit (mobilities, issue 5) */
+	size_t n_units;
+	char **outcomes; /* every --outcome */
+	size_t n_outcomes;
+	char **facts; /* every --fact NAME=yes|no|unknown */
+	size_t n_facts;
 	char **args; /* positional arguments after NOUN VERB */
 	int n_args;
 	const char *key;        /* --key: our secret certificate */
@@ -231,12 +299,24 @@ struct bodies {
 	char *mask[F_COUNT];
 	Vetalliance__V1__PrincipalsReload principals_reload; /* security (issue 8) */
 	Vetalliance__V1__WhoAmI whoami;
+	/* mobilities (issue 5) */
+	Vetalliance__V1__Mobility mobility;
+	Vetalliance__V1__MobilityFacts facts;
+	Vetalliance__V1__MobilityPropose mobility_propose;
+	Vetalliance__V1__MobilityReviewDecision mobility_review;
+	Vetalliance__V1__MobilityAct mobility_act;
+	Vetalliance__V1__MobilityCertify mobility_certify;
+	Vetalliance__V1__MobilityPrepare mobility_prepare;
+	Vetalliance__V1__MobilityGet mobility_get;
+	Vetalliance__V1__MobilityList mobility_list;
+	Vetalliance__V1__RulesGet rules_get;
+	Vetalliance__V1__RulesReload rules_reload;
 };
 
 struct command {
 	const char *noun;
 	const char *verb;
-	unsigned flags;   /* the flags it accepts */
+	uint64_t flags;   /* the flags it accepts */
 	int max_args;     /* positional arguments it accepts */
 	const char *done; /* confirmation verb for writes, NULL for queries */
 	/* Fill req from opts; returns 0 or EX_USAGE after a message. */
@@ -317,14 +397,35 @@ static void usage(FILE *out)
 	      "  alliance show    ID\n"
 	      "  alliance list\n"
 	      "  report alliances the road-map progress of every alliance, late ones flagged\n"
+	      "  mobility propose --id ID --kind KIND --participant REF --sending C --host C\n"
+	      "                   --sector S --start DATE --end DATE --format F --by C [--paid]\n"
+	      "                   [--group G] [--unit U]... [--english L] [--english-required L]\n"
+	      "                   [--fact NAME=yes|no|unknown]...   checked against the rules\n"
+	      "  mobility review  ID --by PARTNER --accept | --refuse --reason R\n"
+	      "  mobility approve ID --by HOST\n"
+	      "  mobility reject  ID --by HOST --reason R\n"
+	      "  mobility start   ID --by C        (sending or host)\n"
+	      "  mobility complete ID --by C       (sending or host)\n"
+	      "  mobility certify ID --by HOST --activity A... --outcome O...\n"
+	      "  mobility countersign ID --by SENDING\n"
+	      "  mobility cancel  ID --by C --reason R\n"
+	      "  mobility prepare ID --by C [--fact NAME=yes|no|unknown]... [--english L]\n"
+	      "                   [--english-required L] [--unit U]...\n"
+	      "  mobility show    ID   (with the readiness checklist)\n"
+	      "  mobility certificate ID   the certificate of participation (--json: with hash)\n"
+	      "  mobility list    [--status S] [--partner P]\n"
+	      "  report mobilities [--csv]  counts and days by partner x band x format, by status\n"
+	      "  rules show       the partner rules in force (source, version)\n"
+	      "  rules reload     read the rules file again; a broken file keeps the old rules\n"
 	      "  status           the daemon's health: version, uptime, last seq, journal,\n"
 	      "                   snapshot, peers, requests/s, sync latency\n"
 	      "  metrics          the same and more, in the Prometheus text format\n"
 	      "  keygen NAME      write a CURVE key pair: NAME.key (public) and\n"
 	      "                   NAME.key_secret (secret, mode 0600); prints the public key\n"
 	      "  whoami           the principal the daemon takes this key for\n"
-	      "  principals reload  re-read the daemon's principals file (administrators)\n"
-	      "\n"
+	      "  principals reload  re-read the daemon's principals file (administrators)\n",
+	      out);
+	fputs("\n"
 	      "options:\n"
 	      "  --endpoint E     command endpoint (default: $VETCTL_ENDPOINT, "
 	      "else " VA_DEFAULT_CMD_ENDPOINT ")\n"
@@ -1003,6 +1104,308 @@ static int keygen(const char *name)
 	return EX_OK;
 }
 
+/* ------------------------------------------------ mobilities (issue 5) */
+
+/* mobility_enum - a required enum value from its slug; 0 is refused. */
+static int mobility_enum(const ProtobufCEnumDescriptor *d, const char *what, const char *v,
+			 int *out)
+{
+	if (va_enum_from_slug(d, v, out) < 0 || *out == 0) {
+		fprintf(stderr, "vetctl: unknown %s '%s' (expected one of: ", what, v);
+		print_slugs(stderr, d);
+		fputs(")\n", stderr);
+		return EX_USAGE;
+	}
+	return 0;
+}
+
+/* mobility_date - --start / --end as YYYYMMDD. */
+static int mobility_date(const struct options *o, enum flag f, int32_t *out)
+{
+	if (!(o->given & BIT(f)))
+		return 0;
+	*out = vetctl_parse_ymd(o->value[f]);
+	if (*out == 0) {
+		usage_error("invalid --%s '%s': expected a date YYYY-MM-DD", flag_names[f],
+			    o->value[f]);
+		return EX_USAGE;
+	}
+	return 0;
+}
+
+/* mobility_levels - --english and --english-required (CEFR). */
+static int mobility_levels(const struct options *o, Vetalliance__V1__Cefr *level,
+			   Vetalliance__V1__Cefr *required)
+{
+	int v;
+
+	if ((o->given & BIT(F_ENGLISH)) &&
+	    mobility_enum(&vetalliance__v1__cefr__descriptor, "CEFR level", o->value[F_ENGLISH],
+			  &v) != 0)
+		return EX_USAGE;
+	if (o->given & BIT(F_ENGLISH))
+		*level = (Vetalliance__V1__Cefr)v;
+	if ((o->given & BIT(F_ENGLISH_REQUIRED)) &&
+	    mobility_enum(&vetalliance__v1__cefr__descriptor, "CEFR level",
+			  o->value[F_ENGLISH_REQUIRED], &v) != 0)
+		return EX_USAGE;
+	if (o->given & BIT(F_ENGLISH_REQUIRED))
+		*required = (Vetalliance__V1__Cefr)v;
+	return 0;
+}
+
+/* mobility_facts - every --fact NAME=yes|no|unknown into a MobilityFacts:
+ * NAME is a field of the message, '-' for '_' ("company-experience"). */
+static int mobility_facts(const struct options *o, Vetalliance__V1__MobilityFacts *f)
+{
+	const ProtobufCMessageDescriptor *d = &vetalliance__v1__mobility_facts__descriptor;
+
+	vetalliance__v1__mobility_facts__init(f);
+	for (size_t i = 0; i < o->n_facts; i++) {
+		const char *eq = strchr(o->facts[i], '=');
+		const ProtobufCFieldDescriptor *fd = NULL;
+		char name[64];
+		int v;
+
+		if (eq != NULL && (size_t)(eq - o->facts[i]) < sizeof name) {
+			memcpy(name, o->facts[i], (size_t)(eq - o->facts[i]));
+			name[eq - o->facts[i]] = '\0';
+			for (char *p = name; *p; p++)
+				*p = *p == '-' ? '_' : *p;
+			fd = protobuf_c_message_descriptor_get_field_by_name(d, name);
+		}
+		if (fd == NULL ||
+		    va_enum_from_slug(&vetalliance__v1__tri__descriptor, eq + 1, &v) < 0) {
+			usage_error(
+			    "invalid --fact '%s': expected NAME=yes|no|unknown, NAME one of "
+			    "company-experience, found-company, soft-landing, host-welcome, "
+			    "units-agreed, skills-assessed, learning-pathway, documented",
+			    o->facts[i]);
+			return EX_USAGE;
+		}
+		*(Vetalliance__V1__Tri *)((char *)f + fd->offset) = (Vetalliance__V1__Tri)v;
+	}
+	return 0;
+}
+
+static int build_mobility_propose(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	Vetalliance__V1__Mobility *m = &b->mobility;
+	int v;
+
+	vetalliance__v1__mobility__init(m);
+	m->id = flag_or_empty(o, F_ID);
+	m->participant = flag_or_empty(o, F_PARTICIPANT);
+	m->sending = flag_or_empty(o, F_SENDING);
+	m->host = flag_or_empty(o, F_HOST);
+	m->sector = o->n_sectors > 0 ? o->sectors[0] : (char *)protobuf_c_empty_string;
+	m->group = flag_or_empty(o, F_GROUP);
+	m->paid = (o->given & BIT(F_PAID)) != 0;
+	m->units = o->units;
+	m->n_units = o->n_units;
+	if (o->given & BIT(F_KIND)) {
+		if (mobility_enum(&vetalliance__v1__participant_kind__descriptor,
+				  "participant kind", o->value[F_KIND], &v) != 0)
+			return EX_USAGE;
+		m->participant_kind = (Vetalliance__V1__ParticipantKind)v;
+	}
+	if (o->given & BIT(F_FORMAT)) {
+		if (mobility_enum(&vetalliance__v1__mobility_format__descriptor, "format",
+				  o->value[F_FORMAT], &v) != 0)
+			return EX_USAGE;
+		m->format = (Vetalliance__V1__MobilityFormat)v;
+	}
+	if (mobility_date(o, F_START, &m->start_date) != 0 ||
+	    mobility_date(o, F_END, &m->end_date) != 0 ||
+	    mobility_levels(o, &m->english_level, &m->english_required) != 0 ||
+	    mobility_facts(o, &b->facts) != 0)
+		return EX_USAGE;
+	m->facts = &b->facts;
+	vetalliance__v1__mobility_propose__init(&b->mobility_propose);
+	b->mobility_propose.mobility = m;
+	b->mobility_propose.by = flag_or_empty(o, F_BY);
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_MOBILITY_PROPOSE;
+	req->mobility_propose = &b->mobility_propose;
+	return 0;
+}
+
+/* A lifecycle step: every MobilityAct body shares the oneof's one slot. */
+static int build_mobility_act(const struct options *o, struct bodies *b, va_request_t *req,
+			      Vetalliance__V1__Request__BodyCase body)
+{
+	vetalliance__v1__mobility_act__init(&b->mobility_act);
+	if (show_id(o, &b->mobility_act.id) != 0)
+		return EX_USAGE;
+	b->mobility_act.by = flag_or_empty(o, F_BY);
+	b->mobility_act.reason = flag_or_empty(o, F_REASON);
+	req->body_case = body;
+	req->mobility_approve = &b->mobility_act;
+	return 0;
+}
+
+static int build_mobility_approve(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	return build_mobility_act(o, b, req, VETALLIANCE__V1__REQUEST__BODY_MOBILITY_APPROVE);
+}
+
+static int build_mobility_reject(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	return build_mobility_act(o, b, req, VETALLIANCE__V1__REQUEST__BODY_MOBILITY_REJECT);
+}
+
+static int build_mobility_start(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	return build_mobility_act(o, b, req, VETALLIANCE__V1__REQUEST__BODY_MOBILITY_START);
+}
+
+static int build_mobility_complete(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	return build_mobility_act(o, b, req, VETALLIANCE__V1__REQUEST__BODY_MOBILITY_COMPLETE);
+}
+
+static int build_mobility_countersign(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	return build_mobility_act(o, b, req, VETALLIANCE__V1__REQUEST__BODY_MOBILITY_COUNTERSIGN);
+}
+
+static int build_mobility_cancel(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	return build_mobility_act(o, b, req, VETALLIANCE__V1__REQUEST__BODY_MOBILITY_CANCEL);
+}
+
+static int build_mobility_review(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	Vetalliance__V1__MobilityReviewDecision *d = &b->mobility_review;
+
+	vetalliance__v1__mobility_review_decision__init(d);
+	if (show_id(o, &d->id) != 0)
+		return EX_USAGE;
+	if (!(o->given & BIT(F_ACCEPT)) == !(o->given & BIT(F_REFUSE))) {
+		usage_error("'mobility review' needs one of --accept and --refuse");
+		return EX_USAGE;
+	}
+	d->accept = (o->given & BIT(F_ACCEPT)) != 0;
+	d->by = flag_or_empty(o, F_BY);
+	d->reason = flag_or_empty(o, F_REASON);
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_MOBILITY_REVIEW;
+	req->mobility_review = d;
+	return 0;
+}
+
+static int build_mobility_certify(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	Vetalliance__V1__MobilityCertify *k = &b->mobility_certify;
+
+	vetalliance__v1__mobility_certify__init(k);
+	if (show_id(o, &k->id) != 0)
+		return EX_USAGE;
+	k->by = flag_or_empty(o, F_BY);
+	k->activities = o->activities;
+	k->n_activities = o->n_activities;
+	k->outcomes = o->outcomes;
+	k->n_outcomes = o->n_outcomes;
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_MOBILITY_CERTIFY;
+	req->mobility_certify = k;
+	return 0;
+}
+
+static int build_mobility_prepare(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	Vetalliance__V1__MobilityPrepare *p = &b->mobility_prepare;
+
+	vetalliance__v1__mobility_prepare__init(p);
+	if (show_id(o, &p->id) != 0 ||
+	    mobility_levels(o, &p->english_level, &p->english_required) ||
+	    mobility_facts(o, &b->facts) != 0)
+		return EX_USAGE;
+	p->by = flag_or_empty(o, F_BY);
+	p->facts = &b->facts;
+	p->units = o->units;
+	p->n_units = o->n_units;
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_MOBILITY_PREPARE;
+	req->mobility_prepare = p;
+	return 0;
+}
+
+static int build_mobility_show(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	vetalliance__v1__mobility_get__init(&b->mobility_get);
+	if (show_id(o, &b->mobility_get.id) != 0)
+		return EX_USAGE;
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_MOBILITY_GET;
+	req->mobility_get = &b->mobility_get;
+	return 0;
+}
+
+static int build_mobility_list(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	int v;
+
+	vetalliance__v1__mobility_list__init(&b->mobility_list);
+	b->mobility_list.partner = flag_or_empty(o, F_PARTNER);
+	if (o->given & BIT(F_STATUS)) {
+		if (mobility_enum(&vetalliance__v1__mobility_status__descriptor, "status",
+				  o->value[F_STATUS], &v) != 0)
+			return EX_USAGE;
+		b->mobility_list.status = (Vetalliance__V1__MobilityStatus)v;
+	}
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_MOBILITY_LIST;
+	req->mobility_list = &b->mobility_list;
+	return 0;
+}
+
+static int build_rules_show(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	(void)o;
+	vetalliance__v1__rules_get__init(&b->rules_get);
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_RULES_GET;
+	req->rules_get = &b->rules_get;
+	return 0;
+}
+
+static int build_rules_reload(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	(void)o;
+	vetalliance__v1__rules_reload__init(&b->rules_reload);
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_RULES_RELOAD;
+	req->rules_reload = &b->rules_reload;
+	return 0;
+}
+
+static int print_mobility_show(const struct options *o, const va_reply_t *reply)
+{
+	return vetctl_mobility_show(reply, o->json);
+}
+
+static int print_mobility_certificate(const struct options *o, const va_reply_t *reply)
+{
+	return vetctl_mobility_certificate(reply, o->json);
+}
+
+static int print_mobility_report(const struct options *o, const va_reply_t *reply)
+{
+	return vetctl_mobility_report(reply, o->json, (o->given & BIT(F_CSV)) != 0);
+}
+
+/* The commands that print a successful reply themselves, --json included. */
+static const struct printer {
+	const char *noun, *verb;
+	/* Returns 0, an exit code (1: refused), or -1. */
+	int (*print)(const struct options *o, const va_reply_t *reply);
+} printers[] = {
+    {"mobility", "show", print_mobility_show},
+    {"mobility", "certificate", print_mobility_certificate},
+    {"report", "mobilities", print_mobility_report},
+};
+
+static const struct printer *printer_of(const char *noun, const char *verb)
+{
+	for (size_t i = 0; verb != NULL && i < sizeof printers / sizeof printers[0]; i++)
+		if (strcmp(printers[i].noun, noun) == 0 && strcmp(printers[i].verb, verb) == 0)
+			return &printers[i];
+	return NULL;
+}
+
 #define PARTNER_FIELDS (BIT(F_ID) | BIT(F_NAME) | BIT(F_COUNTRY) | BIT(F_TIME_ZONE) | BIT(F_REGION))
 #define CENTRE_FIELDS                                                                              \
 	(BIT(F_ID) | BIT(F_NAME) | BIT(F_KIND) | BIT(F_PARTNER) | BIT(F_COUNTRY) | BIT(F_REGION) | \
@@ -1046,6 +1449,34 @@ static const struct command commands[] = {
     {"alliance", "show", BIT(F_ID), 1, NULL, build_alliance_show},
     {"alliance", "list", 0, 0, NULL, build_alliance_list},
     {"report", "alliances", 0, 0, NULL, build_alliance_list},
+    /* mobilities (issue 5) */
+    {"mobility", "propose",
+     BIT(F_ID) | BIT(F_KIND) | BIT(F_PARTICIPANT) | BIT(F_SENDING) | BIT(F_HOST) | BIT(F_SECTOR) |
+	 BIT(F_START) | BIT(F_END) | BIT(F_FORMAT) | BIT(F_PAID) | BIT(F_GROUP) | BIT(F_UNIT) |
+	 BIT(F_ENGLISH) | BIT(F_ENGLISH_REQUIRED) | BIT(F_FACT) | BIT(F_BY),
+     0, "proposed", build_mobility_propose},
+    {"mobility", "review", BIT(F_ID) | BIT(F_BY) | BIT(F_ACCEPT) | BIT(F_REFUSE) | BIT(F_REASON), 1,
+     "reviewed", build_mobility_review},
+    {"mobility", "approve", BIT(F_ID) | BIT(F_BY), 1, "approved", build_mobility_approve},
+    {"mobility", "reject", BIT(F_ID) | BIT(F_BY) | BIT(F_REASON), 1, "rejected",
+     build_mobility_reject},
+    {"mobility", "start", BIT(F_ID) | BIT(F_BY), 1, "started", build_mobility_start},
+    {"mobility", "complete", BIT(F_ID) | BIT(F_BY), 1, "completed", build_mobility_complete},
+    {"mobility", "certify", BIT(F_ID) | BIT(F_BY) | BIT(F_ACTIVITY) | BIT(F_OUTCOME), 1,
+     "certified", build_mobility_certify},
+    {"mobility", "countersign", BIT(F_ID) | BIT(F_BY), 1, "countersigned the certificate of",
+     build_mobility_countersign},
+    {"mobility", "cancel", BIT(F_ID) | BIT(F_BY) | BIT(F_REASON), 1, "cancelled",
+     build_mobility_cancel},
+    {"mobility", "prepare",
+     BIT(F_ID) | BIT(F_BY) | BIT(F_FACT) | BIT(F_ENGLISH) | BIT(F_ENGLISH_REQUIRED) | BIT(F_UNIT),
+     1, "updated the readiness of", build_mobility_prepare},
+    {"mobility", "show", BIT(F_ID), 1, NULL, build_mobility_show},
+    {"mobility", "certificate", BIT(F_ID), 1, NULL, build_mobility_show},
+    {"mobility", "list", BIT(F_STATUS) | BIT(F_PARTNER), 0, NULL, build_mobility_list},
+    {"report", "mobilities", BIT(F_CSV), 0, NULL, build_mobility_list},
+    {"rules", "show", 0, 0, NULL, build_rules_show},
+    {"rules", "reload", 0, 0, NULL, build_rules_reload},
     /* One-word commands: verb NULL. */
     {"status", NULL, 0, 0, NULL, build_daemon_status},
     {"metrics", NULL, 0, 0, NULL, build_metrics},
@@ -1159,6 +1590,25 @@ static int parse_args(int argc, char **argv, struct options *o, const struct com
 		case FLAG_BASE + F_CLEAR_SECTORS:
 			o->given |= BIT(F_CLEAR_SECTORS);
 			break;
+		/* mobilities (issue 5): repeatable and valueless flags */
+		case FLAG_BASE + F_UNIT:
+			o->given |= BIT(F_UNIT);
+			o->units[o->n_units++] = optarg;
+			break;
+		case FLAG_BASE + F_OUTCOME:
+			o->given |= BIT(F_OUTCOME);
+			o->outcomes[o->n_outcomes++] = optarg;
+			break;
+		case FLAG_BASE + F_FACT:
+			o->given |= BIT(F_FACT);
+			o->facts[o->n_facts++] = optarg;
+			break;
+		case FLAG_BASE + F_PAID:
+		case FLAG_BASE + F_ACCEPT:
+		case FLAG_BASE + F_REFUSE:
+		case FLAG_BASE + F_CSV:
+			o->given |= BIT(c - FLAG_BASE);
+			break;
 		default:
 			if (c >= FLAG_BASE && c < FLAG_BASE + F_COUNT) {
 				int f = c - FLAG_BASE;
@@ -1182,7 +1632,7 @@ static int parse_args(int argc, char **argv, struct options *o, const struct com
 	if (optind >= argc) {
 		usage_error(
 		    "missing NOUN (partner, centre, sector, interest, commitment, alliance, "
-		    "report, status, metrics, keygen, whoami, principals)");
+		    "mobility, rules, report, status, metrics, keygen, whoami, principals)");
 		return EX_USAGE;
 	}
 	noun = argv[optind++];
@@ -1514,6 +1964,12 @@ static void print_done(const struct command *cmd, const struct options *o, const
 		       : o->n_args > 0        ? o->args[0]
 					      : "",
 		       reply->seq);
+	else if (strcmp(cmd->noun, "mobility") == 0) /* issue 5 */
+		printf("%s mobility '%s' (seq %" PRIu64 ")\n", cmd->done,
+		       o->value[F_ID] != NULL ? o->value[F_ID]
+		       : o->n_args > 0        ? o->args[0]
+					      : "",
+		       reply->seq);
 	else if (strcmp(cmd->noun, "commitment") == 0)
 		printf("%s commitment '%s' for centre '%s' (seq %" PRIu64 ")\n", cmd->done,
 		       o->value[F_COMMITMENT], o->value[F_CENTRE], reply->seq);
@@ -1527,6 +1983,7 @@ int main(int argc, char **argv)
 	va_request_t req = VETALLIANCE__V1__REQUEST__INIT;
 	struct options opts = {0};
 	const struct command *cmd = NULL;
+	const struct printer *printer = NULL;
 	struct bodies *bodies = NULL;
 	va_client_t *client = NULL;
 	va_reply_t *reply = NULL;
@@ -1541,9 +1998,13 @@ int main(int argc, char **argv)
 	opts.channels = calloc((size_t)argc + 1, sizeof *opts.channels);
 	opts.adopts = calloc((size_t)argc + 1, sizeof *opts.adopts);
 	opts.activities = calloc((size_t)argc + 1, sizeof *opts.activities);
+	opts.units = calloc((size_t)argc + 1, sizeof *opts.units);
+	opts.outcomes = calloc((size_t)argc + 1, sizeof *opts.outcomes);
+	opts.facts = calloc((size_t)argc + 1, sizeof *opts.facts);
 	bodies = calloc(1, sizeof *bodies);
 	if (opts.sectors == NULL || opts.members == NULL || opts.channels == NULL ||
-	    opts.adopts == NULL || opts.activities == NULL || bodies == NULL) {
+	    opts.adopts == NULL || opts.activities == NULL || opts.units == NULL ||
+	    opts.outcomes == NULL || opts.facts == NULL || bodies == NULL) {
 		fputs("vetctl: out of memory\n", stderr);
 		goto out;
 	}
@@ -1595,7 +2056,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	if (opts.json) {
+	printer = printer_of(cmd->noun, cmd->verb); /* mobilities (issue 5) */
+	if (opts.json && (printer == NULL || reply->status != VETALLIANCE__V1__STATUS__STATUS_OK)) {
 		json = va_json_message(&reply->base);
 		if (json == NULL) {
 			fputs("vetctl: cannot print the reply as JSON\n", stderr);
@@ -1612,7 +2074,15 @@ int main(int argc, char **argv)
 		status = EXIT_REFUSED;
 		goto out;
 	}
-	if (!opts.json) {
+	if (printer != NULL) { /* mobilities (issue 5) */
+		rc = printer->print(&opts, reply);
+		if (rc != 0) {
+			if (rc < 0)
+				fputs("vetctl: cannot print the reply\n", stderr);
+			status = rc < 0 ? EX_SOFTWARE : EXIT_REFUSED;
+			goto out;
+		}
+	} else if (!opts.json) {
 		if (cmd->done != NULL)
 			print_done(cmd, &opts, reply);
 		else if (print_result(reply) < 0) {
@@ -1640,5 +2110,8 @@ out:
 	free(opts.channels);
 	free(opts.adopts);
 	free(opts.activities);
+	free(opts.units);
+	free(opts.outcomes);
+	free(opts.facts);
 	return status;
 }

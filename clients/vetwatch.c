@@ -244,8 +244,10 @@ static void usage(FILE *out)
 	      "  --type PREFIX      only events whose type starts with PREFIX, e.g. 'centre.';\n"
 	      "                     may be repeated\n"
 	      "  --partner ID       only events about partner ID (its own, its centres',\n"
-	      "                     its interests); may be repeated\n"
-	      "  --centre ID        only events about centre ID; may be repeated\n"
+	      "                     its interests, mobilities to or from it); may be\n"
+	      "                     repeated\n"
+	      "  --centre ID        only events about centre ID (mobilities: sending or\n"
+	      "                     host); may be repeated\n"
 	      "  --alliance ID      only events whose payload names alliance ID; may be\n"
 	      "                     repeated\n"
 	      "  --exec CMD         run /bin/sh -c CMD per event, JSON on stdin and\n"
@@ -604,7 +606,10 @@ static int wanted(const struct options *o, const va_event_t *ev, const char *typ
 		ok = in_list(&o->partners, payload_str(p, "partner")) ||
 		     in_list(&o->partners, payload_str(p, "partner_id")) ||
 		     (strncmp(type, "partner.", 8) == 0 &&
-		      in_list(&o->partners, payload_str(p, "id")));
+		      in_list(&o->partners, payload_str(p, "id"))) ||
+		     /* mobilities (issue 5): either side */
+		     in_list(&o->partners, payload_str(p, "sending_partner")) ||
+		     in_list(&o->partners, payload_str(p, "host_partner"));
 		if (!ok)
 			return 0;
 	}
@@ -612,7 +617,10 @@ static int wanted(const struct options *o, const va_event_t *ev, const char *typ
 		ok = in_list(&o->centres, payload_str(p, "centre")) ||
 		     in_list(&o->centres, payload_str(p, "centre_id")) ||
 		     (strncmp(type, "centre.", 7) == 0 &&
-		      in_list(&o->centres, payload_str(p, "id")));
+		      in_list(&o->centres, payload_str(p, "id"))) ||
+		     /* mobilities (issue 5): either side */
+		     in_list(&o->centres, payload_str(p, "sending")) ||
+		     in_list(&o->centres, payload_str(p, "host"));
 		if (!ok)
 			return 0;
 	}

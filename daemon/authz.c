@@ -57,6 +57,18 @@ static const authz_rule_t rules[] = {
     RULE(CMD_ALLIANCE_VISIT, AUTHZ_ALLIANCE, u.acmd.alliance),
     RULE(CMD_MOU_DRAFT, AUTHZ_ALLIANCE, u.acmd.alliance),
     RULE(CMD_MOU_SIGN, AUTHZ_CENTRE, u.acmd.centre),
+    /* mobilities (issue 5): `by` is the acting institution; the state
+     * core checks that it plays the part (sending, host) */
+    RULE(CMD_MOBILITY_PROPOSE, AUTHZ_CENTRE, u.mcmd.by),
+    RULE(CMD_MOBILITY_REVIEW, AUTHZ_PARTNER, u.mcmd.by),
+    RULE(CMD_MOBILITY_APPROVE, AUTHZ_CENTRE, u.mcmd.by),
+    RULE(CMD_MOBILITY_REJECT, AUTHZ_CENTRE, u.mcmd.by),
+    RULE(CMD_MOBILITY_START, AUTHZ_CENTRE, u.mcmd.by),
+    RULE(CMD_MOBILITY_COMPLETE, AUTHZ_CENTRE, u.mcmd.by),
+    RULE(CMD_MOBILITY_CERTIFY, AUTHZ_CENTRE, u.mcmd.by),
+    RULE(CMD_MOBILITY_COUNTERSIGN, AUTHZ_CENTRE, u.mcmd.by),
+    RULE(CMD_MOBILITY_CANCEL, AUTHZ_CENTRE, u.mcmd.by),
+    RULE(CMD_MOBILITY_PREPARE, AUTHZ_CENTRE, u.mcmd.by),
 };
 
 #define N_RULES (sizeof rules / sizeof rules[0])

@@ -24,6 +24,7 @@
 #include "metrics.h"
 #include "principals.h"
 #include "snapshot.pb-c.h"
+#include "codec_mobility.h"
 #include "state/alliance.h"
 #include "state/commitment.h"
 #include "state/state.h"
@@ -856,6 +857,22 @@ static int codec__decode_body(const PB(Request) * r, request_t *out, char *err, 
 		out->is_query = 1;
 		q->type = QUERY_WHOAMI;
 		return 0;
+	/* mobilities (issue 5) */
+	case VETALLIANCE__V1__REQUEST__BODY_MOBILITY_PROPOSE:
+	case VETALLIANCE__V1__REQUEST__BODY_MOBILITY_REVIEW:
+	case VETALLIANCE__V1__REQUEST__BODY_MOBILITY_APPROVE:
+	case VETALLIANCE__V1__REQUEST__BODY_MOBILITY_REJECT:
+	case VETALLIANCE__V1__REQUEST__BODY_MOBILITY_START:
+	case VETALLIANCE__V1__REQUEST__BODY_MOBILITY_COMPLETE:
+	case VETALLIANCE__V1__REQUEST__BODY_MOBILITY_CERTIFY:
+	case VETALLIANCE__V1__REQUEST__BODY_MOBILITY_COUNTERSIGN:
+	case VETALLIANCE__V1__REQUEST__BODY_MOBILITY_CANCEL:
+	case VETALLIANCE__V1__REQUEST__BODY_MOBILITY_PREPARE:
+	case VETALLIANCE__V1__REQUEST__BODY_MOBILITY_GET:
+	case VETALLIANCE__V1__REQUEST__BODY_MOBILITY_LIST:
+	case VETALLIANCE__V1__REQUEST__BODY_RULES_GET:
+	case VETALLIANCE__V1__REQUEST__BODY_RULES_RELOAD:
+		return codec_mobility_request(r, out, err, errlen);
 	case VETALLIANCE__V1__REQUEST__BODY__NOT_SET:
 		break;
 	default:
@@ -1232,6 +1249,9 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 	codec_list_t list = {0};
 	int rc;
 
+	/* mobilities (issue 5) */
+	if (result != NULL && codec_mobility_is_result(result->type))
+		return codec_mobility_reply_pack(request_id, status, message, seq, result, frame);
 	reply.request_id = str_or_empty(request_id);
 	reply.status = (PB(Status))(status < 0 ? -status : status);
 	reply.message = str_or_empty(message);
@@ -1374,6 +1394,11 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 		reply.principals_reloaded = &reloaded;
 		break;
 	}
+	/* mobilities (issue 5): packed by codec_mobility_reply_pack above */
+	case RESULT_MOBILITY:
+	case RESULT_MOBILITIES:
+	case RESULT_RULES:
+		break;
 	}
 	rc = codec__pack_to_frame(&reply.base, frame);
 out:
@@ -1403,6 +1428,9 @@ size_t codec_event_pack(const event_t *ev, uint8_t **buf_p, char *topic, size_t 
 	size_t len = 0;
 	uint8_t *buf;
 
+	/* mobilities (issue 5) */
+	if (codec_mobility_is_event(ev->type))
+		return codec_mobility_event_pack(ev, buf_p, topic, topic_len);
 	*buf_p = NULL;
 	e.seq = ev->seq;
 	e.time_ms = ev->time_ms;
@@ -1535,6 +1563,20 @@ int codec_event_decode(const void *buf, size_t len, event_t *out, char *err, siz
 		out->type = codec__alliance_type(e->payload_case);
 		alliance_from_pb(&out->u.alliance, e->alliance_created);
 		break;
+	/* mobilities (issue 5) */
+	case VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_PROPOSED:
+	case VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_NEEDS_REVIEW:
+	case VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_REVIEWED:
+	case VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_APPROVED:
+	case VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_REJECTED:
+	case VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_STARTED:
+	case VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_COMPLETED:
+	case VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_CERTIFIED:
+	case VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_COUNTERSIGNED:
+	case VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_CANCELLED:
+	case VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_PREPARED:
+		codec_mobility_event_decode(e, out);
+		break;
 	default:
 		rc = codec__fail(err, errlen, "event %llu: unknown payload %d",
 				 (unsigned long long)e->seq, (int)e->payload_case);
@@ -1649,6 +1691,7 @@ size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf
 	snap.commitments = (PB(CommitmentState) **)lk.ptrs;
 	snap.n_alliances = na;
 	snap.alliances = aptrs;
+	codec_mobility_snapshot_fill(st, &snap); /* mobilities (issue 5) */
 
 	len = vetalliance__v1__state_snapshot__get_packed_size(&snap);
 	buf = malloc(len ? len : 1);
@@ -1659,6 +1702,7 @@ size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf
 	vetalliance__v1__state_snapshot__pack(&snap, buf);
 	*buf_p = buf;
 out:
+	codec_mobility_snapshot_release(&snap); /* mobilities (issue 5) */
 	for (size_t i = 0; i < recent.n; i++) {
 		free(recent.items[i].actor);
 		free(recent.items[i].request_id);
@@ -1792,6 +1836,7 @@ int codec_snapshot_load(const void *buf, size_t len, struct state **st_p, char *
 		state_restore_alliance(st, &a);
 		alliance_release(&a);
 	}
+	codec_mobility_snapshot_load(snap, st); /* mobilities (issue 5) */
 	for (size_t i = 0; i < snap->n_recent_requests; i++)
 		state_restore_recent(st, snap->recent_requests[i]->actor,
 				     snap->recent_requests[i]->request_id,
@@ -1800,4 +1845,26 @@ int codec_snapshot_load(const void *buf, size_t len, struct state **st_p, char *
 	codec__chunks_release(&chunks);
 	*st_p = st;
 	return 0;
+}
+
+/* ------------------------------------- shared with codec_mobility.c */
+
+int codec_check_required(const char *s, const char *path, char *err, size_t errlen)
+{
+	return codec__require(s, path, err, errlen);
+}
+
+int codec_check_id(const char *s, const char *path, int upper_only, char *err, size_t errlen)
+{
+	return codec__require_id(s, path, upper_only, err, errlen);
+}
+
+int codec_sector_id_ok(const char *s)
+{
+	return codec__sector_id_valid(s);
+}
+
+int codec_pack_frame(const ProtobufCMessage *m, zmq_msg_t *frame)
+{
+	return codec__pack_to_frame(m, frame);
 }

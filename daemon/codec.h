@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <protobuf-c/protobuf-c.h>
 #include <zmq.h>
 
 #include "state/model.h"
@@ -39,6 +40,11 @@ typedef enum {
 	/* security (issue 8): answered by the server, not the state */
 	QUERY_PRINCIPALS_RELOAD, /* administrators only */
 	QUERY_WHOAMI,
+	/* mobilities (issue 5): id; partner and status filter the list */
+	QUERY_MOBILITY_GET,
+	QUERY_MOBILITY_LIST,
+	QUERY_RULES_GET,
+	QUERY_RULES_RELOAD, /* answered by the server: reads the rules file again */
 } query_type_t;
 
 typedef struct query {
@@ -50,6 +56,7 @@ typedef struct query {
 	uint64_t from_seq; /* QUERY_EVENTS_SINCE; 0 limits: the defaults */
 	uint32_t max_events;
 	uint32_t max_bytes;
+	int status; /* QUERY_MOBILITY_LIST: a mobility_status_t, 0 all (issue 5) */
 } query_t;
 
 /* A decoded request: either a command for state_decide or a query. */
@@ -100,6 +107,10 @@ typedef enum {
 	/* security (issue 8) */
 	RESULT_PRINCIPAL,           /* one: a principal_t (principals.h) */
 	RESULT_PRINCIPALS_RELOADED, /* one: a codec_reload_t */
+	/* mobilities (issue 5); readiness is computed with state and rules */
+	RESULT_MOBILITY,   /* one: mobility_t * */
+	RESULT_MOBILITIES, /* many: mobility_t * */
+	RESULT_RULES,      /* one: rules_t * */
 } result_type_t;
 
 /* What principals_reload reports (RESULT_PRINCIPALS_RELOADED). */
@@ -117,6 +128,7 @@ typedef struct result {
 	 * this state at now_ms (the daemon's clock at query time). */
 	const struct state *state;
 	int64_t now_ms;
+	const struct rules *rules; /* mobilities (issue 5): the rules in force */
 } result_t;
 
 /*
@@ -159,5 +171,13 @@ int codec_snapshot_load(const void *buf, size_t len, struct state **st_p, char *
 /* codec_time_zone_valid - whether `tz` names a zone in the system's tz
  * database (TZDIR or /usr/share/zoneinfo). */
 int codec_time_zone_valid(const char *tz);
+
+/* Field checks shared with codec_mobility.c (issue 5); each returns 0 or
+ * -VA_INVALID_ARGUMENT with a message that starts with `path`. */
+int codec_check_required(const char *s, const char *path, char *err, size_t errlen);
+int codec_check_id(const char *s, const char *path, int upper_only, char *err, size_t errlen);
+int codec_sector_id_ok(const char *s);
+/* codec_pack_frame - pack any message into a zmq frame (initialised). */
+int codec_pack_frame(const ProtobufCMessage *m, zmq_msg_t *frame);
 
 #endif

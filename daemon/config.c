@@ -59,6 +59,8 @@ static const config_key_t keys[] = {
     {"security/server_key", KEY_PATH, OFF(server_key), 0, 0, 0, "a certificate file"},
     {"security/principals", KEY_PATH, OFF(principals), 0, 0, 0, "a principals file"},
     {"security/require_keys", KEY_UINT, OFF(require_keys), 0, 0, 1, "0 or 1"},
+    /* mobilities (issue 5): the partner rules file; SIGHUP re-reads it */
+    {"mobility/rules", KEY_PATH, OFF(rules_path), 0, 0, 0, "a file"},
 };
 
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -103,6 +105,7 @@ void config_release(config_t *cfg)
 	free(cfg->defaults_path);
 	free(cfg->server_key);
 	free(cfg->principals);
+	free(cfg->rules_path);
 	memset(cfg, 0, sizeof *cfg);
 }
 
@@ -183,9 +186,11 @@ static int config__apply_file(config_t *cfg, const char *path, zconfig_t *root, 
 	for (zconfig_t *sec = zconfig_child(root); sec != NULL; sec = zconfig_next(sec)) {
 		const char *sname = zconfig_name(sec);
 		if (strcmp(sname, "daemon") != 0 && strcmp(sname, "journal") != 0 &&
-		    strcmp(sname, "limits") != 0 && strcmp(sname, "security") != 0) {
+		    strcmp(sname, "limits") != 0 && strcmp(sname, "mobility") != 0 &&
+		    strcmp(sname, "security") != 0) {
 			snprintf(err, errlen,
-				 "'%s': unknown section '%s' (daemon, journal, limits, security)",
+				 "'%s': unknown section '%s' (daemon, journal, limits, mobility, "
+				 "security)",
 				 path, sname);
 			return -1;
 		}

@@ -28,6 +28,8 @@
  *       server_key = "/etc/vetalliance/keys/server.key_secret"
  *       principals = "/etc/vetalliance/principals"
  *       require_keys = 0
+ *   mobility
+ *       rules = "/usr/share/vetalliance/rules.zpl"
  *
  * A key is named by its path, "journal/snapshot_every"; command-line
  * flags set the same keys.  Unknown sections and keys are errors (a typo
@@ -64,6 +66,7 @@ typedef struct config {
 	char *server_key; /* NULL: $CREDENTIALS_DIRECTORY/server.key_secret if present */
 	char *principals; /* NULL: no principals file */
 	unsigned require_keys;
+	char *rules_path; /* mobility/rules; NULL: the compiled-in partner rules (issue 5) */
 } config_t;
 
 /* One "key = value" from the command line. */

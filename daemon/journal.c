@@ -108,7 +108,8 @@ struct segment {
 	uint64_t first_seq; /* from the name */
 	uint64_t last_seq;  /* first_seq - 1 while it has no records */
 	uint64_t records;
-	uint64_t size; /* bytes of valid data, header included */
+	uint64_t size;    /* bytes of valid data, header included */
+	uint64_t checked; /* bytes whose CRCs journal_open checked */
 	struct index_entry *index;
 	size_t nindex;
 	size_t capindex;
@@ -125,6 +126,10 @@ struct journal {
 	size_t nsegs;
 	size_t capsegs;
 	size_t scanned; /* segments validated by journal_open so far */
+	/* Set by journal_open, cleared by the first journal_replay: that
+	 * replay does not check again the CRCs of the records journal_open
+	 * has just checked (segment.checked) - the replay at start-up. */
+	int fresh;
 };
 
 struct journal_batch {
@@ -506,6 +511,9 @@ static int journal_open_partial(const char *dir, const journal_options_t *option
 					    "could not open '%s/%s': %s", dir, name,
 					    strerror(errno));
 	}
+	for (size_t i = 0; i < j->nsegs; i++)
+		j->segs[i].checked = j->segs[i].size;
+	j->fresh = 1;
 	return 0;
 }
 
@@ -809,6 +817,7 @@ static void seg_seek(const struct segment *s, uint64_t from_seq, uint64_t *off_p
 static int replay_segment(journal_t *j, const struct segment *s, uint64_t from_seq,
 			  journal_replay_fn fn, void *arg, char *errbuf, size_t errlen)
 {
+	uint64_t trusted = j->fresh ? s->checked : 0;
 	const unsigned char *map = NULL;
 	char name[SEG_NAME_SIZE];
 	uint64_t size, off, seq;
@@ -831,7 +840,8 @@ static int replay_segment(journal_t *j, const struct segment *s, uint64_t from_s
 		len = s->size - off >= REC_HEADER_SIZE ? fileio_get_le32(p) : UINT32_MAX;
 		if (len > JOURNAL_RECORD_MAX || s->size - off - REC_HEADER_SIZE < len ||
 		    fileio_get_le64(p + 8) != seq ||
-		    (seq >= from_seq && record_crc(p, len) != fileio_get_le32(p + 4))) {
+		    (seq >= from_seq && off + REC_HEADER_SIZE + len > trusted &&
+		     record_crc(p, len) != fileio_get_le32(p + 4))) {
 			rc = fileio_error(errbuf, errlen, -VA_FAILED_PRECONDITION,
 					  "'%s/%s': bad record at offset %" PRIu64, j->dir, name,
 					  off);
@@ -875,13 +885,14 @@ int journal_replay(journal_t *j, uint64_t from_seq, journal_replay_fn fn, void *
 		else
 			hi = mid;
 	}
-	for (size_t i = lo > 0 ? lo - 1 : 0; i < j->nsegs; i++) {
+	rc = 0;
+	for (size_t i = lo > 0 ? lo - 1 : 0; i < j->nsegs && rc == 0; i++) {
 		if (j->segs[i].records == 0 || j->segs[i].last_seq < from_seq)
 			continue;
-		if ((rc = replay_segment(j, &j->segs[i], from_seq, fn, arg, errbuf, errlen)) != 0)
-			return rc;
+		rc = replay_segment(j, &j->segs[i], from_seq, fn, arg, errbuf, errlen);
 	}
-	return 0;
+	j->fresh = 0;
+	return rc;
 }
 
 int journal_compact(journal_t *j, uint64_t upto_seq, size_t *removed, char *errbuf, size_t errlen)

@@ -166,7 +166,9 @@ typedef int (*journal_replay_fn)(uint64_t seq, const void *bytes, size_t len, vo
 /*
  * journal_replay - call fn for each record with seq >= from_seq, in order.
  * Segments are mapped with mmap and a sparse index finds from_seq without
- * reading what is before it; CRCs are checked again.
+ * reading what is before it.  CRCs are checked again, except for the records
+ * that journal_open() has just checked when this is the first replay
+ * since (the replay at start-up).
  * Returns 0 after the last record (also when from_seq > journal_last_seq()),
  * fn's non-zero return value if it stopped the replay, -VA_NOT_FOUND when
  * from_seq is before journal_first_seq() (compacted away; from_seq 0 means

@@ -25,6 +25,7 @@
 #include <vetalliance/error.h>
 
 #include "config.h"
+#include "rules_file.h"
 #include "journal.h"
 #include "log.h"
 #include "metrics.h"
@@ -62,6 +63,8 @@ static void usage(FILE *out)
 		"  --state-dir DIR     state directory (default ./var)\n"
 		"  --defaults FILE     reference data to load into an empty state\n"
 		"                      (default: the compiled-in data)\n"
+		"  --rules FILE        partner rules for mobilities (default: the\n"
+		"                      compiled-in rules); SIGHUP re-reads the file\n"
 		"  --max-msg-size N    largest accepted request in bytes (default 65536)\n"
 		"  --snapshot-every N  events between snapshots, 0 for none (default 1000000)\n"
 		"  --snapshot-bytes N  journal bytes between snapshots, 0 for none\n"
@@ -145,6 +148,9 @@ static void on_sighup(uv_signal_t *sig, int signum)
 		if (server_reload_principals(d->server, &count, &removed, err, sizeof err) < 0)
 			log_err("principals not reloaded, keeping the running ones: %s", err);
 	}
+	/* mobilities (issue 5): the partner rules; a broken file keeps the old
+	 * ones (server_rules_reload logs why) */
+	server_rules_reload(d->server, err, sizeof err);
 	status_line(d, line, sizeof line);
 	notify_send(&d->notify, "READY=1\nSTATUS=%s", line);
 }
@@ -204,7 +210,8 @@ int main(int argc, char **argv)
 	    /* security (issue 8) */
 	    {"server-key", required_argument, NULL, 'k'},
 	    {"principals", required_argument, NULL, 'P'},
-	    {"require-keys", no_argument, NULL, 'R'},
+	    {"require-keys", no_argument, NULL, 'q'},
+	    {"rules", required_argument, NULL, 'R'}, /* issue 5 */
 	    {"config", required_argument, NULL, 'C'},
 	    {"check-config", no_argument, NULL, 'K'},
 	    {"version", no_argument, NULL, 'V'},
@@ -229,7 +236,8 @@ int main(int argc, char **argv)
 	    /* security (issue 8) */
 	    {'k', "--server-key", "security/server_key"},
 	    {'P', "--principals", "security/principals"},
-	    {'R', "--require-keys", "security/require_keys"},
+	    {'q', "--require-keys", "security/require_keys"},
+	    {'R', "--rules", "mobility/rules"}, /* issue 5 */
 	};
 	server_options_t opt;
 	int verify = 0, check_config = 0;
@@ -321,6 +329,14 @@ int main(int argc, char **argv)
 		principals_free(&pr);
 	}
 	if (check_config) {
+		/* mobilities (issue 5): the rules file is part of the configuration */
+		rules_t *rules = NULL;
+		if (rules_load(d.cfg.rules_path, &rules, err, sizeof err) < 0) {
+			fprintf(stderr, "vetallianced: %s\n", err);
+			config_release(&d.cfg);
+			return 78;
+		}
+		rules_free(&rules);
 		printf("configuration '%s' is valid\n",
 		       d.config_path ? d.config_path : CONFIG_DEFAULT_PATH);
 		config_release(&d.cfg);
@@ -346,6 +362,7 @@ int main(int argc, char **argv)
 	opt.list_max = d.cfg.list_max;
 	opt.alliance_members_max = d.cfg.alliance_members;
 	opt.in_flight_max = d.cfg.in_flight;
+	opt.rules_path = d.cfg.rules_path; /* issue 5 */
 
 	if (verify) {
 		exit_code = verify_state_dir(opt.state_dir);

@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdnoreturn.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -52,16 +53,20 @@
 #include "bounds.h"
 #include "log.h"
 #include "metrics.h"
+#include "replay.h"
 #include "server.h"
 #include "snapfile.h"
 #include "state/alliance.h"
 #include "state/commitment.h"
+#include "rules_file.h"
+#include "state/mobility.h"
 #include "state/state.h"
 #include "zuv.h"
 
 #define SERVER_ERR_MAX        512
 #define SERVER_RETRY_MS       1000
 #define SERVER_SNAPSHOTS_KEPT 2
+#define SERVER_SNAPSHOT_NICE  10 /* the snapshot child's nice value */
 
 typedef struct pub_event {
 	char topic[64];
@@ -143,6 +148,7 @@ struct server {
 	uint32_t answer_slot;        /* the request being handled: its slot */
 	int answer_pending;          /* ...counted, its reply not yet placed */
 	codec_limits_t codec_limits; /* string and list bounds */
+	rules_t *rules;              /* partner rules in force (issue 5) */
 };
 
 #define NO_SLOT UINT32_MAX
@@ -333,13 +339,22 @@ static void server__snapshot_poll(uv_timer_t *t)
 	server__maybe_finish(srv);
 }
 
-/* In the child: serialise and write, then leave without running any exit
- * handler (the sockets, the loop and the journal are the parent's). */
+/*
+ * In the child: serialise and write, then leave without running any exit
+ * handler (the sockets, the loop and the journal are the parent's).  The
+ * child runs at a lower priority: on a machine with few cores it would
+ * otherwise take a whole core from the loop and the commit thread while
+ * they serve clients, and a snapshot that takes longer costs nothing.
+ */
 static noreturn void server__snapshot_child(server_t *srv, uint64_t seq)
 {
 	char err[SERVER_ERR_MAX];
 	uint8_t *buf = NULL;
-	size_t len = codec_snapshot_pack(srv->state, server__now_ms(), &buf);
+	size_t len;
+
+	if (setpriority(PRIO_PROCESS, 0, SERVER_SNAPSHOT_NICE) < 0)
+		log_debug("snapshot child: could not lower its priority: %s", strerror(errno));
+	len = codec_snapshot_pack(srv->state, server__now_ms(), &buf);
 
 	if (len == 0) {
 		log_warn("could not encode a snapshot at seq %llu", (unsigned long long)seq);
@@ -542,6 +557,47 @@ static void server__query(server_t *srv, const query_t *q, zmq_msg_t *frames, si
 	int status = 0;
 
 	switch (q->type) {
+	/* mobilities (issue 5) */
+	case QUERY_MOBILITY_GET:
+		res.one = mobilities_get(state_mobilities(srv->state), q->id);
+		if (res.one == NULL) {
+			status = VA_NOT_FOUND;
+			snprintf(msg, sizeof msg, "mobility '%s' not found", q->id);
+			break;
+		}
+		res.type = RESULT_MOBILITY;
+		res.state = srv->state;
+		res.rules = srv->rules;
+		break;
+	case QUERY_MOBILITY_LIST: {
+		size_t n =
+		    mobilities_list(state_mobilities(srv->state), (const mobility_t ***)&list);
+		for (size_t i = 0; i < n; i++) {
+			const mobility_t *m = list[i];
+			int keep = (q->status == 0 || (int)m->status == q->status) &&
+				   (q->partner == NULL || *q->partner == '\0' ||
+				    strcmp(m->sending_partner, q->partner) == 0 ||
+				    strcmp(m->host_partner, q->partner) == 0);
+			if (keep)
+				list[res.n++] = m;
+		}
+		res.type = RESULT_MOBILITIES;
+		res.state = srv->state;
+		res.rules = srv->rules;
+		break;
+	}
+	case QUERY_RULES_RELOAD:
+		if (server_rules_reload(srv, msg, sizeof msg) < 0) {
+			status = VA_INVALID_ARGUMENT;
+			break;
+		}
+		res.type = RESULT_RULES;
+		res.one = srv->rules;
+		break;
+	case QUERY_RULES_GET:
+		res.type = RESULT_RULES;
+		res.one = srv->rules;
+		break;
 	case QUERY_ALLIANCE_GET:
 		res.one = alliances_get(state_alliances(srv->state), q->id);
 		if (res.one == NULL) {
@@ -680,6 +736,21 @@ static int server__execute(server_t *srv, const cmd_t *cmd, const state_ctx_t *c
 	return 0;
 }
 
+/* Security (issue 8): the requests that change how the daemon runs are
+ * the administrator's; every other query is open to every principal. */
+static int server__admin_query(const principal_t *p, const query_t *q, char *err, size_t errlen)
+{
+	const char *name = q->type == QUERY_PRINCIPALS_RELOAD ? "principals_reload"
+			   : q->type == QUERY_RULES_RELOAD    ? "rules_reload"
+							      : NULL;
+
+	if (name == NULL || p->role == ROLE_ADMIN)
+		return 0;
+	snprintf(err, errlen, "principal '%s' (%s %s) may not issue %s: administrators only",
+		 p->name, role_name(p->role), p->institution, name);
+	return -VA_PERMISSION_DENIED;
+}
+
 /* Security (issue 8): the queries about principals. */
 static void server__security_query(server_t *srv, const principal_t *p, const query_t *q,
 				   zmq_msg_t *frames, size_t nframes, const char *request_id)
@@ -693,12 +764,6 @@ static void server__security_query(server_t *srv, const principal_t *p, const qu
 	if (q->type == QUERY_WHOAMI) {
 		res.type = RESULT_PRINCIPAL;
 		res.one = p;
-	} else if (p->role != ROLE_ADMIN) {
-		status = -VA_PERMISSION_DENIED;
-		snprintf(
-		    err, sizeof err,
-		    "principal '%s' (%s %s) may not issue principals_reload: administrators only",
-		    p->name, role_name(p->role), p->institution);
 	} else if (server_reload_principals(srv, &count, &removed, err, sizeof err) < 0) {
 		status = -VA_FAILED_PRECONDITION;
 	} else {
@@ -732,8 +797,10 @@ static void server__command(server_t *srv, const principal_t *p, request_t *req,
 			       state_last_seq(srv->state), NULL, 0);
 		return;
 	}
-	state_ctx_t ctx = {
-	    .now_ms = server__now_ms(), .actor = actor, .request_id = req->request_id};
+	state_ctx_t ctx = {.now_ms = server__now_ms(),
+			   .actor = actor,
+			   .request_id = req->request_id,
+			   .rules = srv->rules /* issue 5 */};
 	rc = authz_check(p, srv->state, &req->cmd, err, sizeof err);
 	if (rc == 0)
 		rc = bounds_check(srv->state, &req->cmd, srv->opt.alliance_members_max, err,
@@ -798,6 +865,9 @@ static void server__on_request(zuv_sock_t *zs, zmq_msg_t *frames, size_t nframes
 		server__answer(srv, frames, nframes, req.request_id, -VA_UNAVAILABLE,
 			       "the daemon is stopping; retry later", state_last_seq(srv->state),
 			       NULL, 0);
+	} else if (req.is_query && server__admin_query(p, &req.query, err, sizeof err) < 0) {
+		server__answer(srv, frames, nframes, req.request_id, -VA_PERMISSION_DENIED, err,
+			       state_last_seq(srv->state), NULL, 0);
 	} else if (req.is_query &&
 		   (req.query.type == QUERY_PRINCIPALS_RELOAD || req.query.type == QUERY_WHOAMI)) {
 		server__security_query(srv, p, &req.query, frames, nframes, req.request_id);
@@ -815,29 +885,6 @@ static void server__on_request(zuv_sock_t *zs, zmq_msg_t *frames, size_t nframes
 }
 
 /* ------------------------------------------------------------ set-up */
-
-static int server__replay_one(uint64_t seq, const void *bytes, size_t len, void *arg)
-{
-	server_t *srv = arg;
-	char err[SERVER_ERR_MAX];
-	event_t ev;
-	int rc;
-
-	rc = codec_event_decode(bytes, len, &ev, err, sizeof err);
-	if (rc == 0 && ev.seq != seq) {
-		snprintf(err, sizeof err, "record %llu holds event %llu", (unsigned long long)seq,
-			 (unsigned long long)ev.seq);
-		rc = -VA_FAILED_PRECONDITION;
-	}
-	if (rc == 0)
-		rc = state_apply_take(srv->state, &ev, err, sizeof err);
-	event_release(&ev);
-	if (rc < 0) {
-		log_err("journal event %llu: %s", (unsigned long long)seq, err);
-		return rc;
-	}
-	return 0;
-}
 
 /* Loads the snapshot and replays the journal.  Returns 0 or an exit code. */
 static int server__recover(server_t *srv, char *err, size_t errlen)
@@ -913,7 +960,7 @@ static int server__recover(server_t *srv, char *err, size_t errlen)
 				      state_centre_count(srv->state) +
 					  (report.records < 4000000 ? report.records : 4000000));
 	state_replay_begin(srv->state);
-	rc = journal_replay(srv->journal, snap_seq + 1, server__replay_one, srv, err, errlen);
+	rc = replay_journal(srv->journal, snap_seq + 1, srv->state, err, errlen);
 	state_replay_end(srv->state);
 	if (rc != 0) {
 		if (err[0] == '\0')
@@ -1117,6 +1164,13 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 		*exit_code = 73;
 		goto fail;
 	}
+	/* mobilities (issue 5): the partner rules; unreadable is a config error */
+	if (rules_load(opt->rules_path, &srv->rules, err, errlen) < 0) {
+		*exit_code = 78;
+		goto fail;
+	}
+	srv->rules->loaded_ms = server__now_ms();
+	log_info("partner rules '%s' version %s", srv->rules->source, srv->rules->version);
 	rc = server__recover(srv, err, errlen);
 	if (rc != 0) {
 		*exit_code = rc;
@@ -1192,6 +1246,7 @@ fail:
 	batch__release(&srv->batches[1]);
 	evlist_release(&srv->scratch);
 	metrics_free(&srv->metrics);
+	rules_free(&srv->rules);
 	free(srv->state_dir);
 	free(srv);
 	return NULL;
@@ -1320,6 +1375,7 @@ void server_free(server_t **self_p)
 	batch__release(&srv->batches[0]);
 	batch__release(&srv->batches[1]);
 	evlist_release(&srv->scratch);
+	rules_free(&srv->rules);
 	free(srv->state_dir);
 	free(srv);
 	*self_p = NULL;
@@ -1362,5 +1418,25 @@ int server_reload_principals(server_t *srv, size_t *count, size_t *removed, char
 			   "new principals",
 			   endpoint);
 	free(endpoint);
+	return 0;
+}
+
+/* mobilities (issue 5) */
+int server_rules_reload(server_t *srv, char *err, size_t errlen)
+{
+	rules_t *next = NULL;
+	int rc;
+
+	rc = rules_load(srv->opt.rules_path, &next, err, errlen);
+	if (rc < 0) {
+		log_err("partner rules not reloaded, keeping version %s: %s", srv->rules->version,
+			err);
+		return rc;
+	}
+	next->loaded_ms = server__now_ms();
+	log_notice("partner rules reloaded from '%s': version %s (was %s)", next->source,
+		   next->version, srv->rules->version);
+	rules_free(&srv->rules);
+	srv->rules = next;
 	return 0;
 }

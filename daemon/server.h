@@ -43,6 +43,7 @@ typedef struct server_options {
 	size_t list_max;             /* entries per repeated field; 0 = CODEC_LIST_MAX */
 	size_t alliance_members_max; /* 0 = BOUNDS_ALLIANCE_MEMBERS */
 	size_t in_flight_max;        /* requests per principal; 0 = BOUNDS_IN_FLIGHT */
+	const char *rules_path;     /* partner rules (issue 5); NULL: the compiled-in ones */
 } server_options_t;
 
 /*
@@ -86,5 +87,13 @@ void server_set_snapshot_policy(server_t *srv, uint64_t every, uint64_t bytes);
  */
 int server_reload_principals(server_t *srv, size_t *count, size_t *removed, char *err,
 			     size_t errlen);
+
+/*
+ * server_rules_reload - read the partner rules file again (issue 5):
+ * SIGHUP and the rules_reload request.  A file that cannot be read or
+ * parsed keeps the rules in force; the reason is logged and returned
+ * in err.  Returns 0 or a negative VA_* code.
+ */
+int server_rules_reload(server_t *srv, char *err, size_t errlen);
 
 #endif

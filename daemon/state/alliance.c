@@ -570,6 +570,7 @@ int alliance_decide(const alliances_t *t, const cmd_t *cmd, const alliance_env_t
 	case CMD_INTEREST_MARK:
 	case CMD_COMMITMENT_CONFIRM:
 	case CMD_COMMITMENT_WITHDRAW:
+	default: /* the commands of other nouns */
 		break;
 	}
 	return alliance__fail(err, errlen, VA_INVALID_ARGUMENT, "not an alliance command");

@@ -301,6 +301,19 @@ void cmd_release(cmd_t *cmd)
 	case CMD_MOU_SIGN:
 		alliance_cmd_release(&cmd->u.acmd);
 		break;
+	/* mobilities (issue 5) */
+	case CMD_MOBILITY_PROPOSE:
+	case CMD_MOBILITY_REVIEW:
+	case CMD_MOBILITY_APPROVE:
+	case CMD_MOBILITY_REJECT:
+	case CMD_MOBILITY_START:
+	case CMD_MOBILITY_COMPLETE:
+	case CMD_MOBILITY_CERTIFY:
+	case CMD_MOBILITY_COUNTERSIGN:
+	case CMD_MOBILITY_CANCEL:
+	case CMD_MOBILITY_PREPARE:
+		mobility_cmd_release(&cmd->u.mcmd);
+		break;
 	}
 }
 
@@ -337,6 +350,20 @@ void event_release(event_t *ev)
 	case EV_MOU_SIGNED:
 	case EV_MOU_FULLY_SIGNED:
 		alliance_release(&ev->u.alliance);
+		break;
+	/* mobilities (issue 5) */
+	case EV_MOBILITY_PROPOSED:
+	case EV_MOBILITY_NEEDS_REVIEW:
+	case EV_MOBILITY_REVIEWED:
+	case EV_MOBILITY_APPROVED:
+	case EV_MOBILITY_REJECTED:
+	case EV_MOBILITY_STARTED:
+	case EV_MOBILITY_COMPLETED:
+	case EV_MOBILITY_CERTIFIED:
+	case EV_MOBILITY_COUNTERSIGNED:
+	case EV_MOBILITY_CANCELLED:
+	case EV_MOBILITY_PREPARED:
+		mobility_release(&ev->u.mobility);
 		break;
 	}
 	memset(ev, 0, sizeof *ev);

@@ -17,7 +17,10 @@
 #include "state/alliance.h"
 #include "state/commitment.h"
 #include "state/hmap.h"
+#include "state/mobility.h"
 #include "state/state.h"
+
+#define STATE_CENTRE_SLAB 4096 /* centres per slab */
 
 /* The idempotency table: a hash for lookups and a ring of entries in the
  * order they were first seen, for forgetting the oldest.  An entry is one
@@ -45,8 +48,14 @@ struct state {
 	interest_t *interests;
 	size_t n_interests;
 	hmap_t centres; /* id -> centre_t *, keyed by the centre's own id */
+	/* The centres themselves, in slabs of STATE_CENTRE_SLAB that never
+	 * move: a centre is never removed, so one allocation per slab instead
+	 * of one per centre (start-up replays a million of them). */
+	centre_t **centre_slabs;
+	size_t n_centre_slots;
 	commitments_t *commitments;
 	alliances_t *alliances;
+	mobilities_t *mobilities; /* issue 5 */
 	recent_t recent;
 };
 
@@ -65,12 +74,24 @@ static int state__fail(char *err, size_t errlen, int code, const char *fmt, ...)
 	return -code;
 }
 
-static void state__centre_free(centre_t *c)
+/* state__centre_slot - a zeroed centre_t from the slabs. */
+static centre_t *state__centre_slot(state_t *st)
 {
-	if (c != NULL) {
-		centre_release(c);
-		free(c);
+	size_t n = st->n_centre_slots;
+
+	if (n % STATE_CENTRE_SLAB == 0) {
+		size_t k = n / STATE_CENTRE_SLAB;
+		centre_t **slabs = realloc(st->centre_slabs, (k + 1) * sizeof *slabs);
+
+		if (slabs == NULL)
+			abort();
+		st->centre_slabs = slabs;
+		slabs[k] = calloc(STATE_CENTRE_SLAB, sizeof **slabs);
+		if (slabs[k] == NULL)
+			abort();
 	}
+	st->n_centre_slots++;
+	return &st->centre_slabs[n / STATE_CENTRE_SLAB][n % STATE_CENTRE_SLAB];
 }
 
 #define RECENT_KEY_MAX 512
@@ -235,6 +256,7 @@ state_t *state_new_window(size_t window)
 	state_set_dedup_window(st, window);
 	st->commitments = commitments_new();
 	st->alliances = alliances_new();
+	st->mobilities = mobilities_new();
 	return st;
 }
 
@@ -254,12 +276,15 @@ void state_free(state_t **self_p)
 	for (size_t i = 0; i < st->n_interests; i++)
 		interest_release(&st->interests[i]);
 	free(st->interests);
-	for (size_t i = 0; i < st->centres.cap; i++)
-		if (st->centres.slots[i].key != NULL)
-			state__centre_free(st->centres.slots[i].value);
+	for (size_t i = 0; i < st->n_centre_slots; i++)
+		centre_release(&st->centre_slabs[i / STATE_CENTRE_SLAB][i % STATE_CENTRE_SLAB]);
+	for (size_t i = 0; i * STATE_CENTRE_SLAB < st->n_centre_slots; i++)
+		free(st->centre_slabs[i]);
+	free(st->centre_slabs);
 	hmap_release(&st->centres);
 	commitments_free(&st->commitments);
 	alliances_free(&st->alliances);
+	mobilities_free(&st->mobilities);
 	for (size_t i = 0; i < st->recent.n; i++)
 		free(st->recent.ring[(st->recent.head + i) % st->recent.cap]);
 	free(st->recent.ring);
@@ -572,6 +597,41 @@ static int state__decide_alliance(const state_t *st, const cmd_t *cmd, const sta
 	return 0;
 }
 
+/* Mobilities (issue 5). */
+static const centre_t *state__centre_lookup(const void *arg, const char *id)
+{
+	return state_centre_get(arg, id);
+}
+
+static int state__decide_mobility(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx,
+				  evlist_t *out, char *err, size_t errlen)
+{
+	mobility_env_t env = {
+	    .centre_get = state__centre_lookup,
+	    .sector_exists = state__sector_exists,
+	    .arg = st,
+	    .rules = ctx->rules,
+	    .now_ms = ctx->now_ms,
+	    .actor = ctx->actor,
+	};
+	mobility_t after = {0};
+	ev_type_t type = EV_MOBILITY_PROPOSED;
+	event_t *ev;
+	int rc;
+
+	rc = mobility_decide(st->mobilities, cmd, &env, &after, &type, err, errlen);
+	if (rc < 0)
+		return rc;
+	ev = state__event(st, ctx, out, type);
+	if (type == EV_MOBILITY_PROPOSED && after.status == MOBILITY_NEEDS_REVIEW) {
+		/* Accepted, and waiting for a partner: proposed, then needs_review. */
+		mobility_copy(&ev->u.mobility, &after);
+		ev = state__event(st, ctx, out, EV_MOBILITY_NEEDS_REVIEW);
+	}
+	ev->u.mobility = after; /* moved */
+	return 0;
+}
+
 int state_decide(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx, evlist_t *out,
 		 char *err, size_t errlen)
 {
@@ -617,6 +677,18 @@ int state_decide(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx, ev
 	case CMD_MOU_DRAFT:
 	case CMD_MOU_SIGN:
 		return state__decide_alliance(st, cmd, ctx, out, err, errlen);
+	/* mobilities (issue 5) */
+	case CMD_MOBILITY_PROPOSE:
+	case CMD_MOBILITY_REVIEW:
+	case CMD_MOBILITY_APPROVE:
+	case CMD_MOBILITY_REJECT:
+	case CMD_MOBILITY_START:
+	case CMD_MOBILITY_COMPLETE:
+	case CMD_MOBILITY_CERTIFY:
+	case CMD_MOBILITY_COUNTERSIGN:
+	case CMD_MOBILITY_CANCEL:
+	case CMD_MOBILITY_PREPARE:
+		return state__decide_mobility(st, cmd, ctx, out, err, errlen);
 	}
 	return state__fail(err, errlen, VA_INVALID_ARGUMENT, "unknown command");
 }
@@ -654,10 +726,19 @@ static void state__apply_interest(state_t *st, const interest_t *in)
 	interest_copy(cur, in);
 }
 
-/* Stores a centre under its id, freeing the one it replaces. */
-static void state__centre_store(state_t *st, centre_t *c)
+/* Stores *c (moved; *c is zeroed) under its id in place of `old`, the
+ * centre stored under that id now (NULL: none). */
+static void state__centre_store(state_t *st, centre_t *old, centre_t *c)
 {
-	state__centre_free(hmap_put(&st->centres, c->id, c));
+	centre_t *slot = old != NULL ? old : state__centre_slot(st);
+	centre_t prev = *slot;
+
+	*slot = *c;
+	memset(c, 0, sizeof *c);
+	/* The map still holds prev's id as the key: release prev only once
+	 * the new id has replaced it. */
+	hmap_put(&st->centres, slot->id, slot);
+	centre_release(&prev);
 }
 
 /* `take`: the event's centre is moved into the state instead of copied
@@ -690,21 +771,19 @@ static int state__apply(state_t *st, event_t *ev, int take, char *err, size_t er
 		break;
 	case EV_CENTRE_REGISTERED:
 	case EV_CENTRE_UPDATED:
-		if ((ev->type == EV_CENTRE_REGISTERED) !=
-		    (state_centre_get(st, ev->u.centre.id) == NULL))
+		c = hmap_get(&st->centres, ev->u.centre.id);
+		if ((ev->type == EV_CENTRE_REGISTERED) != (c == NULL))
 			return state__fail(err, errlen, VA_INTERNAL,
 					   "event %llu does not fit centre '%s'",
 					   (unsigned long long)ev->seq, ev->u.centre.id);
-		c = calloc(1, sizeof *c);
-		if (c == NULL)
-			abort();
 		if (take) {
-			*c = ev->u.centre;
-			memset(&ev->u.centre, 0, sizeof ev->u.centre);
+			state__centre_store(st, c, &ev->u.centre);
 		} else {
-			centre_pack(c, &ev->u.centre);
+			centre_t packed = {0};
+
+			centre_pack(&packed, &ev->u.centre);
+			state__centre_store(st, c, &packed);
 		}
-		state__centre_store(st, c);
 		break;
 	case EV_SECTOR_DEFINED:
 		if (state_sector_get(st, ev->u.sector.id) != NULL)
@@ -744,6 +823,27 @@ static int state__apply(state_t *st, event_t *ev, int take, char *err, size_t er
 					   (unsigned long long)ev->seq,
 					   ev->u.alliance.id ? ev->u.alliance.id : "");
 		alliances_put(st->alliances, &ev->u.alliance);
+		break;
+	/* mobilities (issue 5): the event carries the whole mobility */
+	case EV_MOBILITY_PROPOSED:
+	case EV_MOBILITY_NEEDS_REVIEW:
+	case EV_MOBILITY_REVIEWED:
+	case EV_MOBILITY_APPROVED:
+	case EV_MOBILITY_REJECTED:
+	case EV_MOBILITY_STARTED:
+	case EV_MOBILITY_COMPLETED:
+	case EV_MOBILITY_CERTIFIED:
+	case EV_MOBILITY_COUNTERSIGNED:
+	case EV_MOBILITY_CANCELLED:
+	case EV_MOBILITY_PREPARED:
+		if (ev->u.mobility.id == NULL ||
+		    (ev->type == EV_MOBILITY_PROPOSED) !=
+			(mobilities_get(st->mobilities, ev->u.mobility.id) == NULL))
+			return state__fail(err, errlen, VA_INTERNAL,
+					   "event %llu does not fit mobility '%s'",
+					   (unsigned long long)ev->seq,
+					   ev->u.mobility.id ? ev->u.mobility.id : "");
+		mobilities_put(st->mobilities, &ev->u.mobility);
 		break;
 	default:
 		return state__fail(err, errlen, VA_INTERNAL, "event %llu has unknown type %d",
@@ -787,12 +887,10 @@ void state_restore_interest(state_t *st, const interest_t *i)
 
 void state_restore_centre(state_t *st, const centre_t *c)
 {
-	centre_t *copy = calloc(1, sizeof *copy);
+	centre_t packed = {0};
 
-	if (copy == NULL)
-		abort();
-	centre_pack(copy, c);
-	state__centre_store(st, copy);
+	centre_pack(&packed, c);
+	state__centre_store(st, hmap_get(&st->centres, packed.id), &packed);
 }
 
 void state_restore_reserve(state_t *st, size_t centres)
@@ -802,13 +900,7 @@ void state_restore_reserve(state_t *st, size_t centres)
 
 void state_restore_centre_take(state_t *st, centre_t *c)
 {
-	centre_t *moved = malloc(sizeof *moved);
-
-	if (moved == NULL)
-		abort();
-	*moved = *c;
-	memset(c, 0, sizeof *c);
-	state__centre_store(st, moved);
+	state__centre_store(st, hmap_get(&st->centres, c->id), c);
 }
 
 void state_restore_confirmation(state_t *st, const confirmation_t *c)
@@ -829,6 +921,17 @@ const struct alliances *state_alliances(const state_t *st)
 void state_restore_alliance(state_t *st, const alliance_t *a)
 {
 	alliances_put(st->alliances, a);
+}
+
+/* mobilities (issue 5) */
+const struct mobilities *state_mobilities(const state_t *st)
+{
+	return st->mobilities;
+}
+
+void state_restore_mobility(state_t *st, const mobility_t *m)
+{
+	mobilities_put(st->mobilities, m);
 }
 
 void state_restore_recent(state_t *st, const char *actor, const char *request_id, uint64_t seq)

@@ -25,6 +25,8 @@ typedef struct state_ctx {
 	int64_t now_ms;
 	const char *actor;
 	const char *request_id;
+	/* mobilities (issue 5): the partner rules in force (NULL: none) */
+	const struct rules *rules;
 } state_ctx_t;
 
 /* state_new - an empty state (last seq 0). Returns NULL on OOM. */
@@ -87,6 +89,9 @@ const struct commitments *state_commitments(const state_t *st);
 /* state_alliances - the alliances (state/alliance.h). */
 const struct alliances *state_alliances(const state_t *st);
 
+/* state_mobilities - the mobilities (state/mobility.h; issue 5). */
+const struct mobilities *state_mobilities(const state_t *st);
+
 /*
  * Recent requests (idempotency).  Applying an event records its (actor,
  * request_id) with the event's seq, so the table is rebuilt by replay and
@@ -133,6 +138,7 @@ void state_restore_centre(state_t *st, const centre_t *c);
 void state_restore_centre_take(state_t *st, centre_t *c);
 void state_restore_confirmation(state_t *st, const confirmation_t *c);
 void state_restore_alliance(state_t *st, const alliance_t *a);
+void state_restore_mobility(state_t *st, const mobility_t *m); /* issue 5 */
 void state_restore_recent(state_t *st, const char *actor, const char *request_id, uint64_t seq);
 void state_restore_last_seq(state_t *st, uint64_t seq);
 /* state_restore_reserve - room for n centres (a snapshot's count). */

@@ -18,7 +18,7 @@ for f in \
 	sbin/vetallianced bin/vetctl bin/vetwatch bin/vetbench \
 	lib/systemd/system/vetallianced.service \
 	etc/vetalliance/vetalliance.conf \
-	share/vetalliance/defaults.zpl \
+	share/vetalliance/defaults.zpl share/vetalliance/rules.zpl \
 	share/man/man8/vetallianced.8 share/man/man1/vetctl.1 share/man/man1/vetwatch.1 \
 	include/vetalliance/client.h include/vetalliance/error.h include/vetalliance/json.h \
 	include/vetalliance/vetalliance.pb-c.h; do

@@ -25,6 +25,8 @@
 #include "codec.h"
 #include "defaults.h"
 #include "principals.h"
+#include "rules_file.h"
+#include "state/rules.h"
 #include "state/model.h"
 #include "state/state.h"
 
@@ -32,6 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static cmd_t *setup_cmds;
 static size_t n_setup;
+static rules_t *rules; /* the compiled-in partner rules (mobilities) */
 
 static const principal_t principals[] = {
     {.name = "cecoa", .role = ROLE_CENTRE, .institution = "CECOA"},
@@ -48,7 +51,8 @@ static void fail(const char *what, const char *err)
 /* Returns the number of events applied. */
 static size_t run(state_t *st, const cmd_t *cmd, const char *actor, int must_succeed)
 {
-	state_ctx_t ctx = {.now_ms = 1700000000000, .actor = actor, .request_id = "fuzz"};
+	state_ctx_t ctx = {
+	    .now_ms = 1700000000000, .actor = actor, .request_id = "fuzz", .rules = rules};
 	evlist_t evs = {0};
 	char err[512];
 	size_t n;
@@ -101,6 +105,8 @@ static void setup_once(void)
 		return;
 	if (defaults_parse((const char *)va_defaults_zpl, &cmds, &n, err, sizeof err) < 0)
 		fail("reference data", err);
+	if (rules_load(NULL, &rules, err, sizeof err) < 0)
+		fail("partner rules", err);
 	setup_cmds = calloc(n + 4, sizeof *setup_cmds);
 	if (setup_cmds == NULL)
 		abort();

@@ -75,6 +75,9 @@ int main(int argc, char **argv)
 	PB(MouSign) msign = VETALLIANCE__V1__MOU_SIGN__INIT;
 	PB(CentreGet) cget = VETALLIANCE__V1__CENTRE_GET__INIT;
 	PB(WhoAmI) whoami = VETALLIANCE__V1__WHO_AM_I__INIT;
+	PB(Mobility) mobility = VETALLIANCE__V1__MOBILITY__INIT;
+	PB(MobilityPropose) mprop = VETALLIANCE__V1__MOBILITY_PROPOSE__INIT;
+	PB(MobilityAct) mact = VETALLIANCE__V1__MOBILITY_ACT__INIT;
 	char *mask_name[] = {"name"};
 	char *sectors[] = {"it", "logistics"};
 	char *channels[] = {"teams"};
@@ -176,6 +179,22 @@ int main(int argc, char **argv)
 	cget.id = "CECOA";
 	REQ(centre_get, CENTRE_GET, &cget);
 	REQ(whoami, WHOAMI, &whoami);
+
+	mobility.id = "M1";
+	mobility.participant_kind = VETALLIANCE__V1__PARTICIPANT_KIND__PARTICIPANT_KIND_LEARNER;
+	mobility.participant = "learner-1";
+	mobility.sending = "CECOA";
+	mobility.host = "SBHC";
+	mobility.sector = "it";
+	mobility.start_date = 20270301;
+	mobility.end_date = 20270320;
+	mobility.format = VETALLIANCE__V1__MOBILITY_FORMAT__MOBILITY_FORMAT_VIRTUAL;
+	mprop.mobility = &mobility;
+	mprop.by = "CECOA";
+	REQ(mobility_propose, MOBILITY_PROPOSE, &mprop);
+	mact.id = "M1";
+	mact.by = "SBHC";
+	REQ(mobility_approve, MOBILITY_APPROVE, &mact);
 	printf("fuzz_seeds: %d seeds in '%s'\n", written, dir);
 	return 0;
 }

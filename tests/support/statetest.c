@@ -10,10 +10,17 @@ int st_run(state_t *st, cmd_t cmd, int64_t now_ms, const char *actor, evlist_t *
 	   size_t errlen)
 {
 	state_ctx_t ctx = {.now_ms = now_ms, .actor = actor, .request_id = "req"};
+
+	return st_run_ctx(st, cmd, &ctx, log, err, errlen);
+}
+
+int st_run_ctx(state_t *st, cmd_t cmd, const state_ctx_t *ctx, evlist_t *log, char *err,
+	       size_t errlen)
+{
 	evlist_t out = {0};
 	int rc;
 
-	rc = state_decide(st, &cmd, &ctx, &out, err, errlen);
+	rc = state_decide(st, &cmd, ctx, &out, err, errlen);
 	cmd_release(&cmd);
 	if (rc < 0) {
 		cr_assert_eq(out.n, 0, "a refused command produced %zu events", out.n);

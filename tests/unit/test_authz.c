@@ -206,4 +206,6 @@ Test(authz, reference_data_and_unknown_commands_are_for_administrators)
 	cr_assert_eq(authz_check(&admin, st, &future, err, sizeof err), 0);
 	cr_assert_eq(authz_rule_kind((cmd_type_t)9999), AUTHZ_ADMIN);
 	cr_assert_eq(authz_rule_kind(CMD_MOU_SIGN), AUTHZ_CENTRE);
+	cr_assert_eq(authz_rule_kind(CMD_MOBILITY_PROPOSE), AUTHZ_CENTRE);
+	cr_assert_eq(authz_rule_kind(CMD_MOBILITY_REVIEW), AUTHZ_PARTNER);
 }

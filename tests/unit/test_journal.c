@@ -880,6 +880,26 @@ Test(journal, replay_detects_damage_after_open)
 	journal_free(&j);
 }
 
+/* The replay at start-up trusts what journal_open has just checked; any
+ * later replay (catch-up) checks every record again. */
+Test(journal, replay_after_the_first_checks_again)
+{
+	journal_t *j = open_ok(NULL, NULL);
+	struct check c = {.next = 1};
+
+	write_range(j, 1, 30, 5);
+	journal_free(&j);
+	j = open_ok(NULL, NULL);
+	cr_assert_eq(journal_replay(j, 1, check_cb, &c, errbuf, sizeof errbuf), 0, "%s", errbuf);
+	cr_assert_eq(c.count, 30);
+	testfs_flip_byte(seg_file(1), rec_off(1, 20) + REC_HDR, 0x08);
+	c = (struct check){.next = 1};
+	cr_assert_eq(journal_replay(j, 1, check_cb, &c, errbuf, sizeof errbuf),
+		     -VA_FAILED_PRECONDITION);
+	cr_assert_eq(c.count, 19);
+	journal_free(&j);
+}
+
 /* --- compaction -------------------------------------------------------- */
 
 Test(journal, compaction_removes_covered_segments)
