@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <vetalliance/client.h>
 #include <vetalliance/error.h>
@@ -52,6 +53,7 @@ static void keygen(const char *name, char pub[41])
 {
 	const char *argv[] = {VA_VETCTL_PATH, "keygen", kp(name, ""), NULL};
 	char *out = NULL, *err = NULL;
+	struct stat sb;
 	zcert_t *cert;
 	int rc = vt_run(argv, NULL, &out, &err, 20000);
 
@@ -59,6 +61,8 @@ static void keygen(const char *name, char pub[41])
 	cr_assert(strstr(out, "public key: ") != NULL, "%s", out);
 	free(out);
 	free(err);
+	cr_assert_eq(stat(kp(name, ".key_secret"), &sb), 0);
+	cr_assert_eq(sb.st_mode & 0777, 0600, "%s_secret has mode %o", name, sb.st_mode & 0777);
 	cert = zcert_load(kp(name, ".key"));
 	cr_assert_not_null(cert);
 	memcpy(pub, zcert_public_txt(cert), 41);
@@ -249,6 +253,39 @@ Test(security, a_principal_is_told_who_it_is)
 	cr_assert(strstr(out, "cecoa") != NULL && strstr(out, "centre") != NULL &&
 		      strstr(out, "CECOA") != NULL,
 		  "%s", out);
+	free(out);
+	free(err);
+}
+
+Test(security, check_config_judges_the_principals_file)
+{
+	char conf[VT_PATH_MAX + 32];
+	char *out = NULL, *err = NULL;
+	FILE *f;
+	int rc;
+
+	cr_assert_eq(vt_mkdtemp(keys, sizeof keys), 0);
+	keygen("admin", pub_admin);
+	write_principals("cecoa"); /* the other keys are empty strings: broken */
+	snprintf(conf, sizeof conf, "%s/vetalliance.conf", keys);
+	f = fopen(conf, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "security\n    principals = \"%s\"\n", kp("principals", ""));
+	fclose(f);
+	rc = vt_run((const char *const[]){VA_DAEMON_PATH, "--config", conf, "--check-config", NULL},
+		    NULL, &out, &err, 20000);
+	cr_expect_eq(rc, 78, "exit %d: %s", rc, err);
+	cr_expect(strstr(err, "principal 'atec'") != NULL, "%s", err);
+	free(out);
+	free(err);
+	f = fopen(kp("principals", ""), "w");
+	cr_assert_not_null(f);
+	fprintf(f, "admin\n    key = \"%s\"\n    role = admin\n", pub_admin);
+	fclose(f);
+	rc = vt_run((const char *const[]){VA_DAEMON_PATH, "--config", conf, "--check-config", NULL},
+		    NULL, &out, &err, 20000);
+	cr_expect_eq(rc, 0, "exit %d: %s", rc, err);
+	cr_expect(strstr(out, "1 principal(s)") != NULL, "%s", out);
 	free(out);
 	free(err);
 }

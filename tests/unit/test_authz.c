@@ -194,6 +194,24 @@ Test(authz, an_alliance_is_acted_on_by_its_members_and_created_by_one)
 	denied(&cecoa, alliance("A2", "ATEC", "SBHC"), "none of its members");
 }
 
+static cmd_t mobility_by(cmd_type_t type, const char *by)
+{
+	cmd_t c = {.type = type};
+
+	c.u.mcmd.by = model_strdup(by);
+	return c;
+}
+
+Test(authz, mobility_steps_are_taken_by_the_institution_named_in_by)
+{
+	cr_assert_eq(check(&cecoa, mobility_by(CMD_MOBILITY_PROPOSE, "CECOA")), 0, "%s", err);
+	denied(&cecoa, mobility_by(CMD_MOBILITY_APPROVE, "SBHC"), "centre 'SBHC'");
+	cr_assert_eq(check(&de, mobility_by(CMD_MOBILITY_APPROVE, "SBHC")), 0, "%s", err);
+	cr_assert_eq(check(&pt, mobility_by(CMD_MOBILITY_REVIEW, "PT")), 0, "%s", err);
+	denied(&pt, mobility_by(CMD_MOBILITY_REVIEW, "DE"), "partner 'DE'");
+	denied(&cecoa, mobility_by(CMD_MOBILITY_REVIEW, "PT"), "partner 'PT'");
+}
+
 Test(authz, reference_data_and_unknown_commands_are_for_administrators)
 {
 	cmd_t reg = {.type = CMD_PARTNER_REGISTER};
