@@ -42,6 +42,8 @@
 
 #include "vetctl_mobility.h"
 
+#include "vetctl_centres.h"
+
 #define EXIT_REFUSED       1
 #define DEFAULT_TIMEOUT_MS 2000
 #define DEFAULT_ATTEMPTS   3
@@ -100,6 +102,9 @@ enum flag {
 	F_ACCEPT,
 	F_REFUSE,
 	F_CSV,
+	/* centres (issue 4); --csv and --fact are shared with mobilities */
+	F_PERSON,
+	F_CLEAR_CONTACTS,
 	F_COUNT
 };
 
@@ -177,6 +182,9 @@ static const struct option long_options[] = {
     {"accept", no_argument, NULL, FLAG_BASE + F_ACCEPT},
     {"refuse", no_argument, NULL, FLAG_BASE + F_REFUSE},
     {"csv", no_argument, NULL, FLAG_BASE + F_CSV},
+    /* centres (issue 4) */
+    {"person", required_argument, NULL, FLAG_BASE + F_PERSON},
+    {"clear-contacts", no_argument, NULL, FLAG_BASE + F_CLEAR_CONTACTS},
     {NULL, 0, NULL, 0},
 };
 
@@ -228,6 +236,9 @@ static const char *const flag_names[F_COUNT] = {
     [F_ACCEPT] = "accept",
     [F_REFUSE] = "refuse",
     [F_CSV] = "csv",
+    /* centres (issue 4) */
+    [F_PERSON] = "person",
+    [F_CLEAR_CONTACTS] = "clear-contacts",
 };
 
 struct options {
@@ -252,8 +263,10 @@ struct options {
 	size_t n_units;
 	char **outcomes; /* every --outcome */
 	size_t n_outcomes;
-	char **facts; /* every --fact NAME=yes|no|unknown */
+	char **facts; /* every --fact NAME=yes|no|unknown (and centres' NAME=VALUE) */
 	size_t n_facts;
+	char **persons; /* every --person (centres, issue 4) */
+	size_t n_persons;
 	char **args; /* positional arguments after NOUN VERB */
 	int n_args;
 	const char *key;        /* --key: our secret certificate */
@@ -311,6 +324,11 @@ struct bodies {
 	Vetalliance__V1__MobilityList mobility_list;
 	Vetalliance__V1__RulesGet rules_get;
 	Vetalliance__V1__RulesReload rules_reload;
+	/* centres (issue 4) */
+	vx_pool_t pool;
+	Vetalliance__V1__CentreCriteria centre_criteria;
+	Vetalliance__V1__CentreMatch centre_match;
+	Vetalliance__V1__StateGet state_get;
 };
 
 struct command {
@@ -370,11 +388,18 @@ static void usage(FILE *out)
 	      "  partner show     ID\n"
 	      "  partner list\n"
 	      "  centre register  --id ID --name NAME --kind KIND --partner P --country CC\n"
-	      "                   [--region R] [--sector S]...\n"
+	      "                   [--region R] [--sector S]... [--person ROLE=NAME|CH...]...\n"
+	      "                   [--fact NAME=VALUE]...\n"
 	      "  centre update    --id ID [--name NAME] [--kind KIND] [--partner P]\n"
 	      "                   [--country CC] [--region R] [--sector S]... [--clear-sectors]\n"
+	      "                   [--person ROLE=NAME|CH...]... [--clear-contacts]\n"
+	      "                   [--fact NAME=VALUE]...\n"
 	      "  centre show      ID\n"
-	      "  centre list      [--partner P] [--country CC] [--sector S]\n"
+	      "  centre list      [--partner P] [--country CC] [--sector S] [--csv]\n"
+	      "  centre criteria  ID   each selection criterion: met, unmet or unknown\n"
+	      "  centre match     --sector S [--centre C | --country CC]\n"
+	      "                   centres in other countries offering S\n"
+	      "  centre import    FILE.csv   register or update one centre per row\n"
 	      "  sector list\n"
 	      "  interest list    [--partner P]\n"
 	      "  interest mark    --partner P --sector S [--note NOTE]\n"
@@ -415,12 +440,16 @@ static void usage(FILE *out)
 	      "  mobility certificate ID   the certificate of participation (--json: with hash)\n"
 	      "  mobility list    [--status S] [--partner P]\n"
 	      "  report mobilities [--csv]  counts and days by partner x band x format, by status\n"
+	      "  report sectors   [--csv] the partner x sector interest matrix\n"
+	      "  mou show         ID   the MoU of alliance ID as a document\n"
 	      "  rules show       the partner rules in force (source, version)\n"
 	      "  rules reload     read the rules file again; a broken file keeps the old rules\n"
 	      "  status           the daemon's health: version, uptime, last seq, journal,\n"
 	      "                   snapshot, peers, requests/s, sync latency\n"
-	      "  metrics          the same and more, in the Prometheus text format\n"
-	      "  keygen NAME      write a CURVE key pair: NAME.key (public) and\n"
+	      "  metrics          the same and more, in the Prometheus text format\n",
+	      out);
+	/* Several strings: one would pass what C99 compilers must support. */
+	fputs("  keygen NAME      write a CURVE key pair: NAME.key (public) and\n"
 	      "                   NAME.key_secret (secret, mode 0600); prints the public key\n"
 	      "  whoami           the principal the daemon takes this key for\n"
 	      "  principals reload  re-read the daemon's principals file (administrators)\n",
@@ -450,7 +479,19 @@ static void usage(FILE *out)
 	      "commitments: ",
 	      out);
 	print_slugs(out, &vetalliance__v1__commitment__descriptor);
-	fputs("\n\n"
+	fputs("\n"
+	      "contact roles (--person): ",
+	      out);
+	print_slugs(out, &vetalliance__v1__contact_role__descriptor);
+	fputs("\n"
+	      "centre facts (--fact): sends, receives, dual_vet, coordinator,\n"
+	      "  excellence_network (yes, willing, no, unknown; excellence_network\n"
+	      "  willing: being rated), previous_experience, integrated, ka2_interest\n"
+	      "  (yes, no, unknown), province (text), teacher_hours (hours a week, or\n"
+	      "  unknown)\n"
+	      "--json prints the whole reply, except: report sectors (the matrix), mou show\n"
+	      "(the MoU with its signatures) and the mobility documents\n"
+	      "\n"
 	      "exit status: 0 ok, 1 refused by the daemon, 64 usage error,\n"
 	      "69 no reply from the daemon, 70 internal error\n",
 	      out);
@@ -583,9 +624,42 @@ static int build_partner_list(const struct options *o, struct bodies *b, va_requ
 	return 0;
 }
 
+/*
+ * centre_extras - the --person and --fact flags into c (issue 4); each
+ * names what it changes in mask[*n] when mask is not NULL.
+ */
+static int centre_extras(const struct options *o, struct bodies *b, centre_t *c, char **mask,
+			 size_t *n)
+{
+	const char *field;
+	char err[512];
+
+	for (size_t i = 0; i < o->n_persons; i++)
+		if (vx_person_flag(&b->pool, c, o->persons[i], err, sizeof err) < 0) {
+			usage_error("%s", err);
+			return EX_USAGE;
+		}
+	if (mask != NULL && (o->given & (BIT(F_PERSON) | BIT(F_CLEAR_CONTACTS))))
+		mask[(*n)++] = "contacts";
+	for (size_t i = 0; i < o->n_facts; i++) {
+		if (vx_fact_flag(&b->pool, c, o->facts[i], &field, err, sizeof err) < 0) {
+			usage_error("%s", err);
+			return EX_USAGE;
+		}
+		if (mask == NULL)
+			continue;
+		for (size_t k = 0; k < *n && field != NULL; k++)
+			if (strcmp(mask[k], field) == 0)
+				field = NULL;
+		if (field != NULL)
+			mask[(*n)++] = (char *)field;
+	}
+	return 0;
+}
+
 static int build_centre_register(const struct options *o, struct bodies *b, va_request_t *req)
 {
-	if (fill_centre(o, &b->centre) != 0)
+	if (fill_centre(o, &b->centre) != 0 || centre_extras(o, b, &b->centre, NULL, NULL) != 0)
 		return EX_USAGE;
 	vetalliance__v1__centre_register__init(&b->centre_register);
 	b->centre_register.centre = &b->centre;
@@ -612,9 +686,16 @@ static int build_centre_update(const struct options *o, struct bodies *b, va_req
 	u->n_update_mask = build_mask(o, b, flags, fields, sizeof flags / sizeof flags[0]);
 	if (o->given & (BIT(F_SECTOR) | BIT(F_CLEAR_SECTORS)))
 		b->mask[u->n_update_mask++] = "sectors";
+	if ((o->given & BIT(F_PERSON)) && (o->given & BIT(F_CLEAR_CONTACTS))) {
+		usage_error("--person and --clear-contacts exclude each other");
+		return EX_USAGE;
+	}
+	if (centre_extras(o, b, &b->centre, b->mask, &u->n_update_mask) != 0)
+		return EX_USAGE;
 	if (u->n_update_mask == 0) {
 		usage_error("nothing to update: give at least one of --name, --kind, --partner, "
-			    "--country, --region, --sector, --clear-sectors");
+			    "--country, --region, --sector, --clear-sectors, --person, "
+			    "--clear-contacts, --fact");
 		return EX_USAGE;
 	}
 	req->body_case = VETALLIANCE__V1__REQUEST__BODY_CENTRE_UPDATE;
@@ -1372,6 +1453,103 @@ static int build_rules_reload(const struct options *o, struct bodies *b, va_requ
 	return 0;
 }
 
+/* ------------------------------------------ centres (issue 4) */
+
+static int build_centre_criteria(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	vetalliance__v1__centre_criteria__init(&b->centre_criteria);
+	if (show_id(o, &b->centre_criteria.centre) != 0)
+		return EX_USAGE;
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_CENTRE_CRITERIA;
+	req->centre_criteria = &b->centre_criteria;
+	return 0;
+}
+
+static int build_centre_match(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	Vetalliance__V1__CentreMatch *m = &b->centre_match;
+
+	if (o->n_sectors == 0) {
+		usage_error("'centre match' needs --sector");
+		return EX_USAGE;
+	}
+	if ((o->given & BIT(F_CENTRE)) && (o->given & BIT(F_COUNTRY))) {
+		usage_error("--centre and --country exclude each other");
+		return EX_USAGE;
+	}
+	vetalliance__v1__centre_match__init(m);
+	m->sector = o->sectors[0];
+	m->centre = flag_or_empty(o, F_CENTRE);
+	m->country = flag_or_empty(o, F_COUNTRY);
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_CENTRE_MATCH;
+	req->centre_match = m;
+	return 0;
+}
+
+static int build_state_get(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	(void)o;
+	vetalliance__v1__state_get__init(&b->state_get);
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_STATE_GET;
+	req->state_get = &b->state_get;
+	return 0;
+}
+
+static int build_report_sectors(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	if (o->json && (o->given & BIT(F_CSV))) {
+		usage_error("--csv and --json exclude each other");
+		return EX_USAGE;
+	}
+	return build_state_get(o, b, req);
+}
+
+static int print_result(const va_reply_t *reply);
+
+/* The printers below follow `printers`: 0, 1 (refused) or -1. */
+
+static int print_centre_list(const struct options *o, const va_reply_t *reply)
+{
+	const Vetalliance__V1__CentreListResult *r = reply->centres;
+	char *json;
+
+	if (o->given & BIT(F_CSV))
+		return vx_centres_csv(stdout, r != NULL ? r->centres : NULL,
+				      r != NULL ? r->n_centres : 0);
+	if (!o->json)
+		return print_result(reply);
+	json = va_json_message(&reply->base);
+	if (json == NULL)
+		return -1;
+	printf("%s\n", json);
+	free(json);
+	return 0;
+}
+
+static int print_report_sectors(const struct options *o, const va_reply_t *reply)
+{
+	static const Vetalliance__V1__StateResult empty = VETALLIANCE__V1__STATE_RESULT__INIT;
+	enum vx_format f = o->json ? VX_JSON : (o->given & BIT(F_CSV)) ? VX_CSV : VX_TEXT;
+
+	return vx_report_sectors(stdout, reply->state != NULL ? reply->state : &empty, f);
+}
+
+static int print_mou_show(const struct options *o, const va_reply_t *reply)
+{
+	if (reply->alliance == NULL)
+		return -1;
+	return vx_mou_show(stdout, reply->alliance, o->json ? VX_JSON : VX_TEXT);
+}
+
+static int run_centre_import(const struct options *o, va_client_t *client)
+{
+	if (o->n_args != 1) {
+		usage_error("'centre import' needs the CSV file to read");
+		return EX_USAGE;
+	}
+	return vx_centre_import(client, o->args[0], o->request_id, stdout);
+}
+
 static int print_mobility_show(const struct options *o, const va_reply_t *reply)
 {
 	return vetctl_mobility_show(reply, o->json);
@@ -1396,6 +1574,10 @@ static const struct printer {
     {"mobility", "show", print_mobility_show},
     {"mobility", "certificate", print_mobility_certificate},
     {"report", "mobilities", print_mobility_report},
+    /* centres, the sector report and the MoU document (issue 4) */
+    {"centre", "list", print_centre_list},
+    {"report", "sectors", print_report_sectors},
+    {"mou", "show", print_mou_show},
 };
 
 static const struct printer *printer_of(const char *noun, const char *verb)
@@ -1409,7 +1591,7 @@ static const struct printer *printer_of(const char *noun, const char *verb)
 #define PARTNER_FIELDS (BIT(F_ID) | BIT(F_NAME) | BIT(F_COUNTRY) | BIT(F_TIME_ZONE) | BIT(F_REGION))
 #define CENTRE_FIELDS                                                                              \
 	(BIT(F_ID) | BIT(F_NAME) | BIT(F_KIND) | BIT(F_PARTNER) | BIT(F_COUNTRY) | BIT(F_REGION) | \
-	 BIT(F_SECTOR))
+	 BIT(F_SECTOR) | BIT(F_PERSON) | BIT(F_FACT))
 
 static const struct command commands[] = {
     {"partner", "register", PARTNER_FIELDS, 0, "registered", build_partner_register},
@@ -1417,9 +1599,11 @@ static const struct command commands[] = {
     {"partner", "show", BIT(F_ID), 1, NULL, build_partner_show},
     {"partner", "list", 0, 0, NULL, build_partner_list},
     {"centre", "register", CENTRE_FIELDS, 0, "registered", build_centre_register},
-    {"centre", "update", CENTRE_FIELDS | BIT(F_CLEAR_SECTORS), 0, "updated", build_centre_update},
+    {"centre", "update", CENTRE_FIELDS | BIT(F_CLEAR_SECTORS) | BIT(F_CLEAR_CONTACTS), 0, "updated",
+     build_centre_update},
     {"centre", "show", BIT(F_ID), 1, NULL, build_centre_show},
-    {"centre", "list", BIT(F_PARTNER) | BIT(F_COUNTRY) | BIT(F_SECTOR), 0, NULL, build_centre_list},
+    {"centre", "list", BIT(F_PARTNER) | BIT(F_COUNTRY) | BIT(F_SECTOR) | BIT(F_CSV), 0, NULL,
+     build_centre_list},
     {"sector", "list", 0, 0, NULL, build_sector_list},
     {"interest", "list", BIT(F_PARTNER), 0, NULL, build_interest_list},
     {"interest", "mark", BIT(F_PARTNER) | BIT(F_SECTOR) | BIT(F_NOTE), 0, "marked",
@@ -1480,11 +1664,36 @@ static const struct command commands[] = {
     /* One-word commands: verb NULL. */
     {"status", NULL, 0, 0, NULL, build_daemon_status},
     {"metrics", NULL, 0, 0, NULL, build_metrics},
+    /* centres, the sector report and the MoU document (issue 4) */
+    {"centre", "criteria", BIT(F_ID), 1, NULL, build_centre_criteria},
+    {"centre", "match", BIT(F_SECTOR) | BIT(F_CENTRE) | BIT(F_COUNTRY), 0, NULL,
+     build_centre_match},
+    {"centre", "import", 0, 1, NULL, build_state_get}, /* see runners */
+    {"report", "sectors", BIT(F_CSV), 0, NULL, build_report_sectors},
+    {"mou", "show", BIT(F_ID), 1, NULL, build_alliance_show},
     /* security (issue 8); keygen sends nothing (build NULL) */
     {"keygen", NULL, 0, 1, NULL, NULL},
     {"whoami", NULL, 0, 0, NULL, build_whoami},
     {"principals", "reload", 0, 0, NULL, build_principals_reload},
 };
+
+/* Commands that send several requests themselves (issue 4). */
+static const struct runner {
+	const char *noun, *verb;
+	/* Does the whole command; returns an exit code. */
+	int (*run)(const struct options *o, va_client_t *client);
+} runners[] = {
+    {"centre", "import", run_centre_import},
+};
+
+static const struct runner *runner_of(const struct command *cmd)
+{
+	for (size_t i = 0; cmd->verb != NULL && i < sizeof runners / sizeof runners[0]; i++)
+		if (strcmp(runners[i].noun, cmd->noun) == 0 &&
+		    strcmp(runners[i].verb, cmd->verb) == 0)
+			return &runners[i];
+	return NULL;
+}
 
 /* Flags that may be given once only, even where --sector repeats. */
 static int single_sector(const struct command *cmd)
@@ -1603,6 +1812,13 @@ static int parse_args(int argc, char **argv, struct options *o, const struct com
 			o->given |= BIT(F_FACT);
 			o->facts[o->n_facts++] = optarg;
 			break;
+		case FLAG_BASE + F_PERSON: /* centres (issue 4) */
+			o->given |= BIT(F_PERSON);
+			o->persons[o->n_persons++] = optarg;
+			break;
+		case FLAG_BASE + F_CLEAR_CONTACTS:
+			o->given |= BIT(F_CLEAR_CONTACTS);
+			break;
 		case FLAG_BASE + F_PAID:
 		case FLAG_BASE + F_ACCEPT:
 		case FLAG_BASE + F_REFUSE:
@@ -1632,7 +1848,7 @@ static int parse_args(int argc, char **argv, struct options *o, const struct com
 	if (optind >= argc) {
 		usage_error(
 		    "missing NOUN (partner, centre, sector, interest, commitment, alliance, "
-		    "mobility, rules, report, status, metrics, keygen, whoami, principals)");
+		    "mobility, rules, report, mou, status, metrics, keygen, whoami, principals)");
 		return EX_USAGE;
 	}
 	noun = argv[optind++];
@@ -2001,10 +2217,11 @@ int main(int argc, char **argv)
 	opts.units = calloc((size_t)argc + 1, sizeof *opts.units);
 	opts.outcomes = calloc((size_t)argc + 1, sizeof *opts.outcomes);
 	opts.facts = calloc((size_t)argc + 1, sizeof *opts.facts);
+	opts.persons = calloc((size_t)argc + 1, sizeof *opts.persons);
 	bodies = calloc(1, sizeof *bodies);
 	if (opts.sectors == NULL || opts.members == NULL || opts.channels == NULL ||
 	    opts.adopts == NULL || opts.activities == NULL || opts.units == NULL ||
-	    opts.outcomes == NULL || opts.facts == NULL || bodies == NULL) {
+	    opts.outcomes == NULL || opts.facts == NULL || opts.persons == NULL || bodies == NULL) {
 		fputs("vetctl: out of memory\n", stderr);
 		goto out;
 	}
@@ -2029,6 +2246,17 @@ int main(int argc, char **argv)
 			status = EX_USAGE;
 			goto out;
 		}
+	}
+	if (runner_of(cmd) != NULL) { /* centres (issue 4) */
+		client = va_client_new_keyed(opts.endpoint, opts.timeout_ms, opts.attempts,
+					     keyed ? &keys : NULL);
+		if (client == NULL) {
+			usage_error("invalid endpoint '%s'", opts.endpoint);
+			status = EX_USAGE;
+			goto out;
+		}
+		status = runner_of(cmd)->run(&opts, client);
+		goto out;
 	}
 	status = cmd->build(&opts, bodies, &req);
 	if (status != 0)
@@ -2103,6 +2331,7 @@ out:
 	if (bodies != NULL) {
 		free(bodies->alliance_members);
 		free(bodies->alliance_mptrs);
+		vx_pool_release(&bodies->pool);
 	}
 	free(bodies);
 	free(opts.sectors);
@@ -2113,5 +2342,6 @@ out:
 	free(opts.units);
 	free(opts.outcomes);
 	free(opts.facts);
+	free(opts.persons);
 	return status;
 }

@@ -27,6 +27,7 @@
 #include "codec_mobility.h"
 #include "state/alliance.h"
 #include "state/commitment.h"
+#include "state/criteria.h"
 #include "state/state.h"
 #include "vetalliance.pb-c.h"
 
@@ -348,6 +349,77 @@ static int codec__partner_fields(const PB(Partner) * p, unsigned mask, const cha
 	return 0;
 }
 
+/* Centres (issue 4): the facts of a Centre in centre_fact_t order, by
+ * their .proto names. */
+static const char *const codec__fact_names[CENTRE_FACTS] = {
+    "sends",       "receives",           "dual_vet",
+    "coordinator", "excellence_network", "previous_experience",
+    "integrated",  "ka2_interest",
+};
+
+static void codec__facts_get(const PB(Centre) * c, uint8_t out[CENTRE_FACTS])
+{
+	const int v[CENTRE_FACTS] = {c->sends,       c->receives,           c->dual_vet,
+				     c->coordinator, c->excellence_network, c->previous_experience,
+				     c->integrated,  c->ka2_interest};
+
+	for (size_t i = 0; i < CENTRE_FACTS; i++)
+		out[i] = (uint8_t)v[i];
+}
+
+static void codec__facts_set(PB(Centre) * c, const uint8_t in[CENTRE_FACTS])
+{
+	c->sends = (PB(Fact))in[CENTRE_FACT_SENDS];
+	c->receives = (PB(Fact))in[CENTRE_FACT_RECEIVES];
+	c->dual_vet = (PB(Fact))in[CENTRE_FACT_DUAL_VET];
+	c->coordinator = (PB(Fact))in[CENTRE_FACT_COORDINATOR];
+	c->excellence_network = (PB(Fact))in[CENTRE_FACT_EXCELLENCE];
+	c->previous_experience = (PB(Fact))in[CENTRE_FACT_EXPERIENCE];
+	c->integrated = (PB(Fact))in[CENTRE_FACT_INTEGRATED];
+	c->ka2_interest = (PB(Fact))in[CENTRE_FACT_KA2];
+}
+
+/* Contacts and facts: what the generic pass cannot know. */
+static int codec__centre_facts(const PB(Centre) * c, unsigned mask, const char *path, char *err,
+			       size_t errlen)
+{
+	uint8_t facts[CENTRE_FACTS];
+	char f[128];
+	int rc;
+
+	for (size_t i = 0; (mask & CENTRE_F_CONTACTS) && i < c->n_contacts; i++) {
+		const PB(CentreContact) *k = c->contacts[i];
+		if (k->role == 0)
+			return codec__fail(err, errlen,
+					   "%s.contacts[%zu].role: must be set (headmaster, "
+					   "coordinator, teacher, company-tutor)",
+					   path, i);
+		snprintf(f, sizeof f, "%s.contacts[%zu].name", path, i);
+		if ((rc = codec__require(k->name, f, err, errlen)) < 0)
+			return rc;
+		for (size_t j = 0; j < k->n_channels; j++)
+			if (k->channels[j][0] == '\0')
+				return codec__fail(
+				    err, errlen,
+				    "%s.contacts[%zu].channels[%zu]: must not be empty", path, i,
+				    j);
+	}
+	codec__facts_get(c, facts);
+	/* These three are plain facts: nobody is "willing" to have them. */
+	for (size_t i = CENTRE_FACT_EXPERIENCE; i < CENTRE_FACTS; i++)
+		if ((mask & CENTRE_F_FACT(i)) && facts[i] == FACT_WILLING)
+			return codec__fail(err, errlen,
+					   "%s.%s: 'willing' does not apply (yes, no or unknown)",
+					   path, codec__fact_names[i]);
+	if ((mask & CENTRE_F_TEACHER_HOURS) && c->teacher_hours_known && c->teacher_hours > 40)
+		return codec__fail(err, errlen, "%s.teacher_hours: %u is more than 40 hours a week",
+				   path, (unsigned)c->teacher_hours);
+	if ((mask & CENTRE_F_TEACHER_HOURS) && !c->teacher_hours_known && c->teacher_hours != 0)
+		return codec__fail(err, errlen,
+				   "%s.teacher_hours: given without teacher_hours_known", path);
+	return 0;
+}
+
 static int codec__centre_fields(const PB(Centre) * c, unsigned mask, const char *path, char *err,
 				size_t errlen)
 {
@@ -373,7 +445,7 @@ static int codec__centre_fields(const PB(Centre) * c, unsigned mask, const char 
 				return codec__fail(err, errlen,
 						   "%s.sectors[%zu]: '%s' is not a sector id", path,
 						   i, c->sectors[i]);
-	return 0;
+	return codec__centre_facts(c, mask, path, err, errlen);
 }
 
 /* Turns an update_mask into bits; names are the .proto field names. */
@@ -396,8 +468,11 @@ static int codec__mask(char **names, size_t n, const char *const *known, const c
 }
 
 static const char *const partner_mask_names[] = {"name", "country", "time_zone", "region", NULL};
-static const char *const centre_mask_names[] = {"name",   "kind",    "partner", "country",
-						"region", "sectors", NULL};
+static const char *const centre_mask_names[] = {
+    "name", "kind", "partner", "country", "region", "sectors",
+    /* issue 4: in CENTRE_F_* bit order */
+    "contacts", "sends", "receives", "dual_vet", "coordinator", "excellence_network",
+    "previous_experience", "integrated", "ka2_interest", "province", "teacher_hours", NULL};
 
 /* ---------------------------------------------- wire -> model copies */
 
@@ -415,9 +490,33 @@ static void partner_from_pb(partner_t *dst, const PB(Partner) * src)
 	dst->region = dup_or_empty(src->region);
 }
 
+/* The contacts of a wire centre as a view into `buf` (strings borrowed);
+ * the generic pass keeps their number within CODEC_LIST_MAX. */
+static void centre_contacts_view(centre_t *view, const PB(Centre) * src,
+				 centre_contact_t buf[CODEC_LIST_MAX], centre_more_t *more)
+{
+	size_t n = src->n_contacts < CODEC_LIST_MAX ? src->n_contacts : CODEC_LIST_MAX;
+
+	for (size_t i = 0; i < n; i++) {
+		buf[i].role = (contact_role_t)src->contacts[i]->role;
+		buf[i].name = src->contacts[i]->name;
+		buf[i].channels.v = src->contacts[i]->channels;
+		buf[i].channels.n = src->contacts[i]->n_channels;
+	}
+	more->contacts = n ? buf : NULL;
+	more->n_contacts = (uint16_t)n;
+	more->province = src->province;
+	codec__facts_get(src, more->facts);
+	more->hours_known = src->teacher_hours_known;
+	more->teacher_hours = (uint8_t)(src->teacher_hours > 255 ? 255 : src->teacher_hours);
+	view->more = more;
+}
+
 /* A packed centre straight from the wire struct (one allocation). */
 static void centre_pack_from_pb(centre_t *dst, const PB(Centre) * src)
 {
+	centre_contact_t contacts[CODEC_LIST_MAX];
+	centre_more_t more;
 	centre_t view = {
 	    .id = src->id,
 	    .name = src->name,
@@ -430,6 +529,7 @@ static void centre_pack_from_pb(centre_t *dst, const PB(Centre) * src)
 	    .updated_ms = src->updated_ms,
 	};
 
+	centre_contacts_view(&view, src, contacts, &more);
 	centre_pack(dst, &view);
 }
 
@@ -445,6 +545,19 @@ static void centre_from_pb(centre_t *dst, const PB(Centre) * src)
 		strlist_push(&dst->sectors, src->sectors[i]);
 	dst->registered_ms = src->registered_ms;
 	dst->updated_ms = src->updated_ms;
+	{
+		centre_contact_t contacts[CODEC_LIST_MAX];
+		centre_more_t more;
+		centre_t view = {0};
+
+		centre_contacts_view(&view, src, contacts, &more);
+		if (!centre_more_empty(&more)) {
+			centre_more_t *d = centre_more_mut(dst);
+			*d = more;
+			centre_contacts_copy(d, &more);
+			d->province = dup_or_empty(more.province);
+		}
+	}
 }
 
 static void sector_from_pb(sector_t *dst, const PB(Sector) * src)
@@ -616,8 +729,10 @@ static int codec__commitment_cmd(const char *path, const char *centre, int commi
 static int codec__decode_body(const PB(Request) * r, request_t *out, char *err, size_t errlen)
 {
 	const unsigned all_partner = PARTNER_F_NAME | PARTNER_F_COUNTRY | PARTNER_F_TIME_ZONE;
-	const unsigned all_centre =
-	    CENTRE_F_NAME | CENTRE_F_KIND | CENTRE_F_PARTNER | CENTRE_F_COUNTRY | CENTRE_F_SECTORS;
+	const unsigned all_centre = CENTRE_F_NAME | CENTRE_F_KIND | CENTRE_F_PARTNER |
+				    CENTRE_F_COUNTRY | CENTRE_F_SECTORS | CENTRE_F_CONTACTS |
+				    (CENTRE_F_FACT(CENTRE_FACTS) - CENTRE_F_FACT0) |
+				    CENTRE_F_TEACHER_HOURS; /* issue 4: contacts and facts */
 	query_t *q = &out->query;
 	cmd_t *c = &out->cmd;
 	int rc;
@@ -873,6 +988,32 @@ static int codec__decode_body(const PB(Request) * r, request_t *out, char *err, 
 	case VETALLIANCE__V1__REQUEST__BODY_RULES_GET:
 	case VETALLIANCE__V1__REQUEST__BODY_RULES_RELOAD:
 		return codec_mobility_request(r, out, err, errlen);
+	/* Centres: criteria and matching (issue 4). */
+	case VETALLIANCE__V1__REQUEST__BODY_CENTRE_CRITERIA:
+		if ((rc = codec__require(r->centre_criteria->centre, "centre_criteria.centre", err,
+					 errlen)) < 0)
+			return rc;
+		out->is_query = 1;
+		q->type = QUERY_CENTRE_CRITERIA;
+		q->id = model_strdup(r->centre_criteria->centre);
+		return 0;
+	case VETALLIANCE__V1__REQUEST__BODY_CENTRE_MATCH:
+		if ((rc = codec__require(r->centre_match->sector, "centre_match.sector", err,
+					 errlen)) < 0)
+			return rc;
+		if (r->centre_match->centre[0] != '\0' && r->centre_match->country[0] != '\0')
+			return codec__fail(err, errlen,
+					   "centre_match: give centre or country, not both");
+		if (r->centre_match->country[0] != '\0' &&
+		    (rc = codec__country(r->centre_match->country, "centre_match.country", err,
+					 errlen)) < 0)
+			return rc;
+		out->is_query = 1;
+		q->type = QUERY_CENTRE_MATCH;
+		q->sector = dup_or_empty(r->centre_match->sector);
+		q->id = dup_or_empty(r->centre_match->centre);
+		q->country = dup_or_empty(r->centre_match->country);
+		return 0;
 	case VETALLIANCE__V1__REQUEST__BODY__NOT_SET:
 		break;
 	default:
@@ -958,8 +1099,47 @@ static void partner_to_pb(PB(Partner) * dst, const partner_t *src)
 	dst->region = str_or_empty(src->region);
 }
 
-static void centre_to_pb(PB(Centre) * dst, const centre_t *src)
+/* Storage for the wire contacts of centres being packed (issue 4): one
+ * piece per centre that has contacts, all freed once the message is
+ * packed. */
+typedef struct codec_scratch {
+	void **v;
+	size_t n;
+	size_t cap;
+} codec_scratch_t;
+
+static void *codec__scratch(codec_scratch_t *s, size_t size)
 {
+	void *p;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		void **v = realloc(s->v, cap * sizeof *v);
+		if (v == NULL)
+			return NULL;
+		s->v = v;
+		s->cap = cap;
+	}
+	p = calloc(1, size);
+	if (p != NULL)
+		s->v[s->n++] = p;
+	return p;
+}
+
+static void codec__scratch_release(codec_scratch_t *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof *s);
+}
+
+/* Returns 0, or -VA_INTERNAL when the contacts find no memory. */
+static int centre_to_pb(PB(Centre) * dst, const centre_t *src, codec_scratch_t *scratch)
+{
+	const centre_more_t *m = centre_more(src);
+	PB(CentreContact) * items, **ptrs;
+
 	vetalliance__v1__centre__init(dst);
 	dst->id = str_or_empty(src->id);
 	dst->name = str_or_empty(src->name);
@@ -971,6 +1151,27 @@ static void centre_to_pb(PB(Centre) * dst, const centre_t *src)
 	dst->sectors = src->sectors.v;
 	dst->registered_ms = src->registered_ms;
 	dst->updated_ms = src->updated_ms;
+	dst->province = str_or_empty(m->province);
+	codec__facts_set(dst, m->facts);
+	dst->teacher_hours_known = m->hours_known;
+	dst->teacher_hours = m->teacher_hours;
+	if (m->n_contacts == 0)
+		return 0;
+	ptrs = codec__scratch(scratch, m->n_contacts * (sizeof *ptrs + sizeof *items));
+	if (ptrs == NULL)
+		return -VA_INTERNAL;
+	items = (PB(CentreContact) *)(ptrs + m->n_contacts);
+	for (size_t i = 0; i < m->n_contacts; i++) {
+		vetalliance__v1__centre_contact__init(&items[i]);
+		items[i].role = (PB(ContactRole))m->contacts[i].role;
+		items[i].name = str_or_empty(m->contacts[i].name);
+		items[i].n_channels = m->contacts[i].channels.n;
+		items[i].channels = m->contacts[i].channels.v;
+		ptrs[i] = &items[i];
+	}
+	dst->n_contacts = m->n_contacts;
+	dst->contacts = ptrs;
+	return 0;
 }
 
 static void sector_to_pb(PB(Sector) * dst, const sector_t *src)
@@ -1186,11 +1387,13 @@ static int codec__list(codec_list_t *l, size_t n, size_t item_size)
 	return 0;
 }
 
-/* StateResult: the four lists of the state, each in its list query's order. */
-static int codec__state_result(const struct state *st, PB(StateResult) * sr, codec_list_t l[4])
+/* StateResult: the lists of the state, each in its list query's order;
+ * the alliances' wire forms go to *aw_p (*naw_p of them). */
+static int codec__state_result(const struct state *st, PB(StateResult) * sr, codec_list_t l[5],
+			       codec_scratch_t *scratch, codec_alliance_t **aw_p, size_t *naw_p)
 {
-	const void **v[4] = {NULL, NULL, NULL, NULL};
-	size_t n[4];
+	const void **v[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
+	size_t n[6];
 	int rc = 0;
 
 	n[0] = state_partner_list(st, (const partner_t ***)&v[0]);
@@ -1211,7 +1414,30 @@ static int codec__state_result(const struct state *st, PB(StateResult) * sr, cod
 	for (size_t i = 0; i < n[2]; i++)
 		interest_to_pb(l[2].ptrs[i], v[2][i]);
 	for (size_t i = 0; i < n[3]; i++)
-		centre_to_pb(l[3].ptrs[i], v[3][i]);
+		if (centre_to_pb(l[3].ptrs[i], v[3][i], scratch) < 0) {
+			rc = -VA_INTERNAL;
+			goto out;
+		}
+	/* issue 4: commitments and alliances */
+	n[4] = commitments_list(state_commitments(st), (const confirmation_t ***)&v[4]);
+	n[5] = alliances_list(state_alliances(st), (const alliance_t ***)&v[5]);
+	*aw_p = calloc(n[5] + 1, sizeof **aw_p);
+	if (*aw_p == NULL || codec__list(&l[4], n[4], sizeof(PB(CommitmentState))) < 0 ||
+	    (sr->alliances = calloc(n[5] + 1, sizeof *sr->alliances)) == NULL) {
+		rc = -VA_INTERNAL;
+		goto out;
+	}
+	for (size_t i = 0; i < n[4]; i++)
+		confirmation_to_pb(l[4].ptrs[i], v[4][i]);
+	sr->n_commitments = n[4];
+	sr->commitments = (PB(CommitmentState) **)l[4].ptrs;
+	for (size_t i = 0; i < n[5]; i++) {
+		*naw_p = i + 1;
+		if ((rc = alliance_to_pb(&(*aw_p)[i], v[5][i], NULL, 0)) < 0)
+			goto out;
+		sr->alliances[i] = &(*aw_p)[i].msg;
+	}
+	sr->n_alliances = n[5];
 	sr->n_partners = n[0];
 	sr->partners = (PB(Partner) **)l[0].ptrs;
 	sr->n_sectors = n[1];
@@ -1221,7 +1447,7 @@ static int codec__state_result(const struct state *st, PB(StateResult) * sr, cod
 	sr->n_centres = n[3];
 	sr->centres = (PB(Centre) **)l[3].ptrs;
 out:
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < 6; i++)
 		free(v[i]);
 	return rc;
 }
@@ -1230,7 +1456,10 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 		     const result_t *result, zmq_msg_t *frame)
 {
 	PB(StateResult) state_res = VETALLIANCE__V1__STATE_RESULT__INIT;
-	codec_list_t state_lists[4] = {{0}};
+	codec_list_t state_lists[5] = {{0}};
+	codec_scratch_t scratch = {0};
+	PB(CriteriaResult) criteria = VETALLIANCE__V1__CRITERIA_RESULT__INIT;
+	PB(Criterion) *crit = NULL;
 	PB(Reply) reply = VETALLIANCE__V1__REPLY__INIT;
 	PB(Partner) partner;
 	PB(Centre) centre;
@@ -1265,7 +1494,8 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 		reply.partner = &partner;
 		break;
 	case RESULT_CENTRE:
-		centre_to_pb(&centre, result->one);
+		if ((rc = centre_to_pb(&centre, result->one, &scratch)) < 0)
+			goto out;
 		reply.result_case = VETALLIANCE__V1__REPLY__RESULT_CENTRE;
 		reply.centre = &centre;
 		break;
@@ -1283,7 +1513,8 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 		if (codec__list(&list, result->n, sizeof(PB(Centre))) < 0)
 			return -VA_INTERNAL;
 		for (size_t i = 0; i < result->n; i++)
-			centre_to_pb(list.ptrs[i], result->many[i]);
+			if ((rc = centre_to_pb(list.ptrs[i], result->many[i], &scratch)) < 0)
+				goto out;
 		centres.n_centres = result->n;
 		centres.centres = (PB(Centre) **)list.ptrs;
 		reply.result_case = VETALLIANCE__V1__REPLY__RESULT_CENTRES;
@@ -1370,7 +1601,7 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 		reply.metrics = &mr;
 		break;
 	case RESULT_STATE:
-		rc = codec__state_result(result->one, &state_res, state_lists);
+		rc = codec__state_result(result->one, &state_res, state_lists, &scratch, &aw, &naw);
 		reply.result_case = VETALLIANCE__V1__REPLY__RESULT_STATE;
 		reply.state = &state_res;
 		if (rc < 0)
@@ -1394,6 +1625,24 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 		reply.principals_reloaded = &reloaded;
 		break;
 	}
+	/* Centres: the criteria of one centre (issue 4). */
+	case RESULT_CRITERIA:
+		if (codec__list(&list, result->n, sizeof(PB(Criterion))) < 0)
+			return -VA_INTERNAL;
+		crit = list.items;
+		for (size_t i = 0; i < result->n; i++) {
+			const criterion_t *k = result->many[i];
+			vetalliance__v1__criterion__init(&crit[i]);
+			crit[i].id = str_or_empty(k->id);
+			crit[i].group = str_or_empty(k->group);
+			crit[i].status = (PB(CriterionStatus))k->status;
+			crit[i].fact = (char *)k->fact;
+		}
+		criteria.n_criteria = result->n;
+		criteria.criteria = (PB(Criterion) **)list.ptrs;
+		reply.result_case = VETALLIANCE__V1__REPLY__RESULT_CRITERIA;
+		reply.criteria = &criteria;
+		break;
 	/* mobilities (issue 5): packed by codec_mobility_reply_pack above */
 	case RESULT_MOBILITY:
 	case RESULT_MOBILITIES:
@@ -1402,10 +1651,12 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 	}
 	rc = codec__pack_to_frame(&reply.base, frame);
 out:
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 5; i++) {
 		free(state_lists[i].ptrs);
 		free(state_lists[i].items);
 	}
+	free(state_res.alliances);
+	codec__scratch_release(&scratch);
 	for (size_t i = 0; aw != NULL && i < naw; i++)
 		codec__alliance_pb_release(&aw[i]);
 	free(aw);
@@ -1425,6 +1676,7 @@ size_t codec_event_pack(const event_t *ev, uint8_t **buf_p, char *topic, size_t 
 	PB(SectorInterest) interest;
 	PB(CommitmentState) confirmation;
 	codec_alliance_t alliance = {0};
+	codec_scratch_t scratch = {0};
 	size_t len = 0;
 	uint8_t *buf;
 
@@ -1447,7 +1699,8 @@ size_t codec_event_pack(const event_t *ev, uint8_t **buf_p, char *topic, size_t 
 		break;
 	case EV_CENTRE_REGISTERED:
 	case EV_CENTRE_UPDATED:
-		centre_to_pb(&centre, &ev->u.centre);
+		if (centre_to_pb(&centre, &ev->u.centre, &scratch) < 0)
+			goto out;
 		e.payload_case = ev->type == EV_CENTRE_REGISTERED
 				     ? VETALLIANCE__V1__EVENT__PAYLOAD_CENTRE_REGISTERED
 				     : VETALLIANCE__V1__EVENT__PAYLOAD_CENTRE_UPDATED;
@@ -1500,6 +1753,7 @@ size_t codec_event_pack(const event_t *ev, uint8_t **buf_p, char *topic, size_t 
 	*buf_p = buf;
 out:
 	codec__alliance_pb_release(&alliance);
+	codec__scratch_release(&scratch);
 	return len;
 }
 
@@ -1633,6 +1887,7 @@ size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf
 	PB(Alliance) **aptrs = NULL;
 	codec_list_t lp = {0}, ls = {0}, li = {0}, lc = {0}, lk = {0};
 	snap_recent_t recent = {0};
+	codec_scratch_t scratch = {0};
 	size_t np, ns, ni, nc, nk, na, len = 0;
 	uint8_t *buf = NULL;
 
@@ -1667,7 +1922,8 @@ size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf
 	for (size_t i = 0; i < ni; i++)
 		interest_to_pb(li.ptrs[i], interests[i]);
 	for (size_t i = 0; i < nc; i++)
-		centre_to_pb(lc.ptrs[i], centres[i]);
+		if (centre_to_pb(lc.ptrs[i], centres[i], &scratch) < 0)
+			goto out;
 	for (size_t i = 0; i < nk; i++)
 		confirmation_to_pb(lk.ptrs[i], confs[i]);
 	state_recent_each(st, codec__recent_copy, &recent);
@@ -1717,6 +1973,7 @@ out:
 	free(li.items);
 	free(lc.ptrs);
 	free(lc.items);
+	codec__scratch_release(&scratch);
 	free(lk.ptrs);
 	free(lk.items);
 	free(confs);

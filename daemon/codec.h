@@ -45,6 +45,9 @@ typedef enum {
 	QUERY_MOBILITY_LIST,
 	QUERY_RULES_GET,
 	QUERY_RULES_RELOAD, /* answered by the server: reads the rules file again */
+	/* Centres (issue 4) */
+	QUERY_CENTRE_CRITERIA, /* id: the centre */
+	QUERY_CENTRE_MATCH,    /* sector; id (a centre) or country: the one left out */
 } query_type_t;
 
 typedef struct query {
@@ -111,6 +114,7 @@ typedef enum {
 	RESULT_MOBILITY,   /* one: mobility_t * */
 	RESULT_MOBILITIES, /* many: mobility_t * */
 	RESULT_RULES,      /* one: rules_t * */
+	RESULT_CRITERIA,      /* many: criterion_t * (state/criteria.h); issue 4 */
 } result_type_t;
 
 /* What principals_reload reports (RESULT_PRINCIPALS_RELOADED). */

@@ -60,6 +60,7 @@
 #include "state/commitment.h"
 #include "rules_file.h"
 #include "state/mobility.h"
+#include "state/criteria.h"
 #include "state/state.h"
 #include "zuv.h"
 
@@ -544,6 +545,40 @@ static void server__answer(server_t *srv, zmq_msg_t *frames, size_t nframes, con
 	}
 }
 
+/*
+ * Centres (issue 4): the centres offering q->sector outside the country
+ * of centre q->id, or outside q->country; *list_p gets them (sorted by
+ * id).  Returns 0 or a VA_* code with a message naming what is unknown.
+ */
+static int server__centre_match(server_t *srv, const query_t *q, result_t *res,
+				const void ***list_p, char *msg, size_t msglen)
+{
+	const char *country = q->country;
+	const centre_t **v;
+	size_t n, k = 0;
+
+	if (state_sector_get(srv->state, q->sector) == NULL) {
+		snprintf(msg, msglen, "centre_match.sector: no sector '%s'", q->sector);
+		return VA_NOT_FOUND;
+	}
+	if (q->id[0] != '\0') {
+		const centre_t *c = state_centre_get(srv->state, q->id);
+		if (c == NULL) {
+			snprintf(msg, msglen, "centre '%s' not found", q->id);
+			return VA_NOT_FOUND;
+		}
+		country = c->country;
+	}
+	n = state_centre_list(srv->state, "", "", q->sector, &v);
+	for (size_t i = 0; i < n; i++)
+		if (country[0] == '\0' || strcmp(v[i]->country, country) != 0)
+			v[k++] = v[i];
+	res->type = RESULT_CENTRES;
+	res->n = k;
+	*list_p = (const void **)v;
+	return 0;
+}
+
 static void server__query(server_t *srv, const query_t *q, zmq_msg_t *frames, size_t nframes,
 			  const char *request_id)
 {
@@ -552,6 +587,7 @@ static void server__query(server_t *srv, const query_t *q, zmq_msg_t *frames, si
 	const void **list = NULL;
 	char msg[SERVER_ERR_MAX] = "";
 	confirmation_t view[COMMITMENT_MAX];
+	criterion_t crit[CRITERIA_MAX];
 	metrics_status_t st;
 	char *text = NULL;
 	int status = 0;
@@ -682,6 +718,29 @@ static void server__query(server_t *srv, const query_t *q, zmq_msg_t *frames, si
 	case QUERY_STATE_GET:
 		res.type = RESULT_STATE;
 		res.one = srv->state;
+		break;
+	/* Centres: criteria and matching (issue 4). */
+	case QUERY_CENTRE_CRITERIA: {
+		const centre_t *c = state_centre_get(srv->state, q->id);
+		if (c == NULL) {
+			status = VA_NOT_FOUND;
+			snprintf(msg, sizeof msg, "centre '%s' not found", q->id);
+			break;
+		}
+		res.n = criteria_of(srv->state, c, crit);
+		list = calloc(CRITERIA_MAX, sizeof *list);
+		if (list == NULL) {
+			status = VA_INTERNAL;
+			snprintf(msg, sizeof msg, "out of memory");
+			break;
+		}
+		for (size_t i = 0; i < res.n; i++)
+			list[i] = &crit[i];
+		res.type = RESULT_CRITERIA;
+		break;
+	}
+	case QUERY_CENTRE_MATCH:
+		status = server__centre_match(srv, q, &res, &list, msg, sizeof msg);
 		break;
 	case QUERY_METRICS:
 		server_status(srv, &st);

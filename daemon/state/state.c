@@ -326,6 +326,13 @@ const sector_t *state_sector_get(const state_t *st, const char *id)
 	return NULL;
 }
 
+void state_centre_each(const state_t *st, void (*fn)(const centre_t *c, void *arg), void *arg)
+{
+	for (size_t i = 0; i < st->centres.cap; i++)
+		if (st->centres.slots[i].key != NULL)
+			fn(st->centres.slots[i].value, arg);
+}
+
 const centre_t *state_centre_get(const state_t *st, const char *id)
 {
 	return hmap_get(&st->centres, id);
@@ -523,6 +530,26 @@ static int state__decide_centre(const state_t *st, const cmd_t *cmd, const state
 	if (cmd->mask & CENTRE_F_SECTORS) {
 		strlist_release(&merged.sectors);
 		strlist_copy(&merged.sectors, &in->sectors);
+	}
+	/* issue 4: contacts and facts */
+	if (cmd->mask & (CENTRE_F_CONTACTS | (CENTRE_F_FACT(CENTRE_FACTS) - CENTRE_F_FACT0) |
+			 CENTRE_F_PROVINCE | CENTRE_F_TEACHER_HOURS)) {
+		const centre_more_t *im = centre_more(in);
+		centre_more_t *m = centre_more_mut(&merged);
+		if (cmd->mask & CENTRE_F_CONTACTS) {
+			centre_contacts_release(m);
+			centre_contacts_copy(m, im);
+		}
+		for (size_t f = 0; f < CENTRE_FACTS; f++)
+			if (cmd->mask & CENTRE_F_FACT(f))
+				m->facts[f] = im->facts[f];
+		if (cmd->mask & CENTRE_F_PROVINCE)
+			state__merge_str(&m->province, im->province);
+		if (cmd->mask & CENTRE_F_TEACHER_HOURS) {
+			m->hours_known = im->hours_known;
+			m->teacher_hours = im->teacher_hours;
+		}
+		centre_more_trim(&merged);
 	}
 	rc = state__centre_check(st, &merged, "centre", err, errlen);
 	if (rc < 0) {

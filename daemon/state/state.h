@@ -82,6 +82,9 @@ size_t state_interest_list(const state_t *st, const char *partner, const interes
 
 size_t state_centre_count(const state_t *st);
 
+/* state_centre_each - call fn for every centre, in no order (issue 4). */
+void state_centre_each(const state_t *st, void (*fn)(const centre_t *c, void *arg), void *arg);
+
 /* state_commitments - the centres' commitment stands (state/commitment.h),
  * for queries and snapshots. */
 const struct commitments *state_commitments(const state_t *st);
