@@ -41,6 +41,7 @@
 #include <vetalliance/json.h>
 
 #include "vetctl_mobility.h"
+#include "vetctl_session.h"
 
 #include "vetctl_centres.h"
 
@@ -443,8 +444,10 @@ static void usage(FILE *out)
 	      "  report sectors   [--csv] the partner x sector interest matrix\n"
 	      "  mou show         ID   the MoU of alliance ID as a document\n"
 	      "  rules show       the partner rules in force (source, version)\n"
-	      "  rules reload     read the rules file again; a broken file keeps the old rules\n"
-	      "  status           the daemon's health: version, uptime, last seq, journal,\n"
+	      "  rules reload     read the rules file again; a broken file keeps the old rules\n",
+	      out);
+	vetctl_session_usage(out); /* sessions and deadlines (issue 6) */
+	fputs("  status           the daemon's health: version, uptime, last seq, journal,\n"
 	      "                   snapshot, peers, requests/s, sync latency\n"
 	      "  metrics          the same and more, in the Prometheus text format\n",
 	      out);
@@ -471,6 +474,10 @@ static void usage(FILE *out)
 	      "\n"
 	      "update changes only the fields whose flags are given.  show takes the id as\n"
 	      "an argument or with --id.\n"
+	      "TIME is YYYY-MM-DDTHH:MM in the session's zone (or UTC with a trailing Z);\n"
+	      "times are shown in --tz, else the zone of the --as centre's partner, else UTC.\n"
+	      "session kinds: virtual-visit, joint-class, skills-training,\n"
+	      "competition-preparation, get-to-know, meeting\n"
 	      "\n"
 	      "kinds: ",
 	      out);
@@ -1848,7 +1855,9 @@ static int parse_args(int argc, char **argv, struct options *o, const struct com
 	if (optind >= argc) {
 		usage_error(
 		    "missing NOUN (partner, centre, sector, interest, commitment, alliance, "
-		    "mobility, rules, report, mou, status, metrics, keygen, whoami, principals)");
+		    "mobility, rules, report, mou, session, deadline, status, metrics, keygen, "
+		    "whoami, "
+		    "principals)");
 		return EX_USAGE;
 	}
 	noun = argv[optind++];
@@ -2209,6 +2218,9 @@ int main(int argc, char **argv)
 	int status = EX_SOFTWARE;
 	int rc;
 
+	/* Sessions, deadlines and their report (issue 6) have their own flags. */
+	if (vetctl_session_wants(argc, argv))
+		return vetctl_session_main(argc, argv);
 	opts.sectors = calloc((size_t)argc + 1, sizeof *opts.sectors);
 	opts.members = calloc((size_t)argc + 1, sizeof *opts.members);
 	opts.channels = calloc((size_t)argc + 1, sizeof *opts.channels);

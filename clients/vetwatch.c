@@ -616,6 +616,7 @@ static int wanted(const struct options *o, const va_event_t *ev, const char *typ
 	if (o->centres.n > 0) {
 		ok = in_list(&o->centres, payload_str(p, "centre")) ||
 		     in_list(&o->centres, payload_str(p, "centre_id")) ||
+		     in_list(&o->centres, payload_str(p, "host")) || /* sessions (issue 6) */
 		     (strncmp(type, "centre.", 7) == 0 &&
 		      in_list(&o->centres, payload_str(p, "id"))) ||
 		     /* mobilities (issue 5): either side */

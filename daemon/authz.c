@@ -69,6 +69,20 @@ static const authz_rule_t rules[] = {
     RULE(CMD_MOBILITY_COUNTERSIGN, AUTHZ_CENTRE, u.mcmd.by),
     RULE(CMD_MOBILITY_CANCEL, AUTHZ_CENTRE, u.mcmd.by),
     RULE(CMD_MOBILITY_PREPARE, AUTHZ_CENTRE, u.mcmd.by),
+    /* sessions and deadlines (issue 6): the host books, cancels,
+     * reschedules and records attendance; a participant joins, leaves and
+     * evaluates; a member records the alliance visit; the owner (a centre
+     * or a partner) sets and closes a deadline */
+    RULE(CMD_SESSION_BOOK, AUTHZ_CENTRE, u.session.host),
+    RULE(CMD_SESSION_JOIN, AUTHZ_CENTRE, u.scmd.centre),
+    RULE(CMD_SESSION_LEAVE, AUTHZ_CENTRE, u.scmd.centre),
+    RULE(CMD_SESSION_CANCEL, AUTHZ_CENTRE, u.scmd.by),
+    RULE(CMD_SESSION_RESCHEDULE, AUTHZ_CENTRE, u.scmd.by),
+    RULE(CMD_SESSION_ATTENDANCE, AUTHZ_CENTRE, u.scmd.by),
+    RULE(CMD_SESSION_EVALUATE, AUTHZ_CENTRE, u.scmd.centre),
+    RULE(CMD_SESSION_ALLIANCE_VISIT, AUTHZ_CENTRE, u.scmd.by),
+    RULE(CMD_DEADLINE_SET, AUTHZ_INSTITUTION, u.deadline.owner),
+    RULE(CMD_DEADLINE_DONE, AUTHZ_INSTITUTION, u.scmd.by),
 };
 
 #define N_RULES (sizeof rules / sizeof rules[0])
@@ -176,6 +190,11 @@ int authz_check(const principal_t *p, const struct state *st, const cmd_t *cmd, 
 	case AUTHZ_PARTNER:
 		if (p->role != ROLE_PARTNER || strcmp(p->institution, id) != 0)
 			return authz__deny(p, "partner", id, "", err, errlen);
+		break;
+	case AUTHZ_INSTITUTION:
+		if (!authz__for_centre(p, st, id) &&
+		    !(p->role == ROLE_PARTNER && strcmp(p->institution, id) == 0))
+			return authz__deny(p, "institution", id, "", err, errlen);
 		break;
 	case AUTHZ_ALLIANCE: {
 		const alliance_t *a = alliances_get(state_alliances(st), id);

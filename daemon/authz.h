@@ -12,7 +12,10 @@
  *   AUTHZ_PARTNER   the field names a partner: that partner's coordinator
  *                   or an administrator;
  *   AUTHZ_ALLIANCE  the field names an alliance: a member centre, the
- *                   coordinator of a member's partner, or an administrator.
+ *                   coordinator of a member's partner, or an administrator;
+ *   AUTHZ_INSTITUTION  the field names a centre or a partner: as
+ *                   AUTHZ_CENTRE for a centre, as AUTHZ_PARTNER for a
+ *                   partner.
  *
  * A row may add a check of its own (a centre update that moves the centre
  * to another partner; an alliance created by someone who is not in it).
@@ -36,6 +39,7 @@ typedef enum {
 	AUTHZ_CENTRE,
 	AUTHZ_PARTNER,
 	AUTHZ_ALLIANCE,
+	AUTHZ_INSTITUTION,
 } authz_kind_t;
 
 /*

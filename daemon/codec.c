@@ -20,6 +20,7 @@
 #include <vetalliance/client.h>
 #include <vetalliance/error.h>
 
+#include "clock.h"
 #include "codec.h"
 #include "metrics.h"
 #include "principals.h"
@@ -28,6 +29,7 @@
 #include "state/alliance.h"
 #include "state/commitment.h"
 #include "state/criteria.h"
+#include "state/session.h"
 #include "state/state.h"
 #include "vetalliance.pb-c.h"
 
@@ -299,23 +301,7 @@ static int codec__country(const char *s, const char *path, char *err, size_t err
 
 int codec_time_zone_valid(const char *tz)
 {
-	const char *dir = getenv("TZDIR");
-	char path[512], magic[4];
-	int fd, ok = 0;
-
-	if (tz == NULL || *tz == '\0' || *tz == '/' || strstr(tz, "..") != NULL)
-		return 0;
-	if (dir == NULL || *dir == '\0')
-		dir = "/usr/share/zoneinfo";
-	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, tz) >= sizeof path)
-		return 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	if (read(fd, magic, 4) == 4 && memcmp(magic, "TZif", 4) == 0)
-		ok = 1;
-	close(fd);
-	return ok;
+	return clock_zone_valid(tz);
 }
 
 static int codec__sector_id_valid(const char *s)
@@ -724,6 +710,306 @@ static int codec__commitment_cmd(const char *path, const char *centre, int commi
 	return 0;
 }
 
+/* ------------------------------------- sessions and deadlines (issue 6) */
+
+#define CODEC_DURATION_MAX_MIN (7 * 24 * 60) /* a session lasts at most a week */
+#define CODEC_NOTICE_MAX_MIN   (366 * 24 * 60)
+
+static void session_from_pb(session_t *dst, const PB(Session) * src)
+{
+	memset(dst, 0, sizeof *dst);
+	dst->id = dup_or_empty(src->id);
+	dst->host = dup_or_empty(src->host);
+	dst->kind = (session_kind_t)src->kind;
+	dst->title = dup_or_empty(src->title);
+	dst->language = dup_or_empty(src->language);
+	dst->platform = dup_or_empty(src->platform);
+	dst->link = dup_or_empty(src->link);
+	dst->start_ms = src->start_ms;
+	dst->duration_min = src->duration_min;
+	dst->time_zone = dup_or_empty(src->time_zone);
+	dst->capacity = src->capacity;
+	dst->min_notice_min = src->min_notice_min;
+	dst->status = (session_status_t)src->status;
+	if (src->n_participants > 0) {
+		dst->participants = calloc(src->n_participants, sizeof *dst->participants);
+		if (dst->participants == NULL)
+			abort();
+	}
+	for (size_t i = 0; i < src->n_participants; i++) {
+		const PB(SessionParticipant) *p = src->participants[i];
+		session_participant_t *q = &dst->participants[i];
+		q->centre = dup_or_empty(p->centre);
+		q->head_count = p->head_count;
+		q->joined_ms = p->joined_ms;
+		q->attendance_recorded = p->attendance_recorded;
+		q->attended = p->attended;
+		q->rating = p->rating;
+		q->comment = dup_or_empty(p->comment);
+		q->evaluated_ms = p->evaluated_ms;
+	}
+	dst->n_participants = src->n_participants;
+	dst->sequence = src->sequence;
+	dst->reason = dup_or_empty(src->reason);
+	dst->original_start_ms = src->original_start_ms;
+	dst->previous_start_ms = src->previous_start_ms;
+	dst->created_ms = src->created_ms;
+	dst->updated_ms = src->updated_ms;
+	dst->rescheduled_ms = src->rescheduled_ms;
+}
+
+static void deadline_from_pb(deadline_t *dst, const PB(Deadline) * src)
+{
+	memset(dst, 0, sizeof *dst);
+	dst->id = dup_or_empty(src->id);
+	dst->title = dup_or_empty(src->title);
+	dst->due_ms = src->due_ms;
+	dst->owner = dup_or_empty(src->owner);
+	for (size_t i = 0; i < src->n_remind_min && i < DEADLINE_REMIND_MAX; i++)
+		dst->remind_min[dst->n_remind++] = src->remind_min[i];
+	dst->done = src->done;
+	dst->done_ms = src->done_ms;
+	dst->created_ms = src->created_ms;
+}
+
+static void reminder_from_pb(reminder_t *dst, const PB(Reminder) * src)
+{
+	memset(dst, 0, sizeof *dst);
+	dst->session = dup_or_empty(src->session);
+	dst->deadline = dup_or_empty(src->deadline);
+	dst->title = dup_or_empty(src->title);
+	dst->due_ms = src->due_ms;
+	dst->before_min = src->before_min;
+	dst->at_ms = src->send_ms;
+	dst->late = src->late;
+	dst->sequence = src->sequence;
+}
+
+/* A count field within [min, max], named by path. */
+static int codec__range(uint64_t v, uint64_t min, uint64_t max, const char *path, char *err,
+			size_t errlen)
+{
+	if (v < min || v > max)
+		return codec__fail(err, errlen, "%s: %llu is out of range %llu..%llu", path,
+				   (unsigned long long)v, (unsigned long long)min,
+				   (unsigned long long)max);
+	return 0;
+}
+
+static int codec__time_zone(const char *tz, const char *path, char *err, size_t errlen)
+{
+	if (!codec_time_zone_valid(tz))
+		return codec__fail(err, errlen, "%s: '%s' is not a time zone of the tz database",
+				   path, tz ? tz : "");
+	return 0;
+}
+
+static int codec__session_fields(const PB(Session) * s, char *err, size_t errlen)
+{
+	int rc;
+
+	if (s == NULL)
+		return codec__fail(err, errlen, "session_book.session: must be set");
+	if ((rc = codec__require_id(s->id, "session_book.session.id", 0, err, errlen)) < 0 ||
+	    (rc = codec__require_id(s->host, "session_book.session.host", 0, err, errlen)) < 0 ||
+	    (rc = codec__require(s->title, "session_book.session.title", err, errlen)) < 0)
+		return rc;
+	if (s->kind == VETALLIANCE__V1__SESSION_KIND__SESSION_KIND_UNSPECIFIED)
+		return codec__fail(err, errlen, "session_book.session.kind: must be set");
+	if (s->link != NULL && s->link[0] != '\0' && strncmp(s->link, "https://", 8) != 0 &&
+	    strncmp(s->link, "http://", 7) != 0)
+		return codec__fail(
+		    err, errlen, "session_book.session.link: '%s' is not an http(s) URL", s->link);
+	if (s->start_ms <= 0)
+		return codec__fail(err, errlen, "session_book.session.start_ms: must be set");
+	if ((rc = codec__range(s->duration_min, 1, CODEC_DURATION_MAX_MIN,
+			       "session_book.session.duration_min", err, errlen)) < 0 ||
+	    (rc = codec__time_zone(s->time_zone, "session_book.session.time_zone", err, errlen)) <
+		0 ||
+	    (rc = codec__range(s->capacity, 1, 100000, "session_book.session.capacity", err,
+			       errlen)) < 0 ||
+	    (rc = codec__range(s->min_notice_min, 0, CODEC_NOTICE_MAX_MIN,
+			       "session_book.session.min_notice_min", err, errlen)) < 0)
+		return rc;
+	return 0;
+}
+
+/* Required ids of a session command: each (value, path) pair in turn. */
+static int codec__ids(char *err, size_t errlen, size_t n, const char *const *pairs)
+{
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		if ((rc = codec__require_id(pairs[2 * i], pairs[2 * i + 1], 0, err, errlen)) < 0)
+			return rc;
+	return 0;
+}
+
+#define CODEC_IDS(err, errlen, ...)                                                                \
+	codec__ids(err, errlen, sizeof((const char *const[]){__VA_ARGS__}) / sizeof(char *) / 2,   \
+		   (const char *const[]){__VA_ARGS__})
+
+static int codec__deadline_fields(const PB(Deadline) * d, char *err, size_t errlen)
+{
+	char f[64];
+	int rc;
+
+	if (d == NULL)
+		return codec__fail(err, errlen, "deadline_set.deadline: must be set");
+	if ((rc = CODEC_IDS(err, errlen, d->id, "deadline_set.deadline.id", d->owner,
+			    "deadline_set.deadline.owner")) < 0 ||
+	    (rc = codec__require(d->title, "deadline_set.deadline.title", err, errlen)) < 0)
+		return rc;
+	if (d->due_ms <= 0)
+		return codec__fail(err, errlen, "deadline_set.deadline.due_ms: must be set");
+	if (d->n_remind_min > DEADLINE_REMIND_MAX)
+		return codec__fail(err, errlen, "deadline_set.deadline.remind_min: more than %d",
+				   DEADLINE_REMIND_MAX);
+	for (size_t i = 0; i < d->n_remind_min; i++) {
+		snprintf(f, sizeof f, "deadline_set.deadline.remind_min[%zu]", i);
+		if ((rc = codec__range(d->remind_min[i], 1, CODEC_NOTICE_MAX_MIN, f, err, errlen)) <
+		    0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The session and deadline requests (commands and queries). */
+static int codec__decode_session(const PB(Request) * r, request_t *out, char *err, size_t errlen)
+{
+	session_cmd_t *sc = &out->cmd.u.scmd;
+	query_t *q = &out->query;
+	int rc = 0;
+
+	switch (r->body_case) {
+	case VETALLIANCE__V1__REQUEST__BODY_SESSION_BOOK:
+		if ((rc = codec__session_fields(r->session_book->session, err, errlen)) < 0)
+			return rc;
+		out->cmd.type = CMD_SESSION_BOOK;
+		session_from_pb(&out->cmd.u.session, r->session_book->session);
+		return 0;
+	case VETALLIANCE__V1__REQUEST__BODY_SESSION_JOIN: {
+		const PB(SessionJoin) *j = r->session_join;
+		if ((rc = CODEC_IDS(err, errlen, j->session, "session_join.session", j->centre,
+				    "session_join.centre")) < 0 ||
+		    (rc = codec__range(j->head_count, 1, 100000, "session_join.head_count", err,
+				       errlen)) < 0)
+			return rc;
+		out->cmd.type = CMD_SESSION_JOIN;
+		sc->session = model_strdup(j->session);
+		sc->centre = model_strdup(j->centre);
+		sc->head_count = j->head_count;
+		return 0;
+	}
+	case VETALLIANCE__V1__REQUEST__BODY_SESSION_LEAVE:
+		if ((rc = CODEC_IDS(err, errlen, r->session_leave->session, "session_leave.session",
+				    r->session_leave->centre, "session_leave.centre")) < 0)
+			return rc;
+		out->cmd.type = CMD_SESSION_LEAVE;
+		sc->session = model_strdup(r->session_leave->session);
+		sc->centre = model_strdup(r->session_leave->centre);
+		return 0;
+	case VETALLIANCE__V1__REQUEST__BODY_SESSION_CANCEL: {
+		const PB(SessionCancel) *c = r->session_cancel;
+		if ((rc = CODEC_IDS(err, errlen, c->session, "session_cancel.session", c->by,
+				    "session_cancel.by")) < 0 ||
+		    (rc = codec__require(c->reason, "session_cancel.reason", err, errlen)) < 0)
+			return rc;
+		out->cmd.type = CMD_SESSION_CANCEL;
+		sc->session = model_strdup(c->session);
+		sc->by = model_strdup(c->by);
+		sc->reason = model_strdup(c->reason);
+		return 0;
+	}
+	case VETALLIANCE__V1__REQUEST__BODY_SESSION_RESCHEDULE: {
+		const PB(SessionReschedule) *c = r->session_reschedule;
+		if ((rc = CODEC_IDS(err, errlen, c->session, "session_reschedule.session", c->by,
+				    "session_reschedule.by")) < 0 ||
+		    (rc = codec__range(c->duration_min, 0, CODEC_DURATION_MAX_MIN,
+				       "session_reschedule.duration_min", err, errlen)) < 0)
+			return rc;
+		if (c->start_ms <= 0)
+			return codec__fail(err, errlen, "session_reschedule.start_ms: must be set");
+		out->cmd.type = CMD_SESSION_RESCHEDULE;
+		sc->session = model_strdup(c->session);
+		sc->by = model_strdup(c->by);
+		sc->start_ms = c->start_ms;
+		sc->duration_min = c->duration_min;
+		sc->reason = dup_or_empty(c->reason);
+		return 0;
+	}
+	case VETALLIANCE__V1__REQUEST__BODY_SESSION_ATTENDANCE: {
+		const PB(SessionAttendance) *a = r->session_attendance;
+		if ((rc = CODEC_IDS(err, errlen, a->session, "session_attendance.session", a->by,
+				    "session_attendance.by", a->centre,
+				    "session_attendance.centre")) < 0)
+			return rc;
+		out->cmd.type = CMD_SESSION_ATTENDANCE;
+		sc->session = model_strdup(a->session);
+		sc->by = model_strdup(a->by);
+		sc->centre = model_strdup(a->centre);
+		sc->attended = a->attended;
+		return 0;
+	}
+	case VETALLIANCE__V1__REQUEST__BODY_SESSION_EVALUATE: {
+		const PB(SessionEvaluate) *e = r->session_evaluate;
+		if ((rc = CODEC_IDS(err, errlen, e->session, "session_evaluate.session", e->centre,
+				    "session_evaluate.centre")) < 0 ||
+		    (rc = codec__range(e->rating, 1, 5, "session_evaluate.rating", err, errlen)) <
+			0)
+			return rc;
+		out->cmd.type = CMD_SESSION_EVALUATE;
+		sc->session = model_strdup(e->session);
+		sc->centre = model_strdup(e->centre);
+		sc->rating = e->rating;
+		sc->comment = dup_or_empty(e->comment);
+		return 0;
+	}
+	case VETALLIANCE__V1__REQUEST__BODY_SESSION_ALLIANCE_VISIT: {
+		const PB(SessionAllianceVisit) *v = r->session_alliance_visit;
+		if ((rc = CODEC_IDS(err, errlen, v->alliance, "session_alliance_visit.alliance",
+				    v->session, "session_alliance_visit.session", v->by,
+				    "session_alliance_visit.by")) < 0)
+			return rc;
+		out->cmd.type = CMD_SESSION_ALLIANCE_VISIT;
+		sc->alliance = model_strdup(v->alliance);
+		sc->session = model_strdup(v->session);
+		sc->by = model_strdup(v->by);
+		return 0;
+	}
+	case VETALLIANCE__V1__REQUEST__BODY_DEADLINE_SET:
+		if ((rc = codec__deadline_fields(r->deadline_set->deadline, err, errlen)) < 0)
+			return rc;
+		out->cmd.type = CMD_DEADLINE_SET;
+		deadline_from_pb(&out->cmd.u.deadline, r->deadline_set->deadline);
+		return 0;
+	case VETALLIANCE__V1__REQUEST__BODY_DEADLINE_DONE:
+		if ((rc = CODEC_IDS(err, errlen, r->deadline_done->id, "deadline_done.id",
+				    r->deadline_done->by, "deadline_done.by")) < 0)
+			return rc;
+		out->cmd.type = CMD_DEADLINE_DONE;
+		sc->session = model_strdup(r->deadline_done->id);
+		sc->by = model_strdup(r->deadline_done->by);
+		return 0;
+	case VETALLIANCE__V1__REQUEST__BODY_SESSION_GET:
+		if ((rc = codec__require(r->session_get->id, "session_get.id", err, errlen)) < 0)
+			return rc;
+		out->is_query = 1;
+		q->type = QUERY_SESSION_GET;
+		q->id = model_strdup(r->session_get->id);
+		return 0;
+	case VETALLIANCE__V1__REQUEST__BODY_SESSION_LIST:
+		out->is_query = 1;
+		q->type = QUERY_SESSION_LIST;
+		q->id = dup_or_empty(r->session_list->centre);
+		return 0;
+	default: /* VETALLIANCE__V1__REQUEST__BODY_DEADLINE_LIST */
+		out->is_query = 1;
+		q->type = QUERY_DEADLINE_LIST;
+		return 0;
+	}
+}
+
 /* --------------------------------------------------- request decode */
 
 static int codec__decode_body(const PB(Request) * r, request_t *out, char *err, size_t errlen)
@@ -893,6 +1179,21 @@ static int codec__decode_body(const PB(Request) * r, request_t *out, char *err, 
 			return rc;
 		c->u.acmd.hash = model_strdup(r->mou_sign->hash);
 		return 0;
+	/* Sessions and deadlines (issue 6). */
+	case VETALLIANCE__V1__REQUEST__BODY_SESSION_BOOK:
+	case VETALLIANCE__V1__REQUEST__BODY_SESSION_JOIN:
+	case VETALLIANCE__V1__REQUEST__BODY_SESSION_LEAVE:
+	case VETALLIANCE__V1__REQUEST__BODY_SESSION_CANCEL:
+	case VETALLIANCE__V1__REQUEST__BODY_SESSION_RESCHEDULE:
+	case VETALLIANCE__V1__REQUEST__BODY_SESSION_ATTENDANCE:
+	case VETALLIANCE__V1__REQUEST__BODY_SESSION_EVALUATE:
+	case VETALLIANCE__V1__REQUEST__BODY_SESSION_GET:
+	case VETALLIANCE__V1__REQUEST__BODY_SESSION_LIST:
+	case VETALLIANCE__V1__REQUEST__BODY_SESSION_ALLIANCE_VISIT:
+	case VETALLIANCE__V1__REQUEST__BODY_DEADLINE_SET:
+	case VETALLIANCE__V1__REQUEST__BODY_DEADLINE_DONE:
+	case VETALLIANCE__V1__REQUEST__BODY_DEADLINE_LIST:
+		return codec__decode_session(r, out, err, errlen);
 	case VETALLIANCE__V1__REQUEST__BODY_ALLIANCE_GET:
 		if ((rc = codec__require(r->alliance_get->id, "alliance_get.id", err, errlen)) < 0)
 			return rc;
@@ -1342,6 +1643,322 @@ static ev_type_t codec__alliance_type(Vetalliance__V1__Event__PayloadCase pcase)
 	return EV_ALLIANCE_STEP_REACHED; /* not reached: callers pass an alliance case */
 }
 
+/* Sessions and deadlines (issue 6): model -> wire views. */
+typedef struct codec_session {
+	PB(Session) msg;
+	PB(SessionParticipant) * parts;
+	PB(SessionParticipant) * *pptrs;
+} codec_session_t;
+
+static int session_to_pb(codec_session_t *w, const session_t *s)
+{
+	PB(Session) *m = &w->msg;
+
+	vetalliance__v1__session__init(m);
+	w->parts = calloc(s->n_participants + 1, sizeof *w->parts);
+	w->pptrs = calloc(s->n_participants + 1, sizeof *w->pptrs);
+	if (w->parts == NULL || w->pptrs == NULL)
+		return -VA_INTERNAL;
+	m->id = str_or_empty(s->id);
+	m->host = str_or_empty(s->host);
+	m->kind = (PB(SessionKind))s->kind;
+	m->title = str_or_empty(s->title);
+	m->language = str_or_empty(s->language);
+	m->platform = str_or_empty(s->platform);
+	m->link = str_or_empty(s->link);
+	m->start_ms = s->start_ms;
+	m->duration_min = s->duration_min;
+	m->time_zone = str_or_empty(s->time_zone);
+	m->capacity = s->capacity;
+	m->min_notice_min = s->min_notice_min;
+	m->status = (PB(SessionStatus))s->status;
+	for (size_t i = 0; i < s->n_participants; i++) {
+		const session_participant_t *p = &s->participants[i];
+		PB(SessionParticipant) *q = &w->parts[i];
+		vetalliance__v1__session_participant__init(q);
+		q->centre = str_or_empty(p->centre);
+		q->head_count = p->head_count;
+		q->joined_ms = p->joined_ms;
+		q->attendance_recorded = p->attendance_recorded;
+		q->attended = p->attended;
+		q->rating = p->rating;
+		q->comment = str_or_empty(p->comment);
+		q->evaluated_ms = p->evaluated_ms;
+		w->pptrs[i] = q;
+	}
+	m->n_participants = s->n_participants;
+	m->participants = w->pptrs;
+	m->sequence = s->sequence;
+	m->reason = str_or_empty(s->reason);
+	m->original_start_ms = s->original_start_ms;
+	m->previous_start_ms = s->previous_start_ms;
+	m->created_ms = s->created_ms;
+	m->updated_ms = s->updated_ms;
+	m->rescheduled_ms = s->rescheduled_ms;
+	return 0;
+}
+
+static void codec__session_pb_release(codec_session_t *w)
+{
+	free(w->parts);
+	free(w->pptrs);
+	w->parts = NULL;
+	w->pptrs = NULL;
+}
+
+/* remind_min points into d. */
+static void deadline_to_pb(PB(Deadline) * dst, const deadline_t *d)
+{
+	vetalliance__v1__deadline__init(dst);
+	dst->id = str_or_empty(d->id);
+	dst->title = str_or_empty(d->title);
+	dst->due_ms = d->due_ms;
+	dst->owner = str_or_empty(d->owner);
+	dst->n_remind_min = d->n_remind;
+	dst->remind_min = (uint32_t *)d->remind_min;
+	dst->done = d->done;
+	dst->done_ms = d->done_ms;
+	dst->created_ms = d->created_ms;
+}
+
+static void reminder_to_pb(PB(Reminder) * dst, const reminder_t *r)
+{
+	vetalliance__v1__reminder__init(dst);
+	dst->session = str_or_empty(r->session);
+	dst->deadline = str_or_empty(r->deadline);
+	dst->title = str_or_empty(r->title);
+	dst->due_ms = r->due_ms;
+	dst->before_min = r->before_min;
+	dst->send_ms = r->at_ms;
+	dst->late = r->late;
+	dst->sequence = r->sequence;
+}
+
+/* The Event payload case of a session event type, and back. */
+static const struct {
+	ev_type_t type;
+	Vetalliance__V1__Event__PayloadCase pcase;
+} codec__session_events[] = {
+    {EV_SESSION_BOOKED, VETALLIANCE__V1__EVENT__PAYLOAD_SESSION_BOOKED},
+    {EV_SESSION_JOINED, VETALLIANCE__V1__EVENT__PAYLOAD_SESSION_JOINED},
+    {EV_SESSION_LEFT, VETALLIANCE__V1__EVENT__PAYLOAD_SESSION_LEFT},
+    {EV_SESSION_CANCELLED, VETALLIANCE__V1__EVENT__PAYLOAD_SESSION_CANCELLED},
+    {EV_SESSION_RESCHEDULED, VETALLIANCE__V1__EVENT__PAYLOAD_SESSION_RESCHEDULED},
+    {EV_SESSION_ATTENDANCE, VETALLIANCE__V1__EVENT__PAYLOAD_SESSION_ATTENDANCE},
+    {EV_SESSION_EVALUATED, VETALLIANCE__V1__EVENT__PAYLOAD_SESSION_EVALUATED},
+    {EV_SESSION_REMINDER, VETALLIANCE__V1__EVENT__PAYLOAD_SESSION_REMINDER},
+    {EV_DEADLINE_SET, VETALLIANCE__V1__EVENT__PAYLOAD_DEADLINE_SET},
+    {EV_DEADLINE_DONE, VETALLIANCE__V1__EVENT__PAYLOAD_DEADLINE_DONE},
+    {EV_DEADLINE_APPROACHING, VETALLIANCE__V1__EVENT__PAYLOAD_DEADLINE_APPROACHING},
+    {EV_DEADLINE_MISSED, VETALLIANCE__V1__EVENT__PAYLOAD_DEADLINE_MISSED},
+};
+
+#define CODEC_SESSION_EVENTS (sizeof codec__session_events / sizeof codec__session_events[0])
+
+/*
+ * codec__session_event_pack - fill e's payload from a session, deadline
+ * or reminder event, with wire storage in the three views.  Returns 1 when
+ * ev is one of them, 0 when not, -1 on out of memory.
+ */
+static int codec__session_event_pack(const event_t *ev, PB(Event) * e, codec_session_t *sw,
+				     PB(Deadline) * dw, PB(Reminder) * rw)
+{
+	size_t i;
+
+	for (i = 0; i < CODEC_SESSION_EVENTS && codec__session_events[i].type != ev->type; i++)
+		;
+	if (i == CODEC_SESSION_EVENTS)
+		return 0;
+	e->payload_case = codec__session_events[i].pcase;
+	switch (ev->type) {
+	case EV_DEADLINE_SET:
+	case EV_DEADLINE_DONE:
+		deadline_to_pb(dw, &ev->u.deadline);
+		e->deadline_set = dw; /* same union slot as deadline_done */
+		break;
+	case EV_SESSION_REMINDER:
+	case EV_DEADLINE_APPROACHING:
+	case EV_DEADLINE_MISSED:
+		reminder_to_pb(rw, &ev->u.reminder);
+		e->session_reminder = rw;
+		break;
+	default:
+		if (session_to_pb(sw, &ev->u.session) < 0)
+			return -1;
+		e->session_booked = &sw->msg;
+		break;
+	}
+	return 1;
+}
+
+/* The reverse: 1 when e carries a session, deadline or reminder event. */
+static int codec__session_event_decode(const PB(Event) * e, event_t *out)
+{
+	size_t i;
+
+	for (i = 0; i < CODEC_SESSION_EVENTS && codec__session_events[i].pcase != e->payload_case;
+	     i++)
+		;
+	if (i == CODEC_SESSION_EVENTS)
+		return 0;
+	out->type = codec__session_events[i].type;
+	switch (out->type) {
+	case EV_DEADLINE_SET:
+	case EV_DEADLINE_DONE:
+		deadline_from_pb(&out->u.deadline, e->deadline_set);
+		break;
+	case EV_SESSION_REMINDER:
+	case EV_DEADLINE_APPROACHING:
+	case EV_DEADLINE_MISSED:
+		reminder_from_pb(&out->u.reminder, e->session_reminder);
+		break;
+	default:
+		session_from_pb(&out->u.session, e->session_booked);
+		break;
+	}
+	return 1;
+}
+
+/* Wire storage of a reply's session or deadline result. */
+typedef struct codec_session_result {
+	codec_session_t *sw;
+	size_t n;
+	PB(Deadline) * dw;
+	void **ptrs;
+	PB(SessionListResult) sessions;
+	PB(DeadlineListResult) deadlines;
+} codec_session_result_t;
+
+static int codec__session_result(const result_t *res, PB(Reply) * reply, codec_session_result_t *w)
+{
+	w->n = res->type == RESULT_SESSION ? 1 : res->n;
+	w->ptrs = calloc(w->n + 1, sizeof *w->ptrs);
+	if (w->ptrs == NULL)
+		return -VA_INTERNAL;
+	if (res->type == RESULT_DEADLINES) {
+		w->dw = calloc(w->n + 1, sizeof *w->dw);
+		if (w->dw == NULL)
+			return -VA_INTERNAL;
+		for (size_t i = 0; i < w->n; i++) {
+			deadline_to_pb(&w->dw[i], res->many[i]);
+			w->ptrs[i] = &w->dw[i];
+		}
+		vetalliance__v1__deadline_list_result__init(&w->deadlines);
+		w->deadlines.n_deadlines = w->n;
+		w->deadlines.deadlines = (PB(Deadline) **)w->ptrs;
+		reply->result_case = VETALLIANCE__V1__REPLY__RESULT_DEADLINES;
+		reply->deadlines = &w->deadlines;
+		return 0;
+	}
+	w->sw = calloc(w->n + 1, sizeof *w->sw);
+	if (w->sw == NULL)
+		return -VA_INTERNAL;
+	for (size_t i = 0; i < w->n; i++) {
+		if (session_to_pb(&w->sw[i],
+				  res->type == RESULT_SESSION ? res->one : res->many[i]) < 0)
+			return -VA_INTERNAL;
+		w->ptrs[i] = &w->sw[i].msg;
+	}
+	if (res->type == RESULT_SESSION) {
+		reply->result_case = VETALLIANCE__V1__REPLY__RESULT_SESSION;
+		reply->session = &w->sw[0].msg;
+		return 0;
+	}
+	vetalliance__v1__session_list_result__init(&w->sessions);
+	w->sessions.n_sessions = w->n;
+	w->sessions.sessions = (PB(Session) **)w->ptrs;
+	reply->result_case = VETALLIANCE__V1__REPLY__RESULT_SESSIONS;
+	reply->sessions = &w->sessions;
+	return 0;
+}
+
+static void codec__session_result_release(codec_session_result_t *w)
+{
+	for (size_t i = 0; w->sw != NULL && i < w->n; i++)
+		codec__session_pb_release(&w->sw[i]);
+	free(w->sw);
+	free(w->dw);
+	free(w->ptrs);
+	memset(w, 0, sizeof *w);
+}
+
+/* Snapshot storage of the sessions, deadlines and reminders sent. */
+typedef struct codec_session_snap {
+	const session_t **sessions;
+	const deadline_t **deadlines;
+	codec_session_result_t sres, dres;
+	PB(Reminder) * rw;
+	PB(Reminder) * *rptrs;
+} codec_session_snap_t;
+
+static int codec__session_snap_pack(const struct state *st, PB(StateSnapshot) * snap,
+				    codec_session_snap_t *w)
+{
+	const sessions_t *t = state_sessions(st);
+	const reminder_t *const *sent;
+	result_t r = {0};
+	PB(Reply) scratch;
+	size_t nsent = sessions_sent_list(t, &sent);
+
+	r.type = RESULT_SESSIONS;
+	r.n = sessions_list(t, NULL, &w->sessions);
+	r.many = (const void *const *)w->sessions;
+	if (codec__session_result(&r, &scratch, &w->sres) < 0)
+		return -1;
+	r.type = RESULT_DEADLINES;
+	r.n = sessions_deadline_list(t, &w->deadlines);
+	r.many = (const void *const *)w->deadlines;
+	if (codec__session_result(&r, &scratch, &w->dres) < 0)
+		return -1;
+	w->rw = calloc(nsent + 1, sizeof *w->rw);
+	w->rptrs = calloc(nsent + 1, sizeof *w->rptrs);
+	if (w->rw == NULL || w->rptrs == NULL)
+		return -1;
+	for (size_t i = 0; i < nsent; i++) {
+		reminder_to_pb(&w->rw[i], sent[i]);
+		w->rptrs[i] = &w->rw[i];
+	}
+	snap->n_sessions = w->sres.n;
+	snap->sessions = (PB(Session) **)w->sres.ptrs;
+	snap->n_deadlines = w->dres.n;
+	snap->deadlines = (PB(Deadline) **)w->dres.ptrs;
+	snap->n_reminders_sent = nsent;
+	snap->reminders_sent = w->rptrs;
+	return 0;
+}
+
+static void codec__session_snap_release(codec_session_snap_t *w)
+{
+	codec__session_result_release(&w->sres);
+	codec__session_result_release(&w->dres);
+	free(w->sessions);
+	free(w->deadlines);
+	free(w->rw);
+	free(w->rptrs);
+}
+
+static void codec__session_snap_load(const PB(StateSnapshot) * snap, state_t *st)
+{
+	for (size_t i = 0; i < snap->n_sessions; i++) {
+		session_t s;
+		session_from_pb(&s, snap->sessions[i]);
+		state_restore_session(st, &s);
+		session_release(&s);
+	}
+	for (size_t i = 0; i < snap->n_deadlines; i++) {
+		deadline_t d;
+		deadline_from_pb(&d, snap->deadlines[i]);
+		state_restore_deadline(st, &d);
+		deadline_release(&d);
+	}
+	for (size_t i = 0; i < snap->n_reminders_sent; i++) {
+		reminder_t r;
+		reminder_from_pb(&r, snap->reminders_sent[i]);
+		state_restore_reminder(st, &r);
+		reminder_release(&r);
+	}
+}
+
 static void codec__free_frame(void *data, void *hint)
 {
 	(void)hint;
@@ -1476,6 +2093,7 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 	codec_alliance_t *aw = NULL;
 	size_t naw = 0;
 	codec_list_t list = {0};
+	codec_session_result_t sres = {0}; /* issue 6 */
 	int rc;
 
 	/* mobilities (issue 5) */
@@ -1600,6 +2218,12 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 		reply.result_case = VETALLIANCE__V1__REPLY__RESULT_METRICS;
 		reply.metrics = &mr;
 		break;
+	case RESULT_SESSION: /* issue 6 */
+	case RESULT_SESSIONS:
+	case RESULT_DEADLINES:
+		if ((rc = codec__session_result(result, &reply, &sres)) < 0)
+			goto out;
+		break;
 	case RESULT_STATE:
 		rc = codec__state_result(result->one, &state_res, state_lists, &scratch, &aw, &naw);
 		reply.result_case = VETALLIANCE__V1__REPLY__RESULT_STATE;
@@ -1662,6 +2286,7 @@ out:
 	free(aw);
 	free(list.ptrs);
 	free(list.items);
+	codec__session_result_release(&sres);
 	return rc;
 }
 
@@ -1677,6 +2302,9 @@ size_t codec_event_pack(const event_t *ev, uint8_t **buf_p, char *topic, size_t 
 	PB(CommitmentState) confirmation;
 	codec_alliance_t alliance = {0};
 	codec_scratch_t scratch = {0};
+	codec_session_t session = {0}; /* issue 6 */
+	PB(Deadline) deadline;
+	PB(Reminder) reminder;
 	size_t len = 0;
 	uint8_t *buf;
 
@@ -1739,7 +2367,10 @@ size_t codec_event_pack(const event_t *ev, uint8_t **buf_p, char *topic, size_t 
 		e.alliance_created = &alliance.msg; /* same union slot */
 		break;
 	default:
-		return 0;
+		/* Sessions and deadlines (issue 6). */
+		if (codec__session_event_pack(ev, &e, &session, &deadline, &reminder) <= 0)
+			goto out;
+		break;
 	}
 	if (va_event_type(&e, topic, topic_len) < 0)
 		goto out;
@@ -1754,6 +2385,7 @@ size_t codec_event_pack(const event_t *ev, uint8_t **buf_p, char *topic, size_t 
 out:
 	codec__alliance_pb_release(&alliance);
 	codec__scratch_release(&scratch);
+	codec__session_pb_release(&session);
 	return len;
 }
 
@@ -1832,6 +2464,8 @@ int codec_event_decode(const void *buf, size_t len, event_t *out, char *err, siz
 		codec_mobility_event_decode(e, out);
 		break;
 	default:
+		if (codec__session_event_decode(e, out)) /* issue 6 */
+			break;
 		rc = codec__fail(err, errlen, "event %llu: unknown payload %d",
 				 (unsigned long long)e->seq, (int)e->payload_case);
 		free(out->actor);
@@ -1888,6 +2522,7 @@ size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf
 	codec_list_t lp = {0}, ls = {0}, li = {0}, lc = {0}, lk = {0};
 	snap_recent_t recent = {0};
 	codec_scratch_t scratch = {0};
+	codec_session_snap_t sessions = {0}; /* issue 6 */
 	size_t np, ns, ni, nc, nk, na, len = 0;
 	uint8_t *buf = NULL;
 
@@ -1948,6 +2583,8 @@ size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf
 	snap.n_alliances = na;
 	snap.alliances = aptrs;
 	codec_mobility_snapshot_fill(st, &snap); /* mobilities (issue 5) */
+	if (codec__session_snap_pack(st, &snap, &sessions) < 0)
+		goto out;
 
 	len = vetalliance__v1__state_snapshot__get_packed_size(&snap);
 	buf = malloc(len ? len : 1);
@@ -1986,6 +2623,7 @@ out:
 	free(sectors);
 	free(interests);
 	free(centres);
+	codec__session_snap_release(&sessions);
 	return len;
 }
 
@@ -2094,6 +2732,7 @@ int codec_snapshot_load(const void *buf, size_t len, struct state **st_p, char *
 		alliance_release(&a);
 	}
 	codec_mobility_snapshot_load(snap, st); /* mobilities (issue 5) */
+	codec__session_snap_load(snap, st);     /* issue 6 */
 	for (size_t i = 0; i < snap->n_recent_requests; i++)
 		state_restore_recent(st, snap->recent_requests[i]->actor,
 				     snap->recent_requests[i]->request_id,

@@ -48,6 +48,9 @@ typedef enum {
 	/* Centres (issue 4) */
 	QUERY_CENTRE_CRITERIA, /* id: the centre */
 	QUERY_CENTRE_MATCH,    /* sector; id (a centre) or country: the one left out */
+	QUERY_SESSION_GET,     /* issue 6: id */
+	QUERY_SESSION_LIST,    /* id: the centre, "" all */
+	QUERY_DEADLINE_LIST,   /* issue 6 */
 } query_type_t;
 
 typedef struct query {
@@ -114,7 +117,10 @@ typedef enum {
 	RESULT_MOBILITY,   /* one: mobility_t * */
 	RESULT_MOBILITIES, /* many: mobility_t * */
 	RESULT_RULES,      /* one: rules_t * */
-	RESULT_CRITERIA,      /* many: criterion_t * (state/criteria.h); issue 4 */
+	RESULT_CRITERIA,   /* many: criterion_t * (state/criteria.h); issue 4 */
+	RESULT_SESSION,    /* issue 6; one: session_t * */
+	RESULT_SESSIONS,   /* many: session_t * */
+	RESULT_DEADLINES,  /* many: deadline_t * */
 } result_type_t;
 
 /* What principals_reload reports (RESULT_PRINCIPALS_RELOADED). */

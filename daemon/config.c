@@ -18,8 +18,17 @@
 
 #include "config.h"
 #include "log.h"
+#include "state/session.h"
 
-typedef enum { KEY_ENDPOINT, KEY_PATH, KEY_LOG_LEVEL, KEY_U64, KEY_INT, KEY_UINT } key_type_t;
+typedef enum {
+	KEY_ENDPOINT,
+	KEY_PATH,
+	KEY_LOG_LEVEL,
+	KEY_U64,
+	KEY_INT,
+	KEY_UINT,
+	KEY_OFFSETS, /* issue 6: minutes, "1440,60" */
+} key_type_t;
 
 typedef struct config_key {
 	const char *name;
@@ -61,6 +70,9 @@ static const config_key_t keys[] = {
     {"security/require_keys", KEY_UINT, OFF(require_keys), 0, 0, 1, "0 or 1"},
     /* mobilities (issue 5): the partner rules file; SIGHUP re-reads it */
     {"mobility/rules", KEY_PATH, OFF(rules_path), 0, 0, 0, "a file"},
+    /* Sessions and deadlines (issue 6). */
+    {"sessions/reminders", KEY_OFFSETS, OFF(reminders), 0, 0, 0,
+     "a list of minutes before a session, e.g. 1440,60"},
 };
 
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -90,7 +102,9 @@ int config_init(config_t *cfg)
 	cfg->list_max = 64;
 	cfg->alliance_members = 64;
 	cfg->in_flight = 100000;
-	if (cfg->cmd_endpoint == NULL || cfg->pub_endpoint == NULL || cfg->state_dir == NULL) {
+	cfg->reminders = strdup(REMINDER_DEFAULT_OFFSETS);
+	if (cfg->cmd_endpoint == NULL || cfg->pub_endpoint == NULL || cfg->state_dir == NULL ||
+	    cfg->reminders == NULL) {
 		config_release(cfg);
 		return -1;
 	}
@@ -106,6 +120,7 @@ void config_release(config_t *cfg)
 	free(cfg->server_key);
 	free(cfg->principals);
 	free(cfg->rules_path);
+	free(cfg->reminders);
 	memset(cfg, 0, sizeof *cfg);
 }
 
@@ -140,9 +155,14 @@ int config_set(config_t *cfg, const char *name, const char *value, char *err, si
 	field = (char *)cfg + k->offset;
 	switch (k->type) {
 	case KEY_ENDPOINT:
-	case KEY_PATH: {
+	case KEY_PATH:
+	case KEY_OFFSETS: {
+		uint32_t offs[REMINDER_OFFSETS_MAX];
 		char *dup;
 		if (value[0] == '\0' || (k->type == KEY_ENDPOINT && strstr(value, "://") == NULL))
+			goto bad;
+		if (k->type == KEY_OFFSETS &&
+		    session_offsets_parse(value, offs, REMINDER_OFFSETS_MAX) < 0)
 			goto bad;
 		dup = strdup(value);
 		if (dup == NULL) {
@@ -187,10 +207,10 @@ static int config__apply_file(config_t *cfg, const char *path, zconfig_t *root, 
 		const char *sname = zconfig_name(sec);
 		if (strcmp(sname, "daemon") != 0 && strcmp(sname, "journal") != 0 &&
 		    strcmp(sname, "limits") != 0 && strcmp(sname, "mobility") != 0 &&
-		    strcmp(sname, "security") != 0) {
+		    strcmp(sname, "sessions") != 0 && strcmp(sname, "security") != 0) {
 			snprintf(err, errlen,
 				 "'%s': unknown section '%s' (daemon, journal, limits, mobility, "
-				 "security)",
+				 "sessions, security)",
 				 path, sname);
 			return -1;
 		}
@@ -331,7 +351,8 @@ static int config__same(const config_key_t *k, const config_t *a, const config_t
 
 	switch (k->type) {
 	case KEY_ENDPOINT:
-	case KEY_PATH: {
+	case KEY_PATH:
+	case KEY_OFFSETS: {
 		const char *sa = *(char *const *)fa, *sb = *(char *const *)fb;
 		return (sa == NULL && sb == NULL) || (sa && sb && strcmp(sa, sb) == 0);
 	}
@@ -377,6 +398,7 @@ int config_reload(config_t *cur, const config_t *next)
 			break;
 		case KEY_ENDPOINT:
 		case KEY_PATH:
+		case KEY_OFFSETS:
 			break;
 		}
 		log_notice("reloaded '%s'", k->name);

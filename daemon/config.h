@@ -30,6 +30,9 @@
  *       require_keys = 0
  *   mobility
  *       rules = "/usr/share/vetalliance/rules.zpl"
+ *   sessions
+ *       reminders = "1440,60"     minutes before each session (and each
+ *                                 deadline without its own offsets)
  *
  * A key is named by its path, "journal/snapshot_every"; command-line
  * flags set the same keys.  Unknown sections and keys are errors (a typo
@@ -67,6 +70,7 @@ typedef struct config {
 	char *principals; /* NULL: no principals file */
 	unsigned require_keys;
 	char *rules_path; /* mobility/rules; NULL: the compiled-in partner rules (issue 5) */
+	char *reminders;  /* issue 6: sessions/reminders, minutes "1440,60" */
 } config_t;
 
 /* One "key = value" from the command line. */

@@ -33,6 +33,7 @@
 #include "principals.h"
 #include "server.h"
 #include "snapfile.h"
+#include "state/session.h"
 
 #define MAX_OVERRIDES 64
 
@@ -77,6 +78,8 @@ static void usage(FILE *out)
 		"  --principals FILE   who may connect; with --server-key: CURVE on both\n"
 		"                      endpoints (docs/SECURITY.md)\n"
 		"  --require-keys      CURVE even on loopback endpoints\n"
+		"  --reminders LIST    minutes before a session its reminders go out\n"
+		"                      (default 1440,60)\n"
 		"  --verify            check the state directory offline, print what was\n"
 		"                      found and exit (0 sound, 65 damaged)\n"
 		"  --log-level LEVEL   error, warning, notice, info or debug (default info)\n"
@@ -211,7 +214,8 @@ int main(int argc, char **argv)
 	    {"server-key", required_argument, NULL, 'k'},
 	    {"principals", required_argument, NULL, 'P'},
 	    {"require-keys", no_argument, NULL, 'q'},
-	    {"rules", required_argument, NULL, 'R'}, /* issue 5 */
+	    {"rules", required_argument, NULL, 'R'},     /* issue 5 */
+	    {"reminders", required_argument, NULL, 'M'}, /* issue 6 */
 	    {"config", required_argument, NULL, 'C'},
 	    {"check-config", no_argument, NULL, 'K'},
 	    {"version", no_argument, NULL, 'V'},
@@ -237,7 +241,8 @@ int main(int argc, char **argv)
 	    {'k', "--server-key", "security/server_key"},
 	    {'P', "--principals", "security/principals"},
 	    {'q', "--require-keys", "security/require_keys"},
-	    {'R', "--rules", "mobility/rules"}, /* issue 5 */
+	    {'R', "--rules", "mobility/rules"},         /* issue 5 */
+	    {'M', "--reminders", "sessions/reminders"}, /* issue 6 */
 	};
 	server_options_t opt;
 	int verify = 0, check_config = 0;
@@ -363,6 +368,9 @@ int main(int argc, char **argv)
 	opt.alliance_members_max = d.cfg.alliance_members;
 	opt.in_flight_max = d.cfg.in_flight;
 	opt.rules_path = d.cfg.rules_path; /* issue 5 */
+	/* issue 6: checked when the configuration was read */
+	opt.n_reminder_offsets = (size_t)session_offsets_parse(
+	    d.cfg.reminders, opt.reminder_offsets, REMINDER_OFFSETS_MAX);
 
 	if (verify) {
 		exit_code = verify_state_dir(opt.state_dir);

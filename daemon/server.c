@@ -46,6 +46,7 @@
 
 #include "auth.h"
 #include "authz.h"
+#include "clock.h"
 #include "codec.h"
 #include "defaults.h"
 #include "feed.h"
@@ -61,13 +62,15 @@
 #include "rules_file.h"
 #include "state/mobility.h"
 #include "state/criteria.h"
+#include "state/session.h"
 #include "state/state.h"
 #include "zuv.h"
 
-#define SERVER_ERR_MAX        512
-#define SERVER_RETRY_MS       1000
-#define SERVER_SNAPSHOTS_KEPT 2
-#define SERVER_SNAPSHOT_NICE  10 /* the snapshot child's nice value */
+#define SERVER_ERR_MAX          512
+#define SERVER_RETRY_MS         1000
+#define SERVER_SNAPSHOTS_KEPT   2
+#define SERVER_SNAPSHOT_NICE    10  /* the snapshot child's nice value */
+#define SERVER_REMINDER_TICK_MS 250 /* issue 6: how often due reminders are looked for */
 
 typedef struct pub_event {
 	char topic[64];
@@ -150,6 +153,8 @@ struct server {
 	int answer_pending;          /* ...counted, its reply not yet placed */
 	codec_limits_t codec_limits; /* string and list bounds */
 	rules_t *rules;              /* partner rules in force (issue 5) */
+	uv_timer_t reminder_timer;   /* issue 6: reminders due */
+	va_clock_t clock;            /* issue 6: the wall clock (injectable for tests) */
 };
 
 #define NO_SLOT UINT32_MAX
@@ -158,12 +163,9 @@ static void server__maybe_finish(server_t *srv);
 static void server__start_sync(server_t *srv);
 static void server__feed(server_t *srv);
 
-static int64_t server__now_ms(void)
+static int64_t server__now_ms(const server_t *srv)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_now_ms(&srv->clock);
 }
 
 static void *server__xrealloc(void *p, size_t n)
@@ -355,7 +357,7 @@ static noreturn void server__snapshot_child(server_t *srv, uint64_t seq)
 
 	if (setpriority(PRIO_PROCESS, 0, SERVER_SNAPSHOT_NICE) < 0)
 		log_debug("snapshot child: could not lower its priority: %s", strerror(errno));
-	len = codec_snapshot_pack(srv->state, server__now_ms(), &buf);
+	len = codec_snapshot_pack(srv->state, server__now_ms(srv), &buf);
 
 	if (len == 0) {
 		log_warn("could not encode a snapshot at seq %llu", (unsigned long long)seq);
@@ -643,13 +645,32 @@ static void server__query(server_t *srv, const query_t *q, zmq_msg_t *frames, si
 		}
 		res.type = RESULT_ALLIANCE;
 		res.state = srv->state;
-		res.now_ms = server__now_ms();
+		res.now_ms = server__now_ms(srv);
 		break;
 	case QUERY_ALLIANCE_LIST:
 		res.type = RESULT_ALLIANCES;
 		res.n = alliances_list(state_alliances(srv->state), (const alliance_t ***)&list);
 		res.state = srv->state;
-		res.now_ms = server__now_ms();
+		res.now_ms = server__now_ms(srv);
+		break;
+	case QUERY_SESSION_GET: /* issue 6 */
+		res.one = sessions_get(state_sessions(srv->state), q->id);
+		if (res.one == NULL) {
+			status = VA_NOT_FOUND;
+			snprintf(msg, sizeof msg, "session '%s' not found", q->id);
+			break;
+		}
+		res.type = RESULT_SESSION;
+		break;
+	case QUERY_SESSION_LIST:
+		res.type = RESULT_SESSIONS;
+		res.n =
+		    sessions_list(state_sessions(srv->state), q->id, (const session_t ***)&list);
+		break;
+	case QUERY_DEADLINE_LIST:
+		res.type = RESULT_DEADLINES;
+		res.n =
+		    sessions_deadline_list(state_sessions(srv->state), (const deadline_t ***)&list);
 		break;
 	case QUERY_COMMITMENT_LIST:
 		if (state_centre_get(srv->state, q->id) == NULL) {
@@ -856,7 +877,7 @@ static void server__command(server_t *srv, const principal_t *p, request_t *req,
 			       state_last_seq(srv->state), NULL, 0);
 		return;
 	}
-	state_ctx_t ctx = {.now_ms = server__now_ms(),
+	state_ctx_t ctx = {.now_ms = server__now_ms(srv),
 			   .actor = actor,
 			   .request_id = req->request_id,
 			   .rules = srv->rules /* issue 5 */};
@@ -941,6 +962,37 @@ static void server__on_request(zuv_sock_t *zs, zmq_msg_t *frames, size_t nframes
 		inflight_release(srv->inflight, slot);
 	srv->answer_pending = 0;
 	request_release(&req);
+}
+
+/* ---------------------------------------------------------- reminders */
+
+/* Sessions and deadlines (issue 6): every reminder due now and not sent
+ * yet goes out as the daemon's own command. */
+static void server__reminder_tick(uv_timer_t *t)
+{
+	server_t *srv = t->data;
+	int64_t now = server__now_ms(srv);
+	reminder_t *due = NULL;
+	char err[SERVER_ERR_MAX];
+	size_t n;
+
+	if (srv->stopping || srv->disk_full)
+		return;
+	n = sessions_due(state_sessions(srv->state), now, srv->opt.reminder_offsets,
+			 srv->opt.n_reminder_offsets, &due);
+	for (size_t i = 0; i < n; i++) {
+		cmd_t cmd = {.type = CMD_REMINDER_SEND};
+		state_ctx_t ctx = {.now_ms = now, .actor = "system", .request_id = "reminder"};
+		uint64_t seq;
+		cmd.u.reminder = due[i];
+		if (server__execute(srv, &cmd, &ctx, &seq, err, sizeof err) < 0)
+			log_warn("reminder for '%s' not sent: %s",
+				 due[i].session && due[i].session[0] ? due[i].session
+								     : due[i].deadline,
+				 err);
+		reminder_release(&due[i]);
+	}
+	free(due);
 }
 
 /* ------------------------------------------------------------ set-up */
@@ -1068,7 +1120,8 @@ static int server__load_defaults(server_t *srv, const char *path, char *err, siz
 	free(text);
 	if (rc < 0)
 		return rc;
-	state_ctx_t ctx = {.now_ms = server__now_ms(), .actor = "system", .request_id = "defaults"};
+	state_ctx_t ctx = {
+	    .now_ms = server__now_ms(srv), .actor = "system", .request_id = "defaults"};
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		char e[SERVER_ERR_MAX];
 		rc = server__execute(srv, &cmds[i], &ctx, &seq, e, sizeof e);
@@ -1177,6 +1230,7 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 	}
 	srv->loop = loop;
 	srv->opt = *opt;
+	clock_init(&srv->clock);
 	if (srv->opt.dedup_window == 0)
 		srv->opt.dedup_window = STATE_DEDUP_WINDOW;
 	srv->state_dir = strdup(opt->state_dir ? opt->state_dir : "./var");
@@ -1228,7 +1282,7 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 		*exit_code = 78;
 		goto fail;
 	}
-	srv->rules->loaded_ms = server__now_ms();
+	srv->rules->loaded_ms = server__now_ms(srv);
 	log_info("partner rules '%s' version %s", srv->rules->source, srv->rules->version);
 	rc = server__recover(srv, err, errlen);
 	if (rc != 0) {
@@ -1261,7 +1315,10 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 	srv->retry.data = srv;
 	uv_timer_init(loop, &srv->snap_timer);
 	srv->snap_timer.data = srv;
-	srv->open_handles = 3;
+	uv_timer_init(loop, &srv->reminder_timer); /* issue 6 */
+	srv->reminder_timer.data = srv;
+	uv_timer_start(&srv->reminder_timer, server__reminder_tick, 0, SERVER_REMINDER_TICK_MS);
+	srv->open_handles = 4;
 	rc = zuv_sock_init(loop, &srv->rz, zsock_resolve(srv->router), server__on_request, srv);
 	if (rc < 0) {
 		snprintf(err, errlen, "could not watch the command socket: %s", uv_strerror(rc));
@@ -1292,6 +1349,7 @@ fail:
 		uv_close((uv_handle_t *)&srv->prepare, NULL);
 		uv_close((uv_handle_t *)&srv->retry, NULL);
 		uv_close((uv_handle_t *)&srv->snap_timer, NULL);
+		uv_close((uv_handle_t *)&srv->reminder_timer, NULL);
 		uv_run(loop, UV_RUN_NOWAIT);
 	}
 	zsock_destroy(&srv->pub);
@@ -1367,6 +1425,8 @@ static void server__maybe_finish(server_t *srv)
 	uv_close((uv_handle_t *)&srv->retry, server__handle_closed);
 	uv_timer_stop(&srv->snap_timer);
 	uv_close((uv_handle_t *)&srv->snap_timer, server__handle_closed);
+	uv_timer_stop(&srv->reminder_timer);
+	uv_close((uv_handle_t *)&srv->reminder_timer, server__handle_closed);
 	/* Replies still queued for a slow peer are dropped with the socket;
 	 * their commands are durable and a retry finds them. */
 	zuv_sock_close(&srv->rz, server__zuv_closed);
@@ -1492,7 +1552,7 @@ int server_rules_reload(server_t *srv, char *err, size_t errlen)
 			err);
 		return rc;
 	}
-	next->loaded_ms = server__now_ms();
+	next->loaded_ms = server__now_ms(srv);
 	log_notice("partner rules reloaded from '%s': version %s (was %s)", next->source,
 		   next->version, srv->rules->version);
 	rules_free(&srv->rules);

@@ -14,6 +14,12 @@
  *
  * Start-up: the newest valid snapshot, then the journal after it; the
  * reference data only when both are empty.
+ *
+ * Reminders (issue 6): a loop timer ticks every SERVER_REMINDER_TICK_MS,
+ * asks the state which session and deadline reminders are due at the
+ * clock's now (state/session.h) and runs each as the daemon's own
+ * command, actor "system": its event is journaled like any other, so a
+ * restart never sends one twice and sends a missed one once, late.
  */
 #ifndef VA_SERVER_H
 #define VA_SERVER_H
@@ -44,6 +50,9 @@ typedef struct server_options {
 	size_t alliance_members_max; /* 0 = BOUNDS_ALLIANCE_MEMBERS */
 	size_t in_flight_max;        /* requests per principal; 0 = BOUNDS_IN_FLIGHT */
 	const char *rules_path;     /* partner rules (issue 5); NULL: the compiled-in ones */
+	/* Sessions (issue 6): minutes before a session its reminders are due. */
+	uint32_t reminder_offsets[8]; /* REMINDER_OFFSETS_MAX */
+	size_t n_reminder_offsets;
 } server_options_t;
 
 /*

@@ -4,6 +4,7 @@
  * without memory, and a half-applied event would be worse than a restart
  * from the journal.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -435,6 +436,26 @@ void cmd_release(cmd_t *cmd)
 	case CMD_MOBILITY_PREPARE:
 		mobility_cmd_release(&cmd->u.mcmd);
 		break;
+	/* Sessions and deadlines (issue 6). */
+	case CMD_SESSION_BOOK:
+		session_release(&cmd->u.session);
+		break;
+	case CMD_SESSION_JOIN:
+	case CMD_SESSION_LEAVE:
+	case CMD_SESSION_CANCEL:
+	case CMD_SESSION_RESCHEDULE:
+	case CMD_SESSION_ATTENDANCE:
+	case CMD_SESSION_EVALUATE:
+	case CMD_SESSION_ALLIANCE_VISIT:
+	case CMD_DEADLINE_DONE:
+		session_cmd_release(&cmd->u.scmd);
+		break;
+	case CMD_DEADLINE_SET:
+		deadline_release(&cmd->u.deadline);
+		break;
+	case CMD_REMINDER_SEND:
+		reminder_release(&cmd->u.reminder);
+		break;
 	}
 }
 
@@ -486,6 +507,25 @@ void event_release(event_t *ev)
 	case EV_MOBILITY_PREPARED:
 		mobility_release(&ev->u.mobility);
 		break;
+	/* Sessions and deadlines (issue 6). */
+	case EV_SESSION_BOOKED:
+	case EV_SESSION_JOINED:
+	case EV_SESSION_LEFT:
+	case EV_SESSION_CANCELLED:
+	case EV_SESSION_RESCHEDULED:
+	case EV_SESSION_ATTENDANCE:
+	case EV_SESSION_EVALUATED:
+		session_release(&ev->u.session);
+		break;
+	case EV_DEADLINE_SET:
+	case EV_DEADLINE_DONE:
+		deadline_release(&ev->u.deadline);
+		break;
+	case EV_SESSION_REMINDER:
+	case EV_DEADLINE_APPROACHING:
+	case EV_DEADLINE_MISSED:
+		reminder_release(&ev->u.reminder);
+		break;
 	}
 	memset(ev, 0, sizeof *ev);
 }
@@ -512,4 +552,17 @@ void evlist_release(evlist_t *l)
 	evlist_clear(l);
 	free(l->v);
 	memset(l, 0, sizeof *l);
+}
+
+/* issue 6 */
+int model_fail(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -code;
 }

@@ -345,6 +345,102 @@ typedef struct mobility_cmd {
 	mobility_t m;
 } mobility_cmd_t;
 
+/* Sessions and deadlines (issue 6; state/session.h).  Wire numbers of
+ * SessionKind and SessionStatus. */
+typedef enum {
+	SESSION_KIND_UNSPECIFIED = 0,
+	SESSION_KIND_VIRTUAL_VISIT = 1,
+	SESSION_KIND_JOINT_CLASS = 2,
+	SESSION_KIND_SKILLS_TRAINING = 3,
+	SESSION_KIND_COMPETITION_PREPARATION = 4,
+	SESSION_KIND_GET_TO_KNOW = 5,
+	SESSION_KIND_MEETING = 6,
+	SESSION_KIND_MAX = SESSION_KIND_MEETING,
+} session_kind_t;
+
+typedef enum {
+	SESSION_STATUS_UNSPECIFIED = 0,
+	SESSION_SCHEDULED = 1,
+	SESSION_CANCELLED = 2,
+} session_status_t;
+
+typedef struct session_participant {
+	char *centre;
+	uint32_t head_count;
+	int64_t joined_ms;
+	bool attendance_recorded;
+	uint32_t attended; /* people present; 0: absent */
+	uint32_t rating;   /* 1-5; 0: not evaluated */
+	char *comment;
+	int64_t evaluated_ms;
+} session_participant_t;
+
+typedef struct session {
+	char *id;
+	char *host;
+	session_kind_t kind;
+	char *title;
+	char *language;
+	char *platform;
+	char *link;
+	int64_t start_ms;
+	uint32_t duration_min;
+	char *time_zone; /* the host's IANA zone */
+	uint32_t capacity;
+	uint32_t min_notice_min;
+	session_status_t status;
+	session_participant_t *participants;
+	size_t n_participants;
+	uint32_t sequence; /* +1 per reschedule and on cancel */
+	char *reason;      /* of the last reschedule or the cancel */
+	int64_t original_start_ms;
+	int64_t previous_start_ms; /* before the last reschedule; 0: none */
+	int64_t created_ms;
+	int64_t updated_ms;
+	int64_t rescheduled_ms; /* when the last reschedule was made; 0: none */
+} session_t;
+
+/* Arguments of the session commands but book (which takes a session_t),
+ * and of deadline_done (session: the deadline id). */
+typedef struct session_cmd {
+	char *session;
+	char *centre; /* join, leave, attendance, evaluate */
+	char *by;     /* cancel, reschedule, attendance, alliance visit, deadline done */
+	char *alliance;
+	uint32_t head_count;
+	char *reason;
+	int64_t start_ms;
+	uint32_t duration_min;
+	uint32_t attended;
+	uint32_t rating;
+	char *comment;
+} session_cmd_t;
+
+#define DEADLINE_REMIND_MAX 8
+typedef struct deadline {
+	char *id;
+	char *title;
+	int64_t due_ms;
+	char *owner;
+	uint32_t remind_min[DEADLINE_REMIND_MAX];
+	size_t n_remind; /* 0: the daemon's default offsets */
+	bool done;
+	int64_t done_ms;
+	int64_t created_ms;
+} deadline_t;
+
+/* A reminder: of a session (session set) or a deadline. */
+typedef struct reminder {
+	char *session;
+	char *deadline;
+	char *title;
+	int64_t due_ms;
+	uint32_t before_min; /* 0: deadline missed */
+	int64_t at_ms;
+	bool late;
+	uint32_t sequence;
+} reminder_t;
+
 /* update masks: which fields an update command changes */
 enum {
 	PARTNER_F_NAME = 1u << 0,
@@ -395,6 +491,18 @@ typedef enum {
 	CMD_MOBILITY_COUNTERSIGN,
 	CMD_MOBILITY_CANCEL,
 	CMD_MOBILITY_PREPARE,
+	/* Sessions and deadlines (issue 6). */
+	CMD_SESSION_BOOK, /* u.session */
+	CMD_SESSION_JOIN, /* u.scmd from here on */
+	CMD_SESSION_LEAVE,
+	CMD_SESSION_CANCEL,
+	CMD_SESSION_RESCHEDULE,
+	CMD_SESSION_ATTENDANCE,
+	CMD_SESSION_EVALUATE,
+	CMD_SESSION_ALLIANCE_VISIT,
+	CMD_DEADLINE_SET,  /* u.deadline */
+	CMD_DEADLINE_DONE, /* u.scmd: session is the deadline id */
+	CMD_REMINDER_SEND, /* u.reminder; the daemon's own, never from the wire */
 } cmd_type_t;
 
 typedef struct cmd {
@@ -409,6 +517,10 @@ typedef struct cmd {
 		alliance_t alliance;
 		alliance_cmd_t acmd;
 		mobility_cmd_t mcmd; /* mobilities (issue 5) */
+		session_t session;   /* issue 6 */
+		session_cmd_t scmd;
+		deadline_t deadline;
+		reminder_t reminder;
 	} u;
 } cmd_t;
 
@@ -443,6 +555,20 @@ typedef enum {
 	EV_MOBILITY_COUNTERSIGNED,
 	EV_MOBILITY_CANCELLED,
 	EV_MOBILITY_PREPARED,
+	/* Sessions and deadlines (issue 6): every session event carries the
+	 * whole session after the change (u.session). */
+	EV_SESSION_BOOKED,
+	EV_SESSION_JOINED,
+	EV_SESSION_LEFT,
+	EV_SESSION_CANCELLED,
+	EV_SESSION_RESCHEDULED,
+	EV_SESSION_ATTENDANCE,
+	EV_SESSION_EVALUATED,
+	EV_SESSION_REMINDER, /* u.reminder */
+	EV_DEADLINE_SET,     /* u.deadline */
+	EV_DEADLINE_DONE,
+	EV_DEADLINE_APPROACHING, /* u.reminder */
+	EV_DEADLINE_MISSED,
 } ev_type_t;
 
 typedef struct event {
@@ -459,6 +585,9 @@ typedef struct event {
 		confirmation_t confirmation;
 		alliance_t alliance;
 		mobility_t mobility; /* mobilities (issue 5) */
+		session_t session;   /* issue 6 */
+		deadline_t deadline;
+		reminder_t reminder;
 	} u;
 } event_t;
 
@@ -470,6 +599,11 @@ typedef struct evlist {
 } evlist_t;
 
 char *model_strdup(const char *s); /* NULL stays NULL; aborts on OOM */
+
+/* model_fail - a refusal: the message into err (NUL-terminated, cut to
+ * errlen; err may be NULL), returns -code (issue 6). */
+int model_fail(char *err, size_t errlen, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 void strlist_release(strlist_t *l);
 void strlist_copy(strlist_t *dst, const strlist_t *src);
@@ -520,6 +654,15 @@ void mou_copy(mou_t *dst, const mou_t *src);
 void mobility_release(mobility_t *m);
 void mobility_copy(mobility_t *dst, const mobility_t *src);
 void mobility_cmd_release(mobility_cmd_t *c);
+
+/* Sessions and deadlines (issue 6). */
+void session_release(session_t *s);
+void session_copy(session_t *dst, const session_t *src);
+void session_cmd_release(session_cmd_t *c);
+void deadline_release(deadline_t *d);
+void deadline_copy(deadline_t *dst, const deadline_t *src);
+void reminder_release(reminder_t *r);
+void reminder_copy(reminder_t *dst, const reminder_t *src);
 
 void cmd_release(cmd_t *cmd);
 void event_release(event_t *ev);

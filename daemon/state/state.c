@@ -18,6 +18,7 @@
 #include "state/commitment.h"
 #include "state/hmap.h"
 #include "state/mobility.h"
+#include "state/session.h"
 #include "state/state.h"
 
 #define STATE_CENTRE_SLAB 4096 /* centres per slab */
@@ -57,6 +58,7 @@ struct state {
 	alliances_t *alliances;
 	mobilities_t *mobilities; /* issue 5 */
 	recent_t recent;
+	sessions_t *sessions; /* sessions, deadlines, reminders sent (issue 6) */
 };
 
 static int state__fail(char *err, size_t errlen, int code, const char *fmt, ...)
@@ -257,6 +259,7 @@ state_t *state_new_window(size_t window)
 	st->commitments = commitments_new();
 	st->alliances = alliances_new();
 	st->mobilities = mobilities_new();
+	st->sessions = sessions_new();
 	return st;
 }
 
@@ -285,6 +288,7 @@ void state_free(state_t **self_p)
 	commitments_free(&st->commitments);
 	alliances_free(&st->alliances);
 	mobilities_free(&st->mobilities);
+	sessions_free(&st->sessions);
 	for (size_t i = 0; i < st->recent.n; i++)
 		free(st->recent.ring[(st->recent.head + i) % st->recent.cap]);
 	free(st->recent.ring);
@@ -659,6 +663,87 @@ static int state__decide_mobility(const state_t *st, const cmd_t *cmd, const sta
 	return 0;
 }
 
+/* Sessions and deadlines (issue 6). */
+static int state__partner_exists(const void *arg, const char *id)
+{
+	return state_partner_get(arg, id) != NULL;
+}
+
+/* A virtual visit session attended by every member, recorded as the
+ * alliance's mutual visit: the alliance's own visit command, checked
+ * against the session first. */
+static int state__decide_session_visit(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx,
+				       evlist_t *out, char *err, size_t errlen)
+{
+	const session_cmd_t *in = &cmd->u.scmd;
+	const alliance_t *a = alliances_get(st->alliances, in->alliance);
+	const char **members;
+	cmd_t visit = {.type = CMD_ALLIANCE_VISIT};
+	int rc, member = 0;
+
+	if (a == NULL)
+		return state__fail(err, errlen, VA_NOT_FOUND, "alliance '%s' not found",
+				   in->alliance);
+	members = state__xalloc(a->n_members, sizeof *members);
+	for (size_t i = 0; i < a->n_members; i++) {
+		members[i] = a->members[i].centre;
+		member |= strcmp(members[i], in->by) == 0;
+	}
+	rc = member
+		 ? session_visit_check(st->sessions, in->session, members, a->n_members,
+				       ctx->now_ms, err, errlen)
+		 : state__fail(err, errlen, VA_PERMISSION_DENIED,
+			       "session_alliance_visit.by: '%s' is not a member of alliance '%s'",
+			       in->by, a->id);
+	free(members);
+	if (rc < 0)
+		return rc;
+	visit.u.acmd.alliance = in->alliance;
+	visit.u.acmd.visit_virtual = true;
+	visit.u.acmd.visit_ref = in->session;
+	return state__decide_alliance(st, &visit, ctx, out, err, errlen);
+}
+
+static int state__decide_session(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx,
+				 evlist_t *out, char *err, size_t errlen)
+{
+	session_env_t env = {
+	    .centre_exists = state__centre_exists,
+	    .partner_exists = state__partner_exists,
+	    .arg = st,
+	    .now_ms = ctx->now_ms,
+	};
+	session_out_t res = {0};
+	event_t *ev;
+	int rc;
+
+	if (cmd->type == CMD_SESSION_ALLIANCE_VISIT)
+		return state__decide_session_visit(st, cmd, ctx, out, err, errlen);
+	rc = session_decide(st->sessions, cmd, &env, &res, err, errlen);
+	if (rc < 0)
+		return rc;
+	ev = state__event(st, ctx, out, res.type);
+	switch (res.type) {
+	case EV_DEADLINE_SET:
+	case EV_DEADLINE_DONE:
+		ev->u.deadline = res.deadline; /* moved */
+		memset(&res.deadline, 0, sizeof res.deadline);
+		break;
+	case EV_SESSION_REMINDER:
+	case EV_DEADLINE_APPROACHING:
+	case EV_DEADLINE_MISSED:
+		ev->u.reminder = res.reminder;
+		memset(&res.reminder, 0, sizeof res.reminder);
+		break;
+	default:
+		ev->u.session = res.session;
+		memset(&res.session, 0, sizeof res.session);
+		break;
+	}
+	session_out_release(&res);
+	return 0;
+}
+
 int state_decide(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx, evlist_t *out,
 		 char *err, size_t errlen)
 {
@@ -716,6 +801,19 @@ int state_decide(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx, ev
 	case CMD_MOBILITY_CANCEL:
 	case CMD_MOBILITY_PREPARE:
 		return state__decide_mobility(st, cmd, ctx, out, err, errlen);
+	/* Sessions and deadlines (issue 6). */
+	case CMD_SESSION_BOOK:
+	case CMD_SESSION_JOIN:
+	case CMD_SESSION_LEAVE:
+	case CMD_SESSION_CANCEL:
+	case CMD_SESSION_RESCHEDULE:
+	case CMD_SESSION_ATTENDANCE:
+	case CMD_SESSION_EVALUATE:
+	case CMD_SESSION_ALLIANCE_VISIT:
+	case CMD_DEADLINE_SET:
+	case CMD_DEADLINE_DONE:
+	case CMD_REMINDER_SEND:
+		return state__decide_session(st, cmd, ctx, out, err, errlen);
 	}
 	return state__fail(err, errlen, VA_INVALID_ARGUMENT, "unknown command");
 }
@@ -872,6 +970,38 @@ static int state__apply(state_t *st, event_t *ev, int take, char *err, size_t er
 					   ev->u.mobility.id ? ev->u.mobility.id : "");
 		mobilities_put(st->mobilities, &ev->u.mobility);
 		break;
+	/* Sessions and deadlines (issue 6). */
+	case EV_SESSION_BOOKED:
+	case EV_SESSION_JOINED:
+	case EV_SESSION_LEFT:
+	case EV_SESSION_CANCELLED:
+	case EV_SESSION_RESCHEDULED:
+	case EV_SESSION_ATTENDANCE:
+	case EV_SESSION_EVALUATED:
+		if (ev->u.session.id == NULL ||
+		    (ev->type == EV_SESSION_BOOKED) !=
+			(sessions_get(st->sessions, ev->u.session.id) == NULL))
+			return state__fail(
+			    err, errlen, VA_INTERNAL, "event %llu does not fit session '%s'",
+			    (unsigned long long)ev->seq, ev->u.session.id ? ev->u.session.id : "");
+		sessions_put(st->sessions, &ev->u.session);
+		break;
+	case EV_DEADLINE_SET:
+	case EV_DEADLINE_DONE:
+		if (ev->u.deadline.id == NULL ||
+		    (ev->type == EV_DEADLINE_DONE &&
+		     sessions_deadline_get(st->sessions, ev->u.deadline.id) == NULL))
+			return state__fail(err, errlen, VA_INTERNAL,
+					   "event %llu does not fit deadline '%s'",
+					   (unsigned long long)ev->seq,
+					   ev->u.deadline.id ? ev->u.deadline.id : "");
+		sessions_deadline_put(st->sessions, &ev->u.deadline);
+		break;
+	case EV_SESSION_REMINDER:
+	case EV_DEADLINE_APPROACHING:
+	case EV_DEADLINE_MISSED:
+		sessions_reminder_mark(st->sessions, &ev->u.reminder);
+		break;
 	default:
 		return state__fail(err, errlen, VA_INTERNAL, "event %llu has unknown type %d",
 				   (unsigned long long)ev->seq, (int)ev->type);
@@ -969,4 +1099,25 @@ void state_restore_recent(state_t *st, const char *actor, const char *request_id
 void state_restore_last_seq(state_t *st, uint64_t seq)
 {
 	st->last_seq = seq;
+}
+
+/* Sessions and deadlines (issue 6). */
+const struct sessions *state_sessions(const state_t *st)
+{
+	return st->sessions;
+}
+
+void state_restore_session(state_t *st, const session_t *s)
+{
+	sessions_put(st->sessions, s);
+}
+
+void state_restore_deadline(state_t *st, const deadline_t *d)
+{
+	sessions_deadline_put(st->sessions, d);
+}
+
+void state_restore_reminder(state_t *st, const reminder_t *r)
+{
+	sessions_reminder_mark(st->sessions, r);
 }

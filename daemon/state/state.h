@@ -95,6 +95,9 @@ const struct alliances *state_alliances(const state_t *st);
 /* state_mobilities - the mobilities (state/mobility.h; issue 5). */
 const struct mobilities *state_mobilities(const state_t *st);
 
+/* state_sessions - sessions, deadlines and reminders sent (state/session.h). */
+const struct sessions *state_sessions(const state_t *st);
+
 /*
  * Recent requests (idempotency).  Applying an event records its (actor,
  * request_id) with the event's seq, so the table is rebuilt by replay and
@@ -142,6 +145,11 @@ void state_restore_centre_take(state_t *st, centre_t *c);
 void state_restore_confirmation(state_t *st, const confirmation_t *c);
 void state_restore_alliance(state_t *st, const alliance_t *a);
 void state_restore_mobility(state_t *st, const mobility_t *m); /* issue 5 */
+
+/* Sessions and deadlines (issue 6). */
+void state_restore_session(state_t *st, const session_t *s);
+void state_restore_deadline(state_t *st, const deadline_t *d);
+void state_restore_reminder(state_t *st, const reminder_t *r);
 void state_restore_recent(state_t *st, const char *actor, const char *request_id, uint64_t seq);
 void state_restore_last_seq(state_t *st, uint64_t seq);
 /* state_restore_reserve - room for n centres (a snapshot's count). */

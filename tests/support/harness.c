@@ -867,3 +867,15 @@ int vt_vetctl(const vt_daemon_t *d, const char *const *args, char **out, char **
 	argv[n] = NULL;
 	return vt_run(argv, NULL, out, err, 20000);
 }
+
+/* Sessions (issue 6). */
+char *vt_vetctl_out(const vt_daemon_t *d, const char *const *args)
+{
+	char *out = NULL, *err = NULL;
+	int rc = vt_vetctl(d, args, &out, &err);
+
+	cr_assert_eq(rc, 0, "vetctl %s %s: exit %d: %s", args[0], args[1] ? args[1] : "", rc,
+		     err ? err : "");
+	free(err);
+	return out;
+}

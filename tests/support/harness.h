@@ -151,6 +151,15 @@ int vt_vetctl(const vt_daemon_t *d, const char *const *args, char **out, char **
 		free(e_);                                                                          \
 	} while (0)
 
+/*
+ * vt_vetctl_out - vt_vetctl() that asserts exit 0 (printing vetctl's
+ * stderr otherwise) and returns its stdout (free it).  VT_CTL_OUT(d, ...)
+ * takes the arguments inline.
+ */
+char *vt_vetctl_out(const vt_daemon_t *d, const char *const *args);
+
+#define VT_CTL_OUT(d, ...) vt_vetctl_out((d), (const char *const[]){__VA_ARGS__, NULL})
+
 /* A background child whose stdout and stderr go to files. */
 typedef struct vt_proc {
 	pid_t pid; /* > 0 while running */

@@ -2,9 +2,12 @@
  * statetest - see statetest.h.
  */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "statetest.h"
+#include "vetalliance.pb-c.h"
 
 int st_run(state_t *st, cmd_t cmd, int64_t now_ms, const char *actor, evlist_t *log, char *err,
 	   size_t errlen)
@@ -40,4 +43,18 @@ int st_run_ctx(state_t *st, cmd_t cmd, const state_ctx_t *ctx, evlist_t *log, ch
 		out.n = 0;
 	evlist_release(&out);
 	return 0;
+}
+
+/* Sessions (issue 6). */
+int st_decode(const struct ProtobufCMessage *request, struct request *out, char *err, size_t errlen)
+{
+	size_t len = protobuf_c_message_get_packed_size(request);
+	uint8_t *buf = malloc(len + 1);
+	int rc;
+
+	cr_assert_not_null(buf);
+	protobuf_c_message_pack(request, buf);
+	rc = codec_request_decode(buf, len, out, err, errlen);
+	free(buf);
+	return rc;
 }

@@ -27,4 +27,16 @@ int st_run(state_t *st, cmd_t cmd, int64_t now_ms, const char *actor, evlist_t *
 int st_run_ctx(state_t *st, cmd_t cmd, const state_ctx_t *ctx, evlist_t *log, char *err,
 	       size_t errlen);
 
+/* Sessions (issue 6). */
+struct request;
+struct ProtobufCMessage;
+
+/*
+ * st_decode - pack a wire Request (a Vetalliance__V1__Request, passed as
+ * its base) and decode it with codec_request_decode into *out.  Returns
+ * what codec_request_decode returns; the refusal message goes to err.
+ */
+int st_decode(const struct ProtobufCMessage *request, struct request *out, char *err,
+	      size_t errlen);
+
 #endif

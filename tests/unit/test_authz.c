@@ -212,6 +212,23 @@ Test(authz, mobility_steps_are_taken_by_the_institution_named_in_by)
 	denied(&cecoa, mobility_by(CMD_MOBILITY_REVIEW, "PT"), "partner 'PT'");
 }
 
+Test(authz, a_deadline_belongs_to_a_centre_or_a_partner)
+{
+	cmd_t c = {.type = CMD_DEADLINE_DONE};
+
+	c.u.scmd.by = model_strdup("CECOA");
+	cr_assert_eq(check(&pt, c), 0, "%s", err);
+	c = (cmd_t){.type = CMD_DEADLINE_DONE};
+	c.u.scmd.by = model_strdup("PT");
+	cr_assert_eq(check(&pt, c), 0, "%s", err);
+	c = (cmd_t){.type = CMD_DEADLINE_DONE};
+	c.u.scmd.by = model_strdup("PT");
+	denied(&cecoa, c, "institution 'PT'");
+	c = (cmd_t){.type = CMD_DEADLINE_DONE};
+	c.u.scmd.by = model_strdup("SBHC");
+	denied(&pt, c, "institution 'SBHC'");
+}
+
 Test(authz, reference_data_and_unknown_commands_are_for_administrators)
 {
 	cmd_t reg = {.type = CMD_PARTNER_REGISTER};
@@ -226,4 +243,6 @@ Test(authz, reference_data_and_unknown_commands_are_for_administrators)
 	cr_assert_eq(authz_rule_kind(CMD_MOU_SIGN), AUTHZ_CENTRE);
 	cr_assert_eq(authz_rule_kind(CMD_MOBILITY_PROPOSE), AUTHZ_CENTRE);
 	cr_assert_eq(authz_rule_kind(CMD_MOBILITY_REVIEW), AUTHZ_PARTNER);
+	cr_assert_eq(authz_rule_kind(CMD_SESSION_BOOK), AUTHZ_CENTRE);
+	cr_assert_eq(authz_rule_kind(CMD_DEADLINE_SET), AUTHZ_INSTITUTION);
 }

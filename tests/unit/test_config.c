@@ -136,3 +136,24 @@ Test(config, reload_takes_only_the_reloadable_keys)
 	config_release(&cur);
 	config_release(&next);
 }
+
+/* Sessions (issue 6): the reminder offsets, a list of minutes. */
+Test(config, session_reminders)
+{
+	config_t c;
+	char err[256];
+
+	write_conf("sessions\n    reminders = \"2880,60,5\"\n");
+	cr_assert_eq(config_load(&c, path, NULL, 0, err, sizeof err), 0, "%s", err);
+	cr_expect_str_eq(c.reminders, "2880,60,5");
+	config_release(&c);
+	cr_assert_eq(config_init(&c), 0);
+	cr_expect_str_eq(c.reminders, "1440,60");
+	cr_expect_eq(config_set(&c, "sessions/reminders", "60,-1", err, sizeof err), -1);
+	cr_expect_str_eq(err, "'sessions/reminders': '60,-1' is not a list of minutes before a "
+			      "session, e.g. 1440,60");
+	cr_expect_eq(config_set(&c, "sessions/reminders", "", err, sizeof err), -1);
+	cr_expect_eq(config_set(&c, "sessions/reminders", "30", err, sizeof err), 0);
+	cr_expect_str_eq(c.reminders, "30");
+	config_release(&c);
+}
