@@ -78,6 +78,9 @@ int main(int argc, char **argv)
 	PB(Mobility) mobility = VETALLIANCE__V1__MOBILITY__INIT;
 	PB(MobilityPropose) mprop = VETALLIANCE__V1__MOBILITY_PROPOSE__INIT;
 	PB(MobilityAct) mact = VETALLIANCE__V1__MOBILITY_ACT__INIT;
+	PB(Session) session = VETALLIANCE__V1__SESSION__INIT;
+	PB(SessionBook) sbook = VETALLIANCE__V1__SESSION_BOOK__INIT;
+	PB(SessionJoin) sjoin = VETALLIANCE__V1__SESSION_JOIN__INIT;
 	char *mask_name[] = {"name"};
 	char *sectors[] = {"it", "logistics"};
 	char *channels[] = {"teams"};
@@ -195,6 +198,21 @@ int main(int argc, char **argv)
 	mact.id = "M1";
 	mact.by = "SBHC";
 	REQ(mobility_approve, MOBILITY_APPROVE, &mact);
+
+	session.id = "S1";
+	session.host = "CECOA";
+	session.kind = VETALLIANCE__V1__SESSION_KIND__SESSION_KIND_JOINT_CLASS;
+	session.title = "English class";
+	session.start_ms = 1800000000000;
+	session.duration_min = 60;
+	session.time_zone = "Europe/Lisbon";
+	session.capacity = 20;
+	sbook.session = &session;
+	REQ(session_book, SESSION_BOOK, &sbook);
+	sjoin.session = "S1";
+	sjoin.centre = "SBHC";
+	sjoin.head_count = 5;
+	REQ(session_join, SESSION_JOIN, &sjoin);
 	printf("fuzz_seeds: %d seeds in '%s'\n", written, dir);
 	return 0;
 }
