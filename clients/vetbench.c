@@ -265,7 +265,8 @@ struct run_cfg {
 	double warmup_s;
 	int timeout_ms;
 	const char *prefix;
-	unsigned pool; /* centres each client registers before WARMUP */
+	unsigned pool;         /* centres each client registers before WARMUP */
+	const va_keys_t *keys; /* CURVE keys (security, issue 8), or NULL */
 };
 
 struct op_stats {
@@ -975,7 +976,8 @@ static int bench_run(const struct run_cfg *cfg, int sfd, struct run_result *res)
 			goto zmq_fail;
 		if (zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof linger) < 0 ||
 		    zmq_setsockopt(c->sock, ZMQ_SNDHWM, &hwm, sizeof hwm) < 0 ||
-		    zmq_setsockopt(c->sock, ZMQ_RCVHWM, &hwm, sizeof hwm) < 0)
+		    zmq_setsockopt(c->sock, ZMQ_RCVHWM, &hwm, sizeof hwm) < 0 ||
+		    (cfg->keys != NULL && va_keys_apply(cfg->keys, c->sock) < 0))
 			goto zmq_fail;
 		if (zmq_connect(c->sock, cfg->endpoint) < 0) {
 			fprintf(stderr, "vetbench: invalid endpoint '%s': %s\n", cfg->endpoint,
@@ -1150,7 +1152,7 @@ static int sync_call(void *sock, int sfd, struct child *ch, va_request_t *req, i
 
 /* dealer_new - a DEALER connected to endpoint, retrying its connection
  * every reconnect_ms.  Returns NULL after a message. */
-static void *dealer_new(void *ctx, const char *endpoint, int reconnect_ms)
+static void *dealer_new(void *ctx, const char *endpoint, int reconnect_ms, const va_keys_t *keys)
 {
 	void *sock = zmq_socket(ctx, ZMQ_DEALER);
 	int linger = 0;
@@ -1158,6 +1160,8 @@ static void *dealer_new(void *ctx, const char *endpoint, int reconnect_ms)
 	if (sock == NULL)
 		goto fail;
 	if (zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger) < 0)
+		goto fail;
+	if (keys != NULL && va_keys_apply(keys, sock) < 0)
 		goto fail;
 	if (reconnect_ms > 0 &&
 	    zmq_setsockopt(sock, ZMQ_RECONNECT_IVL, &reconnect_ms, sizeof reconnect_ms) < 0)
@@ -1357,6 +1361,8 @@ enum {
 	O_START_TIMEOUT,
 	O_HELP,
 	O_VERSION,
+	O_KEY, /* security (issue 8) */
+	O_SERVER_KEY,
 };
 
 static const struct option long_options[] = {
@@ -1382,6 +1388,8 @@ static const struct option long_options[] = {
     {"rate", required_argument, NULL, O_RATE},
     {"help", no_argument, NULL, O_HELP},
     {"version", no_argument, NULL, O_VERSION},
+    {"key", required_argument, NULL, O_KEY},
+    {"server-key", required_argument, NULL, O_SERVER_KEY},
     {NULL, 0, NULL, 0},
 };
 
@@ -1414,7 +1422,9 @@ struct options {
 	size_t n_daemon_args;
 	double start_timeout_s;
 	char prefix[PREFIX_MAX + 1];
-	uint64_t given; /* GIVEN(O_*) */
+	uint64_t given;               /* GIVEN(O_*) */
+	const char *key, *server_key; /* security (issue 8) */
+	va_keys_t keys;
 };
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -1489,6 +1499,10 @@ static void usage(FILE *out)
 	      "                     " VA_DEFAULT_PUB_ENDPOINT ")\n"
 	      "  --rate N           commands per second, 1..1000000 (default 1000)\n"
 	      "\n"
+	      "  --key FILE         our secret certificate, for a daemon with CURVE keys\n"
+	      "                     (default: $" VA_ENV_KEY ")\n"
+	      "  --server-key FILE  the daemon's public certificate (default:\n"
+	      "                     $" VA_ENV_SERVER_KEY ")\n"
 	      "  --help             print this help\n"
 	      "  --version          print the version\n"
 	      "\n"
@@ -1710,6 +1724,12 @@ static int parse_args(int argc, char **argv, struct options *o, int *done)
 				return EX_USAGE;
 			}
 			break;
+		case O_KEY:
+			o->key = optarg;
+			break;
+		case O_SERVER_KEY:
+			o->server_key = optarg;
+			break;
 		case O_HELP:
 			usage(stdout);
 			*done = 1;
@@ -1801,7 +1821,7 @@ static int probe(const struct options *o, int sfd, uint64_t *seq)
 
 	if (ctx == NULL)
 		goto out;
-	sock = dealer_new(ctx, o->run.endpoint, 0);
+	sock = dealer_new(ctx, o->run.endpoint, 0, o->run.keys);
 	if (sock == NULL) {
 		status = EX_USAGE;
 		goto out;
@@ -2111,7 +2131,7 @@ static int cold_start(struct cold *cs, unsigned round, double *secs, va_reply_t 
 	partner_list_request(&req, &body, rid);
 	/* Connect and queue the query first: it goes out as soon as the
 	 * daemon's socket exists. */
-	sock = dealer_new(cs->ctx, cs->cmd_ep, 1);
+	sock = dealer_new(cs->ctx, cs->cmd_ep, 1, NULL);
 	if (sock == NULL)
 		return EX_SOFTWARE;
 	t0 = now_ns();
@@ -2153,7 +2173,7 @@ out:
 /* cold_query - one query on a fresh socket; CALL_* */
 static int cold_query(struct cold *cs, va_request_t *req, va_reply_t **reply_p)
 {
-	void *sock = dealer_new(cs->ctx, cs->cmd_ep, 0);
+	void *sock = dealer_new(cs->ctx, cs->cmd_ep, 0, NULL);
 	int rc;
 
 	if (sock == NULL)
@@ -2777,13 +2797,14 @@ static int latency_main(const struct options *o, int sfd)
 	lr.ctx = zmq_ctx_new();
 	if (lr.ctx == NULL)
 		goto out;
-	lr.dealer = dealer_new(lr.ctx, o->run.endpoint, 0);
+	lr.dealer = dealer_new(lr.ctx, o->run.endpoint, 0, o->run.keys);
 	if (lr.dealer == NULL) {
 		status = EX_UNAVAILABLE;
 		goto out;
 	}
 	lr.sub = zmq_socket(lr.ctx, ZMQ_SUB);
 	if (lr.sub == NULL || zmq_setsockopt(lr.sub, ZMQ_LINGER, &linger, sizeof linger) < 0 ||
+	    (o->run.keys != NULL && va_keys_apply(o->run.keys, lr.sub) < 0) ||
 	    zmq_setsockopt(lr.sub, ZMQ_SUBSCRIBE, "", 0) < 0 ||
 	    zmq_connect(lr.sub, o->pub_endpoint) < 0) {
 		fprintf(stderr, "vetbench: cannot subscribe to '%s': %s\n", o->pub_endpoint,
@@ -2897,6 +2918,16 @@ int main(int argc, char **argv)
 	status = parse_args(argc, argv, &o, &done);
 	if (status != 0 || done)
 		goto out;
+	{
+		char err[512];
+		int keyed = 0;
+		if (va_keys_setup(&o.keys, &keyed, o.key, o.server_key, err, sizeof err) < 0) {
+			usage_error("%s", err);
+			status = EX_USAGE;
+			goto out;
+		}
+		o.run.keys = keyed ? &o.keys : NULL;
+	}
 
 	/* Before any zmq_ctx_new(): its I/O threads inherit the mask. */
 	sigemptyset(&mask);

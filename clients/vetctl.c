@@ -32,7 +32,9 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include <czmq.h>
 #include <jansson.h>
+#include <sys/stat.h>
 
 #include <vetalliance/client.h>
 #include <vetalliance/error.h>
@@ -120,6 +122,8 @@ enum {
 	O_REQUEST_ID,
 	O_HELP,
 	O_VERSION,
+	O_KEY, /* security (issue 8) */
+	O_SERVER_KEY,
 };
 
 static const struct option long_options[] = {
@@ -130,6 +134,8 @@ static const struct option long_options[] = {
     {"request-id", required_argument, NULL, O_REQUEST_ID},
     {"help", no_argument, NULL, O_HELP},
     {"version", no_argument, NULL, O_VERSION},
+    {"key", required_argument, NULL, O_KEY},
+    {"server-key", required_argument, NULL, O_SERVER_KEY},
     {"id", required_argument, NULL, FLAG_BASE + F_ID},
     {"name", required_argument, NULL, FLAG_BASE + F_NAME},
     {"country", required_argument, NULL, FLAG_BASE + F_COUNTRY},
@@ -264,6 +270,8 @@ struct options {
 	size_t n_persons;
 	char **args; /* positional arguments after NOUN VERB */
 	int n_args;
+	const char *key;        /* --key: our secret certificate */
+	const char *server_key; /* --server-key: the daemon's public certificate */
 };
 
 /* Storage of every Request body a command may build; lives in main(). */
@@ -303,6 +311,8 @@ struct bodies {
 	Vetalliance__V1__MouDraft mou_draft;
 	Vetalliance__V1__MouSign mou_sign;
 	char *mask[F_COUNT];
+	Vetalliance__V1__PrincipalsReload principals_reload; /* security (issue 8) */
+	Vetalliance__V1__WhoAmI whoami;
 	/* mobilities (issue 5) */
 	Vetalliance__V1__Mobility mobility;
 	Vetalliance__V1__MobilityFacts facts;
@@ -441,7 +451,12 @@ static void usage(FILE *out)
 	      "                   snapshot, peers, requests/s, sync latency\n"
 	      "  metrics          the same and more, in the Prometheus text format\n",
 	      out);
-	/* Two strings: one would pass what C99 compilers must support. */
+	/* Several strings: one would pass what C99 compilers must support. */
+	fputs("  keygen NAME      write a CURVE key pair: NAME.key (public) and\n"
+	      "                   NAME.key_secret (secret, mode 0600); prints the public key\n"
+	      "  whoami           the principal the daemon takes this key for\n"
+	      "  principals reload  re-read the daemon's principals file (administrators)\n",
+	      out);
 	fputs("\n"
 	      "options:\n"
 	      "  --endpoint E     command endpoint (default: $VETCTL_ENDPOINT, "
@@ -451,6 +466,9 @@ static void usage(FILE *out)
 	      "  --attempts N     how many times the request is sent at most (default 3)\n"
 	      "  --request-id ID  the request id (1..64 bytes, default random); repeating a\n"
 	      "                   command with the same id applies it at most once\n"
+	      "  --key FILE       our secret certificate, for CURVE (default: $" VA_ENV_KEY ")\n"
+	      "  --server-key FILE  the daemon's public certificate (default: "
+	      "$" VA_ENV_SERVER_KEY ")\n"
 	      "  --help           print this help\n"
 	      "  --version        print the version\n"
 	      "\n"
@@ -1105,6 +1123,75 @@ static int build_metrics(const struct options *o, struct bodies *b, va_request_t
 	return 0;
 }
 
+/* security (issue 8) */
+static int build_whoami(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	(void)o;
+	vetalliance__v1__who_am_i__init(&b->whoami);
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_WHOAMI;
+	req->whoami = &b->whoami;
+	return 0;
+}
+
+static int build_principals_reload(const struct options *o, struct bodies *b, va_request_t *req)
+{
+	(void)o;
+	vetalliance__v1__principals_reload__init(&b->principals_reload);
+	req->body_case = VETALLIANCE__V1__REQUEST__BODY_PRINCIPALS_RELOAD;
+	req->principals_reload = &b->principals_reload;
+	return 0;
+}
+
+/*
+ * keygen - a new CURVE key pair in NAME.key and NAME.key_secret (czmq's
+ * zcert files), the secret one readable by its owner only.  No request:
+ * build is NULL in the table.
+ */
+static int keygen(const char *name)
+{
+	char path[4096];
+	zcert_t *cert = zcert_new();
+	const char *base;
+	mode_t old;
+	int rc;
+
+	if (cert == NULL) {
+		fputs("vetctl: keygen: could not create a key pair\n", stderr);
+		return EX_SOFTWARE;
+	}
+	if ((size_t)snprintf(path, sizeof path, "%s.key", name) >= sizeof path) {
+		usage_error("keygen: name too long");
+		zcert_destroy(&cert);
+		return EX_USAGE;
+	}
+	base = strrchr(name, '/') != NULL ? strrchr(name, '/') + 1 : name;
+	/* Small metadata: zauth copies it into a fixed 512-byte buffer. */
+	zcert_set_meta(cert, "name", "%.64s", base);
+	/* 0600 from the first byte: never readable by others, not even
+	 * between the write and a chmod. */
+	old = umask(077);
+	rc = zcert_save(cert, path);
+	umask(old);
+	if (rc < 0) {
+		fprintf(stderr, "vetctl: keygen: could not write '%s' and '%s_secret'\n", path,
+			path);
+		zcert_destroy(&cert);
+		return EX_CANTCREAT;
+	}
+	/* The public half may be shared. */
+	chmod(path, 0644);
+	printf("public key: %s\n"
+	       "wrote %s (public) and %s_secret (secret, mode 0600)\n"
+	       "principals entry:\n"
+	       "%s\n"
+	       "    key = \"%s\"\n"
+	       "    role = centre\n"
+	       "    institution = \"...\"\n",
+	       zcert_public_txt(cert), path, path, base, zcert_public_txt(cert));
+	zcert_destroy(&cert);
+	return EX_OK;
+}
+
 /* ------------------------------------------------ mobilities (issue 5) */
 
 /* mobility_enum - a required enum value from its slug; 0 is refused. */
@@ -1591,6 +1678,10 @@ static const struct command commands[] = {
     {"centre", "import", 0, 1, NULL, build_state_get}, /* see runners */
     {"report", "sectors", BIT(F_CSV), 0, NULL, build_report_sectors},
     {"mou", "show", BIT(F_ID), 1, NULL, build_alliance_show},
+    /* security (issue 8); keygen sends nothing (build NULL) */
+    {"keygen", NULL, 0, 1, NULL, NULL},
+    {"whoami", NULL, 0, 0, NULL, build_whoami},
+    {"principals", "reload", 0, 0, NULL, build_principals_reload},
 };
 
 /* Commands that send several requests themselves (issue 4). */
@@ -1680,6 +1771,12 @@ static int parse_args(int argc, char **argv, struct options *o, const struct com
 			}
 			o->request_id = optarg;
 			break;
+		case O_KEY:
+			o->key = optarg;
+			break;
+		case O_SERVER_KEY:
+			o->server_key = optarg;
+			break;
 		case O_HELP:
 			usage(stdout);
 			return EX_OK;
@@ -1758,7 +1855,9 @@ static int parse_args(int argc, char **argv, struct options *o, const struct com
 	if (optind >= argc) {
 		usage_error(
 		    "missing NOUN (partner, centre, sector, interest, commitment, alliance, "
-		    "mobility, rules, report, mou, session, deadline, status, metrics)");
+		    "mobility, rules, report, mou, session, deadline, status, metrics, keygen, "
+		    "whoami, "
+		    "principals)");
 		return EX_USAGE;
 	}
 	noun = argv[optind++];
@@ -2113,6 +2212,8 @@ int main(int argc, char **argv)
 	struct bodies *bodies = NULL;
 	va_client_t *client = NULL;
 	va_reply_t *reply = NULL;
+	va_keys_t keys;
+	int keyed = 0;
 	char *json = NULL;
 	int status = EX_SOFTWARE;
 	int rc;
@@ -2141,8 +2242,26 @@ int main(int argc, char **argv)
 		status = rc;
 		goto out;
 	}
+	if (cmd->build == NULL) {
+		if (opts.n_args != 1) {
+			usage_error("keygen: give the NAME of the key pair");
+			status = EX_USAGE;
+		} else {
+			status = keygen(opts.args[0]);
+		}
+		goto out;
+	}
+	{
+		char err[512];
+		if (va_keys_setup(&keys, &keyed, opts.key, opts.server_key, err, sizeof err) < 0) {
+			usage_error("%s", err);
+			status = EX_USAGE;
+			goto out;
+		}
+	}
 	if (runner_of(cmd) != NULL) { /* centres (issue 4) */
-		client = va_client_new(opts.endpoint, opts.timeout_ms, opts.attempts);
+		client = va_client_new_keyed(opts.endpoint, opts.timeout_ms, opts.attempts,
+					     keyed ? &keys : NULL);
 		if (client == NULL) {
 			usage_error("invalid endpoint '%s'", opts.endpoint);
 			status = EX_USAGE;
@@ -2157,7 +2276,8 @@ int main(int argc, char **argv)
 	if (opts.request_id != NULL)
 		req.request_id = opts.request_id;
 
-	client = va_client_new(opts.endpoint, opts.timeout_ms, opts.attempts);
+	client = va_client_new_keyed(opts.endpoint, opts.timeout_ms, opts.attempts,
+				     keyed ? &keys : NULL);
 	if (client == NULL) {
 		usage_error("invalid endpoint '%s'", opts.endpoint);
 		status = EX_USAGE;

@@ -100,7 +100,9 @@ enum {
 	O_HB_TIMEOUT,
 	O_STATS,
 	O_HELP,
-	O_VERSION
+	O_VERSION,
+	O_KEY, /* security (issue 8) */
+	O_SERVER_KEY,
 };
 
 static const struct option long_options[] = {
@@ -121,6 +123,8 @@ static const struct option long_options[] = {
     {"stats", no_argument, NULL, O_STATS},
     {"help", no_argument, NULL, O_HELP},
     {"version", no_argument, NULL, O_VERSION},
+    {"key", required_argument, NULL, O_KEY},
+    {"server-key", required_argument, NULL, O_SERVER_KEY},
     {NULL, 0, NULL, 0},
 };
 
@@ -142,6 +146,10 @@ struct options {
 	int rcvhwm;           /* 0: libzmq's default */
 	long long hb_timeout; /* ms; -1: 3 intervals; 0: never warn */
 	int stats;
+	const char *key;        /* --key: our secret certificate (security, issue 8) */
+	const char *server_key; /* --server-key: the daemon's public certificate */
+	va_keys_t keys;
+	int keyed;
 };
 
 /* A catch-up request in flight: its id and the first seq it asks for. */
@@ -251,6 +259,10 @@ static void usage(FILE *out)
 	      "                     three of the daemon's intervals; 0: never)\n"
 	      "  --rcvhwm N         receive high-water mark of the event socket (testing)\n"
 	      "  --stats            print counts and the rate to stderr at exit\n"
+	      "  --key FILE         our secret certificate, for a daemon with CURVE keys\n"
+	      "                     (default: $" VA_ENV_KEY ")\n"
+	      "  --server-key FILE  the daemon's public certificate (default:\n"
+	      "                     $" VA_ENV_SERVER_KEY ")\n"
 	      "  --help             print this help\n"
 	      "  --version          print the version\n"
 	      "\n"
@@ -310,6 +322,12 @@ static int parse_args(int argc, char **argv, struct options *o, int *done)
 			break;
 		case O_CMD_ENDPOINT:
 			o->cmd_endpoint = optarg;
+			break;
+		case O_KEY:
+			o->key = optarg;
+			break;
+		case O_SERVER_KEY:
+			o->server_key = optarg;
 			break;
 		case O_TYPE:
 			o->types.v[o->types.n++] = optarg;
@@ -1199,6 +1217,15 @@ int main(int argc, char **argv)
 	status = parse_args(argc, argv, &opts, &done);
 	if (status != 0 || done)
 		goto out;
+	{
+		char err[512];
+		if (va_keys_setup(&opts.keys, &opts.keyed, opts.key, opts.server_key, err,
+				  sizeof err) < 0) {
+			fprintf(stderr, "vetwatch: %s\n", err);
+			status = EX_USAGE;
+			goto out;
+		}
+	}
 	status = EX_SOFTWARE;
 
 	/* Where to start. */
@@ -1251,6 +1278,8 @@ int main(int argc, char **argv)
 			goto zmq_fail;
 		if (opts.rcvhwm > 0 && set_int(w.sub, ZMQ_RCVHWM, opts.rcvhwm) < 0)
 			goto zmq_fail;
+		if (opts.keyed && va_keys_apply(&opts.keys, w.sub) < 0)
+			goto zmq_fail;
 		if (opts.types.n == 0) {
 			if (zmq_setsockopt(w.sub, ZMQ_SUBSCRIBE, "", 0) < 0)
 				goto zmq_fail;
@@ -1272,6 +1301,8 @@ int main(int argc, char **argv)
 	}
 	w.dealer = zmq_socket(ctx, ZMQ_DEALER);
 	if (w.dealer == NULL || set_int(w.dealer, ZMQ_LINGER, 0) < 0)
+		goto zmq_fail;
+	if (opts.keyed && va_keys_apply(&opts.keys, w.dealer) < 0)
 		goto zmq_fail;
 	if (zmq_connect(w.dealer, opts.cmd_endpoint) < 0) {
 		fprintf(stderr, "vetwatch: invalid endpoint '%s': %s\n", opts.cmd_endpoint,

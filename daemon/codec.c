@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "codec.h"
 #include "metrics.h"
+#include "principals.h"
 #include "snapshot.pb-c.h"
 #include "codec_mobility.h"
 #include "state/alliance.h"
@@ -133,6 +134,7 @@ typedef struct codec_path {
 	const char *name[CODEC_PATH_DEPTH];
 	long index[CODEC_PATH_DEPTH]; /* -1: not a list entry */
 	int depth;
+	const codec_limits_t *lim;
 } codec_path_t;
 
 static const char *codec__path_str(const codec_path_t *p, char *buf, size_t len)
@@ -178,7 +180,7 @@ static int codec__check_field(const ProtobufCFieldDescriptor *f, const void *mem
 		const char *s = *(char *const *)member;
 		size_t max = strcmp(f->name, "request_id") == 0 ? VA_REQUEST_ID_MAX
 			     : strcmp(f->name, "id") == 0       ? CODEC_ID_MAX
-								: CODEC_STRING_MAX;
+								: p->lim->string_max;
 		return s == NULL ? 0 : codec__check_string(s, p, max, err, errlen);
 	}
 	case PROTOBUF_C_TYPE_ENUM: {
@@ -214,9 +216,9 @@ static int codec__walk_field(const ProtobufCMessage *msg, const ProtobufCFieldDe
 
 	size_t n = *(const size_t *)(base + f->quantifier_offset);
 	const void *arr = *(void *const *)(base + f->offset);
-	if (n > CODEC_LIST_MAX)
-		return codec__fail(err, errlen, "%s: more than %d entries",
-				   codec__path_str(p, path, sizeof path), CODEC_LIST_MAX);
+	if (n > p->lim->list_max)
+		return codec__fail(err, errlen, "%s: more than %zu entries",
+				   codec__path_str(p, path, sizeof path), p->lim->list_max);
 	for (size_t k = 0; k < n; k++) {
 		p->index[p->depth - 1] = (long)k;
 		if (f->type == PROTOBUF_C_TYPE_ENUM)
@@ -1262,6 +1264,15 @@ static int codec__decode_body(const PB(Request) * r, request_t *out, char *err, 
 		out->is_query = 1;
 		q->type = QUERY_STATE_GET;
 		return 0;
+	/* security (issue 8) */
+	case VETALLIANCE__V1__REQUEST__BODY_PRINCIPALS_RELOAD:
+		out->is_query = 1;
+		q->type = QUERY_PRINCIPALS_RELOAD;
+		return 0;
+	case VETALLIANCE__V1__REQUEST__BODY_WHOAMI:
+		out->is_query = 1;
+		q->type = QUERY_WHOAMI;
+		return 0;
 	/* mobilities (issue 5) */
 	case VETALLIANCE__V1__REQUEST__BODY_MOBILITY_PROPOSE:
 	case VETALLIANCE__V1__REQUEST__BODY_MOBILITY_REVIEW:
@@ -1316,6 +1327,14 @@ static int codec__decode_body(const PB(Request) * r, request_t *out, char *err, 
 
 int codec_request_decode(const void *buf, size_t len, request_t *out, char *err, size_t errlen)
 {
+	static const codec_limits_t defaults = {CODEC_STRING_MAX, CODEC_LIST_MAX};
+
+	return codec_request_decode_limits(buf, len, &defaults, out, err, errlen);
+}
+
+int codec_request_decode_limits(const void *buf, size_t len, const codec_limits_t *lim,
+				request_t *out, char *err, size_t errlen)
+{
 	codec_arena_t arena;
 	ProtobufCAllocator alloc = {codec__arena_alloc, codec__arena_free, &arena};
 	PB(Request) * r;
@@ -1331,7 +1350,7 @@ int codec_request_decode(const void *buf, size_t len, request_t *out, char *err,
 	if (r->request_id != NULL && strlen(r->request_id) <= VA_REQUEST_ID_MAX &&
 	    codec__utf8_valid((const unsigned char *)r->request_id, strlen(r->request_id)))
 		out->request_id = model_strdup(r->request_id);
-	codec_path_t path = {.depth = 0};
+	codec_path_t path = {.depth = 0, .lim = lim};
 	rc = codec__walk(&r->base, &path, err, errlen);
 	if (rc == 0 && (out->request_id == NULL || *out->request_id == '\0'))
 		rc = codec__fail(err, errlen, "request_id: must not be empty");
@@ -2069,6 +2088,8 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 	PB(MetricsResult) mr = VETALLIANCE__V1__METRICS_RESULT__INIT;
 	PB(CommitmentListResult) commitments = VETALLIANCE__V1__COMMITMENT_LIST_RESULT__INIT;
 	PB(AllianceListResult) alliances = VETALLIANCE__V1__ALLIANCE_LIST_RESULT__INIT;
+	PB(Principal) principal = VETALLIANCE__V1__PRINCIPAL__INIT;
+	PB(PrincipalsReloadResult) reloaded = VETALLIANCE__V1__PRINCIPALS_RELOAD_RESULT__INIT;
 	codec_alliance_t *aw = NULL;
 	size_t naw = 0;
 	codec_list_t list = {0};
@@ -2210,6 +2231,24 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 		if (rc < 0)
 			goto out;
 		break;
+	/* security (issue 8) */
+	case RESULT_PRINCIPAL: {
+		const principal_t *p = result->one;
+		principal.name = (char *)p->name;
+		principal.role = (char *)role_name(p->role);
+		principal.institution = (char *)p->institution;
+		reply.result_case = VETALLIANCE__V1__REPLY__RESULT_PRINCIPAL;
+		reply.principal = &principal;
+		break;
+	}
+	case RESULT_PRINCIPALS_RELOADED: {
+		const codec_reload_t *r = result->one;
+		reloaded.principals = r->principals;
+		reloaded.removed = r->removed;
+		reply.result_case = VETALLIANCE__V1__REPLY__RESULT_PRINCIPALS_RELOADED;
+		reply.principals_reloaded = &reloaded;
+		break;
+	}
 	/* Centres: the criteria of one centre (issue 4). */
 	case RESULT_CRITERIA:
 		if (codec__list(&list, result->n, sizeof(PB(Criterion))) < 0)

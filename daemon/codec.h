@@ -37,6 +37,9 @@ typedef enum {
 	QUERY_COMMITMENT_LIST, /* id: the centre */
 	QUERY_ALLIANCE_GET,    /* id */
 	QUERY_ALLIANCE_LIST,
+	/* security (issue 8): answered by the server, not the state */
+	QUERY_PRINCIPALS_RELOAD, /* administrators only */
+	QUERY_WHOAMI,
 	/* mobilities (issue 5): id; partner and status filter the list */
 	QUERY_MOBILITY_GET,
 	QUERY_MOBILITY_LIST,
@@ -78,6 +81,18 @@ typedef struct request {
  */
 int codec_request_decode(const void *buf, size_t len, request_t *out, char *err, size_t errlen);
 
+/* Security (issue 8): the configurable bounds of the generic pass
+ * (limits/string_max, limits/list_max); ids stay at CODEC_ID_MAX. */
+typedef struct codec_limits {
+	size_t string_max; /* bytes, any string but ids and request_id */
+	size_t list_max;   /* entries, any repeated field */
+} codec_limits_t;
+
+/* codec_request_decode_limits - codec_request_decode() with these bounds
+ * instead of CODEC_STRING_MAX and CODEC_LIST_MAX. */
+int codec_request_decode_limits(const void *buf, size_t len, const codec_limits_t *lim,
+				request_t *out, char *err, size_t errlen);
+
 void request_release(request_t *req);
 
 /* What a reply carries besides its status. */
@@ -95,6 +110,9 @@ typedef enum {
 	RESULT_COMMITMENTS,   /* many: confirmation_t * */
 	RESULT_ALLIANCE,      /* one: alliance_t *; with state and now_ms */
 	RESULT_ALLIANCES,     /* many: alliance_t *; with state and now_ms */
+	/* security (issue 8) */
+	RESULT_PRINCIPAL,           /* one: a principal_t (principals.h) */
+	RESULT_PRINCIPALS_RELOADED, /* one: a codec_reload_t */
 	/* mobilities (issue 5); readiness is computed with state and rules */
 	RESULT_MOBILITY,   /* one: mobility_t * */
 	RESULT_MOBILITIES, /* many: mobility_t * */
@@ -104,6 +122,12 @@ typedef enum {
 	RESULT_SESSIONS,   /* many: session_t * */
 	RESULT_DEADLINES,  /* many: deadline_t * */
 } result_type_t;
+
+/* What principals_reload reports (RESULT_PRINCIPALS_RELOADED). */
+typedef struct codec_reload {
+	uint32_t principals;
+	uint32_t removed;
+} codec_reload_t;
 
 typedef struct result {
 	result_type_t type;

@@ -59,6 +59,15 @@ static const config_key_t keys[] = {
     {"limits/max_msg_size", KEY_INT, OFF(max_msg_size), 0, 1024, INT32_MAX,
      "a size in bytes >= 1024"},
     {"limits/dedup_window", KEY_U64, OFF(dedup_window), 0, 1, UINT64_MAX, "a count >= 1"},
+    /* security (issue 8) */
+    {"limits/string_max", KEY_UINT, OFF(string_max), 0, 32, 65536, "a size in bytes, 32..65536"},
+    {"limits/list_max", KEY_UINT, OFF(list_max), 0, 2, 100000, "a count, 2..100000"},
+    {"limits/alliance_members", KEY_UINT, OFF(alliance_members), 0, 2, 100000,
+     "a count, 2..100000"},
+    {"limits/in_flight", KEY_UINT, OFF(in_flight), 0, 1, 1000000, "a count, 1..1000000"},
+    {"security/server_key", KEY_PATH, OFF(server_key), 0, 0, 0, "a certificate file"},
+    {"security/principals", KEY_PATH, OFF(principals), 0, 0, 0, "a principals file"},
+    {"security/require_keys", KEY_UINT, OFF(require_keys), 0, 0, 1, "0 or 1"},
     /* mobilities (issue 5): the partner rules file; SIGHUP re-reads it */
     {"mobility/rules", KEY_PATH, OFF(rules_path), 0, 0, 0, "a file"},
     /* Sessions and deadlines (issue 6). */
@@ -89,6 +98,10 @@ int config_init(config_t *cfg)
 	cfg->snapshot_bytes = 256ull << 20;
 	cfg->max_msg_size = 65536;
 	cfg->dedup_window = 100000;
+	cfg->string_max = 256;
+	cfg->list_max = 64;
+	cfg->alliance_members = 64;
+	cfg->in_flight = 100000;
 	cfg->reminders = strdup(REMINDER_DEFAULT_OFFSETS);
 	if (cfg->cmd_endpoint == NULL || cfg->pub_endpoint == NULL || cfg->state_dir == NULL ||
 	    cfg->reminders == NULL) {
@@ -104,6 +117,8 @@ void config_release(config_t *cfg)
 	free(cfg->pub_endpoint);
 	free(cfg->state_dir);
 	free(cfg->defaults_path);
+	free(cfg->server_key);
+	free(cfg->principals);
 	free(cfg->rules_path);
 	free(cfg->reminders);
 	memset(cfg, 0, sizeof *cfg);
@@ -192,10 +207,10 @@ static int config__apply_file(config_t *cfg, const char *path, zconfig_t *root, 
 		const char *sname = zconfig_name(sec);
 		if (strcmp(sname, "daemon") != 0 && strcmp(sname, "journal") != 0 &&
 		    strcmp(sname, "limits") != 0 && strcmp(sname, "mobility") != 0 &&
-		    strcmp(sname, "sessions") != 0) {
+		    strcmp(sname, "sessions") != 0 && strcmp(sname, "security") != 0) {
 			snprintf(err, errlen,
 				 "'%s': unknown section '%s' (daemon, journal, limits, mobility, "
-				 "sessions)",
+				 "sessions, security)",
 				 path, sname);
 			return -1;
 		}
@@ -217,8 +232,7 @@ static int config__apply_file(config_t *cfg, const char *path, zconfig_t *root, 
 	return 0;
 }
 
-/* The whole file, NUL-terminated, or NULL with a message. */
-static char *config__read(const char *path, char *err, size_t errlen)
+char *config_read_text(const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	char *buf = NULL;
@@ -254,6 +268,22 @@ static char *config__read(const char *path, char *err, size_t errlen)
 	return buf;
 }
 
+/* *field = $CREDENTIALS_DIRECTORY/name when unset and that file exists. */
+static int config__credential(char **field, const char *name)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	char path[4096];
+	struct stat sb;
+
+	if (*field != NULL || dir == NULL || *dir == '\0')
+		return 0;
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path ||
+	    stat(path, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return 0;
+	*field = strdup(path);
+	return *field == NULL ? -1 : 0;
+}
+
 int config_load(config_t *cfg, const char *path, const config_override_t *overrides,
 		size_t n_overrides, char *err, size_t errlen)
 {
@@ -280,7 +310,7 @@ int config_load(config_t *cfg, const char *path, const config_override_t *overri
 	}
 	/* zconfig_str_load, not zconfig_load: czmq 4.2's zconfig_load leaks
 	 * its zfile_t when the text does not parse. */
-	text = config__read(file, err, errlen);
+	text = config_read_text(file, err, errlen);
 	if (text == NULL)
 		goto out;
 	root = zconfig_str_load(text);
@@ -299,6 +329,13 @@ overrides:
 			snprintf(err, errlen, "command line: %s", msg);
 			goto out;
 		}
+	/* security (issue 8): systemd's LoadCredential= (the unit) hands the
+	 * keys over in $CREDENTIALS_DIRECTORY; a key set explicitly wins. */
+	if (config__credential(&cfg->server_key, "server.key_secret") < 0 ||
+	    config__credential(&cfg->principals, "principals") < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
 	rc = 0;
 out:
 	zconfig_destroy(&root);

@@ -20,6 +20,14 @@
  *   limits
  *       max_msg_size = 65536
  *       dedup_window = 100000
+ *       string_max = 256
+ *       list_max = 64
+ *       alliance_members = 64
+ *       in_flight = 100000
+ *   security
+ *       server_key = "/etc/vetalliance/keys/server.key_secret"
+ *       principals = "/etc/vetalliance/principals"
+ *       require_keys = 0
  *   mobility
  *       rules = "/usr/share/vetalliance/rules.zpl"
  *   sessions
@@ -53,6 +61,14 @@ typedef struct config {
 	uint64_t snapshot_bytes;
 	int max_msg_size;
 	uint64_t dedup_window;
+	/* security (issue 8), docs/SECURITY.md */
+	unsigned string_max;
+	unsigned list_max;
+	unsigned alliance_members;
+	unsigned in_flight;
+	char *server_key; /* NULL: $CREDENTIALS_DIRECTORY/server.key_secret if present */
+	char *principals; /* NULL: no principals file */
+	unsigned require_keys;
 	char *rules_path; /* mobility/rules; NULL: the compiled-in partner rules (issue 5) */
 	char *reminders;  /* issue 6: sessions/reminders, minutes "1440,60" */
 } config_t;
@@ -91,5 +107,10 @@ int config_load(config_t *cfg, const char *path, const config_override_t *overri
  * keeps its current value).  Returns the number of values applied.
  */
 int config_reload(config_t *cur, const config_t *next);
+
+/* config_read_text - the whole file at path, NUL-terminated, in a
+ * malloc'd buffer the caller frees; NULL with a message naming the file
+ * in err.  (Also reads the principals file, principals.h.) */
+char *config_read_text(const char *path, char *err, size_t errlen);
 
 #endif

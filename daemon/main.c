@@ -30,6 +30,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "principals.h"
 #include "server.h"
 #include "snapfile.h"
 #include "state/session.h"
@@ -73,6 +74,10 @@ static void usage(FILE *out)
 		"  --dedup-window N    request ids remembered for retries (default 100000)\n"
 		"  --heartbeat-ms N    publish a daemon.heartbeat event every N ms, 0 for\n"
 		"                      none (default 1000)\n"
+		"  --server-key FILE   the daemon's secret CURVE certificate\n"
+		"  --principals FILE   who may connect; with --server-key: CURVE on both\n"
+		"                      endpoints (docs/SECURITY.md)\n"
+		"  --require-keys      CURVE even on loopback endpoints\n"
 		"  --reminders LIST    minutes before a session its reminders go out\n"
 		"                      (default 1440,60)\n"
 		"  --verify            check the state directory offline, print what was\n"
@@ -139,6 +144,13 @@ static void on_sighup(uv_signal_t *sig, int signum)
 		log_notice("configuration reloaded: %d value%s changed", applied,
 			   applied == 1 ? "" : "s");
 	}
+	/* security (issue 8): the principals too; a broken file keeps the
+	 * running ones. */
+	if (d->cfg.server_key != NULL || d->cfg.principals != NULL || d->cfg.require_keys) {
+		size_t count, removed;
+		if (server_reload_principals(d->server, &count, &removed, err, sizeof err) < 0)
+			log_err("principals not reloaded, keeping the running ones: %s", err);
+	}
 	/* mobilities (issue 5): the partner rules; a broken file keeps the old
 	 * ones (server_rules_reload logs why) */
 	server_rules_reload(d->server, err, sizeof err);
@@ -198,6 +210,10 @@ int main(int argc, char **argv)
 	    {"dedup-window", required_argument, NULL, 'D'},
 	    {"verify", no_argument, NULL, 'v'},
 	    {"heartbeat-ms", required_argument, NULL, 'H'},
+	    /* security (issue 8) */
+	    {"server-key", required_argument, NULL, 'k'},
+	    {"principals", required_argument, NULL, 'P'},
+	    {"require-keys", no_argument, NULL, 'q'},
 	    {"rules", required_argument, NULL, 'R'},     /* issue 5 */
 	    {"reminders", required_argument, NULL, 'M'}, /* issue 6 */
 	    {"config", required_argument, NULL, 'C'},
@@ -221,6 +237,10 @@ int main(int argc, char **argv)
 	    {'B', "--snapshot-bytes", "journal/snapshot_bytes"},
 	    {'G', "--segment-size", "journal/segment_size"},
 	    {'D', "--dedup-window", "limits/dedup_window"},
+	    /* security (issue 8) */
+	    {'k', "--server-key", "security/server_key"},
+	    {'P', "--principals", "security/principals"},
+	    {'q', "--require-keys", "security/require_keys"},
 	    {'R', "--rules", "mobility/rules"},         /* issue 5 */
 	    {'M', "--reminders", "sessions/reminders"}, /* issue 6 */
 	};
@@ -244,7 +264,8 @@ int main(int argc, char **argv)
 			 * configuration error (78). */
 			if (config_init(&scratch) < 0)
 				return 70;
-			if (config_set(&scratch, flag_keys[k].key, optarg, err, sizeof err) < 0 ||
+			if (config_set(&scratch, flag_keys[k].key, optarg ? optarg : "1", err,
+				       sizeof err) < 0 ||
 			    d.n_overrides == MAX_OVERRIDES) {
 				fprintf(stderr, "vetallianced: %s: %s\n", flag_keys[k].flag,
 					d.n_overrides == MAX_OVERRIDES ? "too many flags" : err);
@@ -253,7 +274,7 @@ int main(int argc, char **argv)
 			}
 			config_release(&scratch);
 			d.overrides[d.n_overrides].key = flag_keys[k].key;
-			d.overrides[d.n_overrides++].value = optarg;
+			d.overrides[d.n_overrides++].value = optarg ? optarg : "1";
 			continue;
 		}
 		switch (ch) {
@@ -300,6 +321,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vetallianced: %s\n", err);
 		return 78;
 	}
+	if (check_config && d.cfg.principals != NULL) {
+		/* security (issue 8): the principals file is judged too */
+		principals_t *pr = principals_load(d.cfg.principals, err, sizeof err);
+		if (pr == NULL) {
+			fprintf(stderr, "vetallianced: %s\n", err);
+			config_release(&d.cfg);
+			return 78;
+		}
+		printf("principals '%s': %zu principal(s)\n", d.cfg.principals,
+		       principals_count(pr));
+		principals_free(&pr);
+	}
 	if (check_config) {
 		/* mobilities (issue 5): the rules file is part of the configuration */
 		rules_t *rules = NULL;
@@ -326,6 +359,14 @@ int main(int argc, char **argv)
 	opt.segment_max_bytes = d.cfg.segment_size;
 	opt.dedup_window = (size_t)d.cfg.dedup_window;
 	opt.heartbeat_ms = (uint32_t)heartbeat_ms;
+	/* security (issue 8) */
+	opt.server_key = d.cfg.server_key;
+	opt.principals = d.cfg.principals;
+	opt.require_keys = (int)d.cfg.require_keys;
+	opt.string_max = d.cfg.string_max;
+	opt.list_max = d.cfg.list_max;
+	opt.alliance_members_max = d.cfg.alliance_members;
+	opt.in_flight_max = d.cfg.in_flight;
 	opt.rules_path = d.cfg.rules_path; /* issue 5 */
 	/* issue 6: checked when the configuration was read */
 	opt.n_reminder_offsets = (size_t)session_offsets_parse(

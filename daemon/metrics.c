@@ -1,10 +1,9 @@
 /*
  * metrics - see metrics.h.
  *
- * The peer count comes from a socket monitor: libzmq publishes the
- * ROUTER's transport events on an inproc PAIR socket, which the zuv bridge
- * reads like any other socket.  Each event is two frames, [u16 event,
- * u32 value][endpoint].
+ * The peer count comes from a socket monitor (sockmon.h): libzmq
+ * publishes the ROUTER's transport events on an inproc PAIR socket, which
+ * the zuv bridge reads like any other socket.
  */
 #include <czmq.h>
 #include <dirent.h>
@@ -17,7 +16,7 @@
 
 #include "log.h"
 #include "metrics.h"
-#include "zuv.h"
+#include "sockmon.h"
 
 struct metrics {
 	uv_loop_t *loop;
@@ -33,13 +32,10 @@ struct metrics {
 	uint64_t rate[METRICS_RATE_WINDOW];
 	int64_t rate_sec[METRICS_RATE_WINDOW]; /* the second each slot counts */
 
-	void *router;
-	zsock_t *monitor;
-	zuv_sock_t mz;
-	int watching;
+	sockmon_t mon; /* the command ROUTER's connections */
 	int peers;
-	void (*done)(void *arg);
-	void *done_arg;
+	metrics_event_fn on_event; /* security (issue 8) */
+	void *on_event_arg;
 };
 
 static int64_t metrics__mono_ms(void)
@@ -78,73 +74,42 @@ metrics_t *metrics_new(uv_loop_t *loop, const char *state_dir)
 
 /* ------------------------------------------------------------ monitor */
 
-static void metrics__on_monitor(zuv_sock_t *zs, zmq_msg_t *frames, size_t nframes)
+static void metrics__on_event(void *arg, uint16_t event, uint32_t value, const char *endpoint)
 {
-	metrics_t *m = zs->data;
-	uint16_t event;
+	metrics_t *m = arg;
 
-	if (nframes < 1 || zmq_msg_size(&frames[0]) < sizeof event)
-		return;
-	memcpy(&event, zmq_msg_data(&frames[0]), sizeof event);
 	if (event == ZMQ_EVENT_ACCEPTED)
 		m->peers++;
 	else if (event == ZMQ_EVENT_DISCONNECTED && m->peers > 0)
 		m->peers--;
+	if (m->on_event != NULL)
+		m->on_event(m->on_event_arg, event, value, endpoint);
+}
+
+void metrics_on_event(metrics_t *m, metrics_event_fn fn, void *arg)
+{
+	m->on_event = fn;
+	m->on_event_arg = arg;
 }
 
 int metrics_watch(metrics_t *m, void *router)
 {
-	char ep[64];
-	int rc;
+	int events = ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED;
 
-	snprintf(ep, sizeof ep, "inproc://vetalliance-monitor-%p", (void *)m);
-	if (zmq_socket_monitor(router, ep, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) < 0)
-		goto fail;
-	m->router = router;
-	m->monitor = zsock_new(ZMQ_PAIR);
-	if (m->monitor == NULL)
-		goto fail;
-	zsock_set_linger(m->monitor, 0);
-	if (zsock_connect(m->monitor, "%s", ep) < 0)
-		goto fail;
-	rc = zuv_sock_init(m->loop, &m->mz, zsock_resolve(m->monitor), metrics__on_monitor, m);
-	if (rc < 0)
-		goto fail;
-	m->watching = 1;
+	if (m->on_event != NULL)
+		events |= ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+			  ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+	if (sockmon_start(&m->mon, m->loop, router, events, metrics__on_event, m) < 0) {
+		log_warn("could not monitor the command socket, peers will read 0: %s",
+			 zmq_strerror(zmq_errno()));
+		return -1;
+	}
 	return 0;
-fail:
-	log_warn("could not monitor the command socket, peers will read 0: %s",
-		 zmq_strerror(zmq_errno()));
-	if (m->router != NULL)
-		zmq_socket_monitor(m->router, NULL, 0);
-	m->router = NULL;
-	zsock_destroy(&m->monitor);
-	return -1;
-}
-
-static void metrics__closed(zuv_sock_t *zs)
-{
-	metrics_t *m = zs->data;
-
-	zmq_socket_monitor(m->router, NULL, 0);
-	zsock_destroy(&m->monitor);
-	m->router = NULL;
-	if (m->done != NULL)
-		m->done(m->done_arg);
 }
 
 int metrics_unwatch(metrics_t *m, void (*done)(void *arg), void *arg)
 {
-	if (!m->watching) {
-		if (done != NULL)
-			done(arg);
-		return 0;
-	}
-	m->watching = 0;
-	m->done = done;
-	m->done_arg = arg;
-	zuv_sock_close(&m->mz, metrics__closed);
-	return 1;
+	return sockmon_stop(&m->mon, done, arg);
 }
 
 void metrics_free(metrics_t **self_p)
@@ -154,9 +119,7 @@ void metrics_free(metrics_t **self_p)
 	if (self_p == NULL || *self_p == NULL)
 		return;
 	m = *self_p;
-	if (m->router != NULL)
-		zmq_socket_monitor(m->router, NULL, 0);
-	zsock_destroy(&m->monitor);
+	sockmon_release(&m->mon);
 	free(m->state_dir);
 	free(m);
 	*self_p = NULL;

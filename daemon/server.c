@@ -44,11 +44,14 @@
 
 #include <vetalliance/error.h>
 
+#include "auth.h"
+#include "authz.h"
 #include "clock.h"
 #include "codec.h"
 #include "defaults.h"
 #include "feed.h"
 #include "journal.h"
+#include "bounds.h"
 #include "log.h"
 #include "metrics.h"
 #include "replay.h"
@@ -78,6 +81,7 @@ typedef struct pub_event {
 typedef struct batch {
 	journal_batch_t *jb;
 	zuv_msg_t **replies;
+	uint32_t *slots; /* per reply: its principal's in-flight slot, or NO_SLOT */
 	size_t n_replies;
 	size_t cap_replies;
 	pub_event_t *events;
@@ -138,13 +142,22 @@ struct server {
 	uint64_t refused;
 	uint64_t commits;
 	uint64_t committed_events;
-	metrics_t *metrics;        /* status and metrics queries (metrics.h) */
-	uint64_t sync_ns;          /* duration of the last journal_write */
-	feed_t *feed;              /* catch-up pages and heartbeats (feed.h) */
-	rules_t *rules;            /* partner rules in force (issue 5) */
-	uv_timer_t reminder_timer; /* issue 6: reminders due */
-	va_clock_t clock;          /* issue 6: the wall clock (injectable for tests) */
+	metrics_t *metrics; /* status and metrics queries (metrics.h) */
+	uint64_t sync_ns;   /* duration of the last journal_write */
+	feed_t *feed;       /* catch-up pages and heartbeats (feed.h) */
+	/* security (issue 8) */
+	auth_t *auth;                /* CURVE or plain; principals */
+	auth_peers_t *router_peers;  /* addresses for failed handshakes */
+	inflight_t *inflight;        /* requests in flight per principal */
+	uint32_t answer_slot;        /* the request being handled: its slot */
+	int answer_pending;          /* ...counted, its reply not yet placed */
+	codec_limits_t codec_limits; /* string and list bounds */
+	rules_t *rules;              /* partner rules in force (issue 5) */
+	uv_timer_t reminder_timer;   /* issue 6: reminders due */
+	va_clock_t clock;            /* issue 6: the wall clock (injectable for tests) */
 };
+
+#define NO_SLOT UINT32_MAX
 
 static void server__maybe_finish(server_t *srv);
 static void server__start_sync(server_t *srv);
@@ -165,12 +178,14 @@ static void *server__xrealloc(void *p, size_t n)
 
 /* ------------------------------------------------------------- batch */
 
-static void batch__add_reply(batch_t *b, zuv_msg_t *msg)
+static void batch__add_reply(batch_t *b, zuv_msg_t *msg, uint32_t slot)
 {
 	if (b->n_replies == b->cap_replies) {
 		b->cap_replies = b->cap_replies ? b->cap_replies * 2 : 64;
 		b->replies = server__xrealloc(b->replies, b->cap_replies * sizeof *b->replies);
+		b->slots = server__xrealloc(b->slots, b->cap_replies * sizeof *b->slots);
 	}
+	b->slots[b->n_replies] = slot;
 	b->replies[b->n_replies++] = msg;
 }
 
@@ -191,6 +206,7 @@ static void batch__release(batch_t *b)
 	for (size_t i = 0; i < b->n_events; i++)
 		free(b->events[i].buf);
 	free(b->replies);
+	free(b->slots);
 	free(b->events);
 	journal_batch_free(&b->jb);
 	memset(b, 0, sizeof *b);
@@ -216,6 +232,8 @@ static void server__release_batch(server_t *srv, batch_t *b)
 		else
 			zuv_sock_queue(&srv->rz, b->replies[i]);
 		b->replies[i] = NULL;
+		if (b->slots[i] != NO_SLOT && srv->inflight != NULL)
+			inflight_release(srv->inflight, b->slots[i]);
 	}
 	/* One service pass for the whole batch: it flushes the replies and,
 	 * as after any send, re-reads the socket's state. */
@@ -520,10 +538,13 @@ static void server__answer(server_t *srv, zmq_msg_t *frames, size_t nframes, con
 		return;
 	if (status != 0)
 		srv->refused++;
-	if ((srv->cur->n_events == 0 && srv->syncing == NULL) || (srv->disk_full && !barrier))
+	if ((srv->cur->n_events == 0 && srv->syncing == NULL) || (srv->disk_full && !barrier)) {
 		zuv_sock_send(&srv->rz, msg);
-	else
-		batch__add_reply(srv->cur, msg);
+	} else {
+		/* The reply waits: its request stays in flight until then. */
+		batch__add_reply(srv->cur, msg, srv->answer_pending ? srv->answer_slot : NO_SLOT);
+		srv->answer_pending = 0;
+	}
 }
 
 /*
@@ -753,6 +774,10 @@ static void server__query(server_t *srv, const query_t *q, zmq_msg_t *frames, si
 		res.type = RESULT_METRICS;
 		res.one = text;
 		break;
+	/* security (issue 8): answered by server__security_query */
+	case QUERY_PRINCIPALS_RELOAD:
+	case QUERY_WHOAMI:
+		return;
 	}
 	res.many = (const void *const *)list;
 	server__answer(srv, frames, nframes, request_id, status, msg, seq, &res, 0);
@@ -791,9 +816,50 @@ static int server__execute(server_t *srv, const cmd_t *cmd, const state_ctx_t *c
 	return 0;
 }
 
-static void server__command(server_t *srv, request_t *req, zmq_msg_t *frames, size_t nframes)
+/* Security (issue 8): the requests that change how the daemon runs are
+ * the administrator's; every other query is open to every principal. */
+static int server__admin_query(const principal_t *p, const query_t *q, char *err, size_t errlen)
 {
-	const char *actor = "local";
+	const char *name = q->type == QUERY_PRINCIPALS_RELOAD ? "principals_reload"
+			   : q->type == QUERY_RULES_RELOAD    ? "rules_reload"
+							      : NULL;
+
+	if (name == NULL || p->role == ROLE_ADMIN)
+		return 0;
+	snprintf(err, errlen, "principal '%s' (%s %s) may not issue %s: administrators only",
+		 p->name, role_name(p->role), p->institution, name);
+	return -VA_PERMISSION_DENIED;
+}
+
+/* Security (issue 8): the queries about principals. */
+static void server__security_query(server_t *srv, const principal_t *p, const query_t *q,
+				   zmq_msg_t *frames, size_t nframes, const char *request_id)
+{
+	char err[SERVER_ERR_MAX] = "";
+	result_t res = {0};
+	codec_reload_t reload = {0};
+	size_t count = 0, removed = 0;
+	int status = 0;
+
+	if (q->type == QUERY_WHOAMI) {
+		res.type = RESULT_PRINCIPAL;
+		res.one = p;
+	} else if (server_reload_principals(srv, &count, &removed, err, sizeof err) < 0) {
+		status = -VA_FAILED_PRECONDITION;
+	} else {
+		reload.principals = (uint32_t)count;
+		reload.removed = (uint32_t)removed;
+		res.type = RESULT_PRINCIPALS_RELOADED;
+		res.one = &reload;
+	}
+	server__answer(srv, frames, nframes, request_id, status, err, state_last_seq(srv->state),
+		       &res, 0);
+}
+
+static void server__command(server_t *srv, const principal_t *p, request_t *req, zmq_msg_t *frames,
+			    size_t nframes)
+{
+	const char *actor = p->name;
 	char err[SERVER_ERR_MAX] = "";
 	uint64_t seq = 0;
 	int rc;
@@ -815,7 +881,14 @@ static void server__command(server_t *srv, request_t *req, zmq_msg_t *frames, si
 			   .actor = actor,
 			   .request_id = req->request_id,
 			   .rules = srv->rules /* issue 5 */};
-	rc = server__execute(srv, &req->cmd, &ctx, &seq, err, sizeof err);
+	rc = authz_check(p, srv->state, &req->cmd, err, sizeof err);
+	if (rc == 0)
+		rc = bounds_check(srv->state, &req->cmd, srv->opt.alliance_members_max, err,
+				  sizeof err);
+	if (rc < 0)
+		log_info("refused '%s' from '%s': %s", req->request_id, actor, err);
+	if (rc == 0)
+		rc = server__execute(srv, &req->cmd, &ctx, &seq, err, sizeof err);
 	if (rc < 0)
 		seq = state_last_seq(srv->state);
 	server__answer(srv, frames, nframes, req->request_id, rc, rc < 0 ? err : "", seq, NULL,
@@ -825,9 +898,11 @@ static void server__command(server_t *srv, request_t *req, zmq_msg_t *frames, si
 static void server__on_request(zuv_sock_t *zs, zmq_msg_t *frames, size_t nframes)
 {
 	server_t *srv = zs->data;
+	const principal_t *p;
 	zmq_msg_t *payload;
 	request_t req;
 	char err[SERVER_ERR_MAX] = "";
+	uint32_t slot;
 	int rc;
 
 	/* [identity][payload] at the least; anything shorter is not from a
@@ -837,8 +912,31 @@ static void server__on_request(zuv_sock_t *zs, zmq_msg_t *frames, size_t nframes
 	srv->requests++;
 	metrics_request(srv->metrics);
 	payload = &frames[nframes - 1];
-	rc = codec_request_decode(zmq_msg_data(payload), zmq_msg_size(payload), &req, err,
-				  sizeof err);
+	/* Per message, not per connection: a key removed by a reload is
+	 * refused on a connection it opened before. */
+	p = auth_principal(srv->auth, payload);
+	rc = codec_request_decode_limits(zmq_msg_data(payload), zmq_msg_size(payload),
+					 &srv->codec_limits, &req, err, sizeof err);
+	if (p == NULL) {
+		const char *key = zmq_msg_gets(payload, "User-Id");
+		log_warn("refused a request from key '%s': not among the principals (removed by a "
+			 "reload?)",
+			 key ? key : "");
+		server__answer(srv, frames, nframes, req.request_id, -VA_UNAUTHENTICATED,
+			       "unauthenticated: this key is not among the daemon's principals",
+			       state_last_seq(srv->state), NULL, 0);
+		request_release(&req);
+		return;
+	}
+	slot = inflight_slot(srv->inflight, p->name);
+	if (inflight_acquire(srv->inflight, slot, srv->opt.in_flight_max, err, sizeof err) < 0) {
+		server__answer(srv, frames, nframes, req.request_id, -VA_RESOURCE_EXHAUSTED, err,
+			       state_last_seq(srv->state), NULL, 0);
+		request_release(&req);
+		return;
+	}
+	srv->answer_slot = slot;
+	srv->answer_pending = 1;
 	if (rc < 0) {
 		log_debug("refused a request: %s", err);
 		server__answer(srv, frames, nframes, req.request_id, rc, err,
@@ -847,11 +945,22 @@ static void server__on_request(zuv_sock_t *zs, zmq_msg_t *frames, size_t nframes
 		server__answer(srv, frames, nframes, req.request_id, -VA_UNAVAILABLE,
 			       "the daemon is stopping; retry later", state_last_seq(srv->state),
 			       NULL, 0);
+	} else if (req.is_query && server__admin_query(p, &req.query, err, sizeof err) < 0) {
+		server__answer(srv, frames, nframes, req.request_id, -VA_PERMISSION_DENIED, err,
+			       state_last_seq(srv->state), NULL, 0);
+	} else if (req.is_query &&
+		   (req.query.type == QUERY_PRINCIPALS_RELOAD || req.query.type == QUERY_WHOAMI)) {
+		server__security_query(srv, p, &req.query, frames, nframes, req.request_id);
 	} else if (req.is_query) {
 		server__query(srv, &req.query, frames, nframes, req.request_id);
 	} else {
-		server__command(srv, &req, frames, nframes);
+		server__command(srv, p, &req, frames, nframes);
 	}
+	/* Answered at once (or not here, as a catch-up page): no longer in
+	 * flight. */
+	if (srv->answer_pending)
+		inflight_release(srv->inflight, slot);
+	srv->answer_pending = 0;
 	request_release(&req);
 }
 
@@ -1032,21 +1141,10 @@ static int server__load_defaults(server_t *srv, const char *path, char *err, siz
 	return 0;
 }
 
-/* Plain (unauthenticated) mode is only for endpoints nobody else can
- * reach. */
-static int server__endpoint_local(const char *ep)
+static zsock_t *server__bind(server_t *srv, int type, const char *endpoint,
+			     const server_options_t *opt, char *err, size_t errlen)
 {
-	static const char *const local[] = {"ipc://",           "inproc://",    "tcp://127.",
-					    "tcp://localhost:", "tcp://[::1]:", NULL};
-	for (size_t i = 0; local[i] != NULL; i++)
-		if (strncmp(ep, local[i], strlen(local[i])) == 0)
-			return 1;
-	return 0;
-}
-
-static zsock_t *server__bind(int type, const char *endpoint, const server_options_t *opt, char *err,
-			     size_t errlen)
-{
+	/* zsock_new: czmq's context, the one zauth guards. */
 	zsock_t *s = zsock_new(type);
 
 	if (s == NULL) {
@@ -1054,6 +1152,10 @@ static zsock_t *server__bind(int type, const char *endpoint, const server_option
 		return NULL;
 	}
 	zsock_set_linger(s, 0);
+	if (auth_secure(srv->auth, s, err, errlen) < 0) {
+		zsock_destroy(&s);
+		return NULL;
+	}
 	if (type == ZMQ_ROUTER) {
 		zsock_set_router_mandatory(s, 1);
 		zsock_set_maxmsgsize(s, opt->max_msg_size);
@@ -1099,6 +1201,21 @@ static void server__feed_closed(void *arg)
 	srv->open_handles--;
 }
 
+/* security (issue 8) */
+static void server__auth_closed(void *arg)
+{
+	server_t *srv = arg;
+
+	srv->open_handles--;
+}
+
+static void server__router_event(void *arg, uint16_t event, uint32_t value, const char *endpoint)
+{
+	server_t *srv = arg;
+
+	auth_monitor_event(srv->router_peers, event, value, endpoint);
+}
+
 server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_code, char *err,
 		     size_t errlen)
 {
@@ -1126,14 +1243,33 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (!server__endpoint_local(opt->cmd_endpoint) ||
-	    !server__endpoint_local(opt->pub_endpoint)) {
-		snprintf(err, errlen,
-			 "refusing to listen on '%s' and '%s' without keys: plain mode is for "
-			 "loopback and ipc:// endpoints only",
-			 opt->cmd_endpoint, opt->pub_endpoint);
-		*exit_code = 78;
+	if (srv->opt.string_max == 0)
+		srv->opt.string_max = CODEC_STRING_MAX;
+	if (srv->opt.list_max == 0)
+		srv->opt.list_max = CODEC_LIST_MAX;
+	if (srv->opt.alliance_members_max == 0)
+		srv->opt.alliance_members_max = BOUNDS_ALLIANCE_MEMBERS;
+	if (srv->opt.in_flight_max == 0)
+		srv->opt.in_flight_max = BOUNDS_IN_FLIGHT;
+	srv->codec_limits.string_max = srv->opt.string_max;
+	srv->codec_limits.list_max = srv->opt.list_max;
+	srv->inflight = inflight_new();
+	srv->router_peers = auth_peers_new("command");
+	if (srv->inflight == NULL || srv->router_peers == NULL) {
+		snprintf(err, errlen, "out of memory");
 		goto fail;
+	}
+	{
+		auth_options_t aopt = {.cmd_endpoint = opt->cmd_endpoint,
+				       .pub_endpoint = opt->pub_endpoint,
+				       .server_key = opt->server_key,
+				       .principals = opt->principals,
+				       .require_keys = opt->require_keys};
+		srv->auth = auth_new(loop, &aopt, err, errlen);
+		if (srv->auth == NULL) {
+			*exit_code = 78;
+			goto fail;
+		}
 	}
 	if (mkdir(srv->state_dir, 0750) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "could not create state directory '%s': %s", srv->state_dir,
@@ -1153,12 +1289,12 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 		*exit_code = rc;
 		goto fail;
 	}
-	srv->router = server__bind(ZMQ_ROUTER, opt->cmd_endpoint, opt, err, errlen);
+	srv->router = server__bind(srv, ZMQ_ROUTER, opt->cmd_endpoint, opt, err, errlen);
 	if (srv->router == NULL) {
 		*exit_code = 69;
 		goto fail;
 	}
-	srv->pub = server__bind(ZMQ_PUB, opt->pub_endpoint, opt, err, errlen);
+	srv->pub = server__bind(srv, ZMQ_PUB, opt->pub_endpoint, opt, err, errlen);
 	if (srv->pub == NULL) {
 		*exit_code = 69;
 		goto fail;
@@ -1189,7 +1325,11 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 		goto fail;
 	}
 	srv->open_handles++;
+	if (auth_curve(srv->auth))
+		metrics_on_event(srv->metrics, server__router_event, srv);
 	if (metrics_watch(srv->metrics, zsock_resolve(srv->router)) == 0)
+		srv->open_handles++;
+	if (auth_curve(srv->auth) && auth_watch_pub(srv->auth, zsock_resolve(srv->pub)) == 0)
 		srv->open_handles++;
 	srv->feed = feed_new(loop, &srv->rz, zsock_resolve(srv->pub), opt->heartbeat_ms);
 	if (srv->feed == NULL) {
@@ -1198,9 +1338,10 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 	}
 	srv->open_handles++;
 	feed_set_position(srv->feed, journal_first_seq(srv->journal), srv->durable_seq);
-	log_notice("listening for commands on '%s', publishing events on '%s' (plain mode: no "
-		   "authentication, local endpoints only)",
-		   opt->cmd_endpoint, opt->pub_endpoint);
+	log_notice("listening for commands on '%s', publishing events on '%s' (%s)",
+		   opt->cmd_endpoint, opt->pub_endpoint,
+		   auth_curve(srv->auth) ? "CURVE: principals only"
+					 : "plain mode: no authentication, local endpoints only");
 	return srv;
 fail:
 	if (srv->open_handles > 0) {
@@ -1213,6 +1354,9 @@ fail:
 	}
 	zsock_destroy(&srv->pub);
 	zsock_destroy(&srv->router);
+	auth_free(&srv->auth);
+	auth_peers_free(&srv->router_peers);
+	inflight_free(&srv->inflight);
 	journal_free(&srv->journal);
 	state_free(&srv->state);
 	batch__release(&srv->batches[0]);
@@ -1287,6 +1431,7 @@ static void server__maybe_finish(server_t *srv)
 	 * their commands are durable and a retry finds them. */
 	zuv_sock_close(&srv->rz, server__zuv_closed);
 	metrics_unwatch(srv->metrics, server__metrics_closed, srv);
+	auth_unwatch(srv->auth, server__auth_closed, srv);
 	feed_close(srv->feed, server__feed_closed, srv);
 }
 
@@ -1341,6 +1486,9 @@ void server_free(server_t **self_p)
 	feed_free(&srv->feed);
 	zsock_destroy(&srv->router);
 	zsock_destroy(&srv->pub);
+	auth_free(&srv->auth);
+	auth_peers_free(&srv->router_peers);
+	inflight_free(&srv->inflight);
 	journal_free(&srv->journal);
 	state_free(&srv->state);
 	batch__release(&srv->batches[0]);
@@ -1350,6 +1498,46 @@ void server_free(server_t **self_p)
 	free(srv->state_dir);
 	free(srv);
 	*self_p = NULL;
+}
+
+/* security (issue 8) */
+int server_reload_principals(server_t *srv, size_t *count, size_t *removed, char *err,
+			     size_t errlen)
+{
+	char *endpoint;
+	int rc;
+
+	if (auth_reload(srv->auth, count, removed, err, errlen) < 0)
+		return -1;
+	if (*removed == 0 || srv->pub == NULL)
+		return 0;
+	/* PUB has no per-message check: drop every subscriber (unbinding
+	 * closes the connections it accepted) and let them reconnect through
+	 * the new handshake.  They catch up by seq (PROTOCOL.md). */
+	endpoint = zsock_last_endpoint(srv->pub);
+	if (endpoint == NULL)
+		return 0;
+	rc = zsock_unbind(srv->pub, "%s", endpoint);
+	/* libzmq closes the listener on its I/O thread: the port may stay
+	 * taken for a moment after zmq_unbind returns. */
+	for (int tries = 1; rc == 0; tries++) {
+		int port = zsock_bind(srv->pub, "%s", endpoint);
+		if (port >= 0)
+			break;
+		if (zmq_errno() != EADDRINUSE || tries == 200)
+			rc = -1;
+		else
+			zclock_sleep(5);
+	}
+	if (rc < 0)
+		log_err("could not bind the event endpoint '%s' again: %s", endpoint,
+			zmq_strerror(zmq_errno()));
+	else
+		log_notice("bound the event endpoint '%s' again: subscribers reconnect with the "
+			   "new principals",
+			   endpoint);
+	free(endpoint);
+	return 0;
 }
 
 /* mobilities (issue 5) */

@@ -41,6 +41,14 @@ typedef struct server_options {
 	uint64_t segment_max_bytes; /* journal segment size; 0 = the default */
 	size_t dedup_window;        /* requests remembered for retries; 0 = default */
 	uint32_t heartbeat_ms;      /* between daemon.heartbeat events; 0 = none */
+	/* security (issue 8), docs/SECURITY.md */
+	const char *server_key;      /* secret certificate; NULL with no principals: plain */
+	const char *principals;      /* principals file (principals.h) */
+	int require_keys;            /* CURVE even on loopback endpoints */
+	size_t string_max;           /* bytes per string field; 0 = CODEC_STRING_MAX */
+	size_t list_max;             /* entries per repeated field; 0 = CODEC_LIST_MAX */
+	size_t alliance_members_max; /* 0 = BOUNDS_ALLIANCE_MEMBERS */
+	size_t in_flight_max;        /* requests per principal; 0 = BOUNDS_IN_FLIGHT */
 	const char *rules_path;     /* partner rules (issue 5); NULL: the compiled-in ones */
 	/* Sessions (issue 6): minutes before a session its reminders are due. */
 	uint32_t reminder_offsets[8]; /* REMINDER_OFFSETS_MAX */
@@ -77,6 +85,17 @@ void server_status(server_t *srv, struct metrics_status *st);
  * (SIGHUP): a snapshot after `every` events or `bytes` journal bytes,
  * whichever comes first; 0 disables that trigger. */
 void server_set_snapshot_policy(server_t *srv, uint64_t every, uint64_t bytes);
+
+/*
+ * server_reload_principals - read the principals file again (SIGHUP and
+ * the principals_reload command).  When keys were removed, the event
+ * socket is bound anew, so every subscriber reconnects through the new
+ * handshake and a removed key stops receiving events.  Returns 0 with
+ * the count and the number of removed keys, or -1 with a message (the
+ * running principals stay).
+ */
+int server_reload_principals(server_t *srv, size_t *count, size_t *removed, char *err,
+			     size_t errlen);
 
 /*
  * server_rules_reload - read the partner rules file again (issue 5):

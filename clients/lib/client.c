@@ -119,6 +119,12 @@ char *va_request_id_new(char buf[33])
 
 va_client_t *va_client_new(const char *endpoint, int timeout_ms, int attempts)
 {
+	return va_client_new_keyed(endpoint, timeout_ms, attempts, NULL);
+}
+
+va_client_t *va_client_new_keyed(const char *endpoint, int timeout_ms, int attempts,
+				 const va_keys_t *keys)
+{
 	va_client_t *self = NULL;
 	int linger = 0;
 
@@ -143,6 +149,8 @@ va_client_t *va_client_new(const char *endpoint, int timeout_ms, int attempts)
 		goto fail;
 	/* A full pipe must not block a call beyond one attempt. */
 	if (zmq_setsockopt(self->sock, ZMQ_SNDTIMEO, &timeout_ms, sizeof timeout_ms) < 0)
+		goto fail;
+	if (keys != NULL && va_keys_apply(keys, self->sock) < 0)
 		goto fail;
 	if (zmq_connect(self->sock, endpoint) < 0)
 		goto fail;

@@ -246,11 +246,16 @@ void state_recent_each(const state_t *st,
 
 state_t *state_new(void)
 {
+	return state_new_window(STATE_DEDUP_WINDOW);
+}
+
+state_t *state_new_window(size_t window)
+{
 	state_t *st = calloc(1, sizeof *st);
 
 	if (st == NULL)
 		return NULL;
-	state_set_dedup_window(st, STATE_DEDUP_WINDOW);
+	state_set_dedup_window(st, window);
 	st->commitments = commitments_new();
 	st->alliances = alliances_new();
 	st->mobilities = mobilities_new();

@@ -32,6 +32,11 @@ typedef struct state_ctx {
 /* state_new - an empty state (last seq 0). Returns NULL on OOM. */
 state_t *state_new(void);
 
+/* state_new_window - the same with an idempotency window of `window`
+ * requests instead of STATE_DEDUP_WINDOW (the fuzz target's small
+ * states). */
+state_t *state_new_window(size_t window);
+
 /* state_free - free everything; sets *self_p to NULL.  Idempotent. */
 void state_free(state_t **self_p);
 

@@ -50,6 +50,40 @@ typedef struct va_client va_client_t;
  */
 va_client_t *va_client_new(const char *endpoint, int timeout_ms, int attempts);
 
+/*
+ * CURVE keys (docs/SECURITY.md).  A daemon with principals accepts only
+ * clients that present a key pair whose public key is a principal, and
+ * that know the daemon's public key.  Both come from certificate files
+ * written by `vetctl keygen` (czmq zcert format).
+ */
+typedef struct va_keys {
+	char public_key[41]; /* Z85 text */
+	char secret_key[41];
+	char server_key[41]; /* the daemon's public key */
+} va_keys_t;
+
+#define VA_ENV_KEY        "VETALLIANCE_KEY"        /* the client's secret certificate */
+#define VA_ENV_SERVER_KEY "VETALLIANCE_SERVER_KEY" /* the daemon's public certificate */
+
+/*
+ * va_keys_setup - the keys from the two files, each taken from its
+ * argument or else from the environment (VA_ENV_KEY, VA_ENV_SERVER_KEY).
+ * *enabled is 0 when neither is given (plain: no keys), 1 when both are.
+ * Returns 0, or -VA_INVALID_ARGUMENT with a message naming the file when
+ * only one is given or a file holds no usable key.
+ */
+int va_keys_setup(va_keys_t *keys, int *enabled, const char *key_file, const char *server_key_file,
+		  char *err, size_t errlen);
+
+/* va_keys_apply - make a libzmq socket a CURVE client with these keys;
+ * call before connecting.  Returns 0 or -VA_INTERNAL. */
+int va_keys_apply(const va_keys_t *keys, void *sock);
+
+/* va_client_new_keyed - va_client_new() whose socket presents `keys`
+ * (NULL: plain). */
+va_client_t *va_client_new_keyed(const char *endpoint, int timeout_ms, int attempts,
+				 const va_keys_t *keys);
+
 /* va_client_free - close the socket and free; sets *self_p to NULL.
  * Idempotent: NULL or *self_p == NULL is fine. */
 void va_client_free(va_client_t **self_p);

@@ -475,7 +475,8 @@ Test(operations, check_config_exits_0_or_78_naming_the_key)
 	} bad[] = {
 	    {"daemon\n    log_level = loud\n", "'daemon/log_level': 'loud' is not a log level"},
 	    {"daemon\n    colour = blue\n", "'daemon/colour': unknown key"},
-	    {"security\n    principals = \"/etc/x\"\n", "unknown section 'security'"},
+	    {"security\n    principals = \"/etc/x\"\n", "could not read '/etc/x'"},
+	    {"secrets\n    key = \"/etc/x\"\n", "unknown section 'secrets'"},
 	    {"limits\n    max_msg_size = 12\n", "'limits/max_msg_size': '12'"},
 	    {"journal\n    segment_size = lots\n", "'journal/segment_size': 'lots'"},
 	    {"daemon\n    cmd_endpoint = localhost\n", "'daemon/cmd_endpoint'"},

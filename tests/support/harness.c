@@ -306,12 +306,27 @@ static int vt__daemon_dir(vt_daemon_t *d)
 	return n < 0 ? -1 : 0;
 }
 
+/* vt__client - a client of d's command endpoint, keyed when d has keys. */
+static va_client_t *vt__client(const vt_daemon_t *d, int timeout_ms, int attempts)
+{
+	va_keys_t keys;
+	char err[512];
+	int keyed = 0;
+
+	if (d->key[0] != '\0' &&
+	    va_keys_setup(&keys, &keyed, d->key, d->server_key, err, sizeof err) < 0) {
+		vt__warn("%s", err);
+		return NULL;
+	}
+	return va_client_new_keyed(d->cmd_ep, timeout_ms, attempts, keyed ? &keys : NULL);
+}
+
 /* vt__daemon_ready - wait until the daemon answers; 0, or -1 if it died
  * or the time ran out. */
 static int vt__daemon_ready(vt_daemon_t *d)
 {
 	int64_t deadline = vt_now_ms() + VT_READY_TIMEOUT_MS;
-	va_client_t *client = va_client_new(d->cmd_ep, 200, 1);
+	va_client_t *client = vt__client(d, 200, 1);
 	int rc = -1;
 
 	if (client == NULL) {
@@ -480,7 +495,7 @@ char *vt_daemon_log(const vt_daemon_t *d)
 
 int vt_call(const vt_daemon_t *d, va_request_t *req, va_reply_t **reply_p)
 {
-	va_client_t *client = va_client_new(d->cmd_ep, 5000, 2);
+	va_client_t *client = vt__client(d, 5000, 2);
 	int rc;
 
 	*reply_p = NULL;
@@ -836,6 +851,12 @@ int vt_vetctl(const vt_daemon_t *d, const char *const *args, char **out, char **
 	argv[n++] = VA_VETCTL_PATH;
 	argv[n++] = "--endpoint";
 	argv[n++] = d->cmd_ep;
+	if (d->key[0] != '\0') {
+		argv[n++] = "--key";
+		argv[n++] = d->key;
+		argv[n++] = "--server-key";
+		argv[n++] = d->server_key;
+	}
 	for (size_t i = 0; args[i] != NULL; i++) {
 		if (n + 1 >= sizeof argv / sizeof argv[0]) {
 			fprintf(stderr, "harness: too many vetctl arguments\n");
