@@ -5,7 +5,7 @@
  * cmd_t that holds the id of the object it acts on (the institution that
  * acts), e.g.
  *
- *   RULE(CMD_SESSION_BOOK, AUTHZ_CENTRE, u.session.participant),
+ *   RULE(CMD_SESSION_JOIN, AUTHZ_CENTRE, u.scmd.centre),
  *
  * and a line in the table of docs/SECURITY.md.
  */
