@@ -266,7 +266,7 @@ struct run_cfg {
 	int timeout_ms;
 	const char *prefix;
 	unsigned pool;         /* centres each client registers before WARMUP */
-	const va_keys_t *keys; /* CURVE keys (security, issue 8), or NULL */
+	const va_keys_t *keys; /* CURVE keys (security), or NULL */
 };
 
 struct op_stats {
@@ -1361,7 +1361,7 @@ enum {
 	O_START_TIMEOUT,
 	O_HELP,
 	O_VERSION,
-	O_KEY, /* security (issue 8) */
+	O_KEY, /* security */
 	O_SERVER_KEY,
 };
 
@@ -1423,7 +1423,7 @@ struct options {
 	double start_timeout_s;
 	char prefix[PREFIX_MAX + 1];
 	uint64_t given;               /* GIVEN(O_*) */
-	const char *key, *server_key; /* security (issue 8) */
+	const char *key, *server_key; /* security */
 	va_keys_t keys;
 };
 

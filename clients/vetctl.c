@@ -83,7 +83,7 @@ enum flag {
 	F_VALID_FROM,
 	F_VALID_UNTIL,
 	F_HASH,
-	/* mobilities (issue 5) */
+	/* mobilities */
 	F_BY,
 	F_PARTICIPANT,
 	F_SENDING,
@@ -103,7 +103,7 @@ enum flag {
 	F_ACCEPT,
 	F_REFUSE,
 	F_CSV,
-	/* centres (issue 4); --csv and --fact are shared with mobilities */
+	/* centres; --csv and --fact are shared with mobilities */
 	F_PERSON,
 	F_CLEAR_CONTACTS,
 	F_COUNT
@@ -122,7 +122,7 @@ enum {
 	O_REQUEST_ID,
 	O_HELP,
 	O_VERSION,
-	O_KEY, /* security (issue 8) */
+	O_KEY, /* security */
 	O_SERVER_KEY,
 };
 
@@ -163,7 +163,7 @@ static const struct option long_options[] = {
     {"valid-from", required_argument, NULL, FLAG_BASE + F_VALID_FROM},
     {"valid-until", required_argument, NULL, FLAG_BASE + F_VALID_UNTIL},
     {"hash", required_argument, NULL, FLAG_BASE + F_HASH},
-    /* mobilities (issue 5) */
+    /* mobilities */
     {"by", required_argument, NULL, FLAG_BASE + F_BY},
     {"participant", required_argument, NULL, FLAG_BASE + F_PARTICIPANT},
     {"sending", required_argument, NULL, FLAG_BASE + F_SENDING},
@@ -183,7 +183,7 @@ static const struct option long_options[] = {
     {"accept", no_argument, NULL, FLAG_BASE + F_ACCEPT},
     {"refuse", no_argument, NULL, FLAG_BASE + F_REFUSE},
     {"csv", no_argument, NULL, FLAG_BASE + F_CSV},
-    /* centres (issue 4) */
+    /* centres */
     {"person", required_argument, NULL, FLAG_BASE + F_PERSON},
     {"clear-contacts", no_argument, NULL, FLAG_BASE + F_CLEAR_CONTACTS},
     {NULL, 0, NULL, 0},
@@ -217,7 +217,7 @@ static const char *const flag_names[F_COUNT] = {
     [F_VALID_FROM] = "valid-from",
     [F_VALID_UNTIL] = "valid-until",
     [F_HASH] = "hash",
-    /* mobilities (issue 5) */
+    /* mobilities */
     [F_BY] = "by",
     [F_PARTICIPANT] = "participant",
     [F_SENDING] = "sending",
@@ -237,7 +237,7 @@ static const char *const flag_names[F_COUNT] = {
     [F_ACCEPT] = "accept",
     [F_REFUSE] = "refuse",
     [F_CSV] = "csv",
-    /* centres (issue 4) */
+    /* centres */
     [F_PERSON] = "person",
     [F_CLEAR_CONTACTS] = "clear-contacts",
 };
@@ -260,13 +260,13 @@ struct options {
 	size_t n_adopts;
 	char **activities; /* every --activity */
 	size_t n_activities;
-	char **units; /* every --unit (mobilities, issue 5) */
+	char **units; /* every --unit (mobilities) */
 	size_t n_units;
 	char **outcomes; /* every --outcome */
 	size_t n_outcomes;
 	char **facts; /* every --fact NAME=yes|no|unknown (and centres' NAME=VALUE) */
 	size_t n_facts;
-	char **persons; /* every --person (centres, issue 4) */
+	char **persons; /* every --person (centres) */
 	size_t n_persons;
 	char **args; /* positional arguments after NOUN VERB */
 	int n_args;
@@ -311,9 +311,9 @@ struct bodies {
 	Vetalliance__V1__MouDraft mou_draft;
 	Vetalliance__V1__MouSign mou_sign;
 	char *mask[F_COUNT];
-	Vetalliance__V1__PrincipalsReload principals_reload; /* security (issue 8) */
+	Vetalliance__V1__PrincipalsReload principals_reload; /* security */
 	Vetalliance__V1__WhoAmI whoami;
-	/* mobilities (issue 5) */
+	/* mobilities */
 	Vetalliance__V1__Mobility mobility;
 	Vetalliance__V1__MobilityFacts facts;
 	Vetalliance__V1__MobilityPropose mobility_propose;
@@ -325,7 +325,7 @@ struct bodies {
 	Vetalliance__V1__MobilityList mobility_list;
 	Vetalliance__V1__RulesGet rules_get;
 	Vetalliance__V1__RulesReload rules_reload;
-	/* centres (issue 4) */
+	/* centres */
 	vx_pool_t pool;
 	Vetalliance__V1__CentreCriteria centre_criteria;
 	Vetalliance__V1__CentreMatch centre_match;
@@ -446,7 +446,7 @@ static void usage(FILE *out)
 	      "  rules show       the partner rules in force (source, version)\n"
 	      "  rules reload     read the rules file again; a broken file keeps the old rules\n",
 	      out);
-	vetctl_session_usage(out); /* sessions and deadlines (issue 6) */
+	vetctl_session_usage(out); /* sessions and deadlines */
 	fputs("  status           the daemon's health: version, uptime, last seq, journal,\n"
 	      "                   snapshot, peers, requests/s, sync latency\n"
 	      "  metrics          the same and more, in the Prometheus text format\n",
@@ -632,7 +632,7 @@ static int build_partner_list(const struct options *o, struct bodies *b, va_requ
 }
 
 /*
- * centre_extras - the --person and --fact flags into c (issue 4); each
+ * centre_extras - the --person and --fact flags into c; each
  * names what it changes in mask[*n] when mask is not NULL.
  */
 static int centre_extras(const struct options *o, struct bodies *b, centre_t *c, char **mask,
@@ -1123,7 +1123,7 @@ static int build_metrics(const struct options *o, struct bodies *b, va_request_t
 	return 0;
 }
 
-/* security (issue 8) */
+/* security */
 static int build_whoami(const struct options *o, struct bodies *b, va_request_t *req)
 {
 	(void)o;
@@ -1192,7 +1192,7 @@ static int keygen(const char *name)
 	return EX_OK;
 }
 
-/* ------------------------------------------------ mobilities (issue 5) */
+/* ------------------------------------------------ mobilities */
 
 /* mobility_enum - a required enum value from its slug; 0 is refused. */
 static int mobility_enum(const ProtobufCEnumDescriptor *d, const char *what, const char *v,
@@ -1460,7 +1460,7 @@ static int build_rules_reload(const struct options *o, struct bodies *b, va_requ
 	return 0;
 }
 
-/* ------------------------------------------ centres (issue 4) */
+/* ------------------------------------------ centres */
 
 static int build_centre_criteria(const struct options *o, struct bodies *b, va_request_t *req)
 {
@@ -1581,7 +1581,7 @@ static const struct printer {
     {"mobility", "show", print_mobility_show},
     {"mobility", "certificate", print_mobility_certificate},
     {"report", "mobilities", print_mobility_report},
-    /* centres, the sector report and the MoU document (issue 4) */
+    /* centres, the sector report and the MoU document */
     {"centre", "list", print_centre_list},
     {"report", "sectors", print_report_sectors},
     {"mou", "show", print_mou_show},
@@ -1640,7 +1640,7 @@ static const struct command commands[] = {
     {"alliance", "show", BIT(F_ID), 1, NULL, build_alliance_show},
     {"alliance", "list", 0, 0, NULL, build_alliance_list},
     {"report", "alliances", 0, 0, NULL, build_alliance_list},
-    /* mobilities (issue 5) */
+    /* mobilities */
     {"mobility", "propose",
      BIT(F_ID) | BIT(F_KIND) | BIT(F_PARTICIPANT) | BIT(F_SENDING) | BIT(F_HOST) | BIT(F_SECTOR) |
 	 BIT(F_START) | BIT(F_END) | BIT(F_FORMAT) | BIT(F_PAID) | BIT(F_GROUP) | BIT(F_UNIT) |
@@ -1671,20 +1671,20 @@ static const struct command commands[] = {
     /* One-word commands: verb NULL. */
     {"status", NULL, 0, 0, NULL, build_daemon_status},
     {"metrics", NULL, 0, 0, NULL, build_metrics},
-    /* centres, the sector report and the MoU document (issue 4) */
+    /* centres, the sector report and the MoU document */
     {"centre", "criteria", BIT(F_ID), 1, NULL, build_centre_criteria},
     {"centre", "match", BIT(F_SECTOR) | BIT(F_CENTRE) | BIT(F_COUNTRY), 0, NULL,
      build_centre_match},
     {"centre", "import", 0, 1, NULL, build_state_get}, /* see runners */
     {"report", "sectors", BIT(F_CSV), 0, NULL, build_report_sectors},
     {"mou", "show", BIT(F_ID), 1, NULL, build_alliance_show},
-    /* security (issue 8); keygen sends nothing (build NULL) */
+    /* security; keygen sends nothing (build NULL) */
     {"keygen", NULL, 0, 1, NULL, NULL},
     {"whoami", NULL, 0, 0, NULL, build_whoami},
     {"principals", "reload", 0, 0, NULL, build_principals_reload},
 };
 
-/* Commands that send several requests themselves (issue 4). */
+/* Commands that send several requests themselves. */
 static const struct runner {
 	const char *noun, *verb;
 	/* Does the whole command; returns an exit code. */
@@ -1806,7 +1806,7 @@ static int parse_args(int argc, char **argv, struct options *o, const struct com
 		case FLAG_BASE + F_CLEAR_SECTORS:
 			o->given |= BIT(F_CLEAR_SECTORS);
 			break;
-		/* mobilities (issue 5): repeatable and valueless flags */
+		/* mobilities: repeatable and valueless flags */
 		case FLAG_BASE + F_UNIT:
 			o->given |= BIT(F_UNIT);
 			o->units[o->n_units++] = optarg;
@@ -1819,7 +1819,7 @@ static int parse_args(int argc, char **argv, struct options *o, const struct com
 			o->given |= BIT(F_FACT);
 			o->facts[o->n_facts++] = optarg;
 			break;
-		case FLAG_BASE + F_PERSON: /* centres (issue 4) */
+		case FLAG_BASE + F_PERSON: /* centres */
 			o->given |= BIT(F_PERSON);
 			o->persons[o->n_persons++] = optarg;
 			break;
@@ -2189,7 +2189,7 @@ static void print_done(const struct command *cmd, const struct options *o, const
 		       : o->n_args > 0        ? o->args[0]
 					      : "",
 		       reply->seq);
-	else if (strcmp(cmd->noun, "mobility") == 0) /* issue 5 */
+	else if (strcmp(cmd->noun, "mobility") == 0)
 		printf("%s mobility '%s' (seq %" PRIu64 ")\n", cmd->done,
 		       o->value[F_ID] != NULL ? o->value[F_ID]
 		       : o->n_args > 0        ? o->args[0]
@@ -2218,7 +2218,7 @@ int main(int argc, char **argv)
 	int status = EX_SOFTWARE;
 	int rc;
 
-	/* Sessions, deadlines and their report (issue 6) have their own flags. */
+	/* Sessions, deadlines and their report have their own flags. */
 	if (vetctl_session_wants(argc, argv))
 		return vetctl_session_main(argc, argv);
 	opts.sectors = calloc((size_t)argc + 1, sizeof *opts.sectors);
@@ -2259,7 +2259,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (runner_of(cmd) != NULL) { /* centres (issue 4) */
+	if (runner_of(cmd) != NULL) { /* centres */
 		client = va_client_new_keyed(opts.endpoint, opts.timeout_ms, opts.attempts,
 					     keyed ? &keys : NULL);
 		if (client == NULL) {
@@ -2296,7 +2296,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	printer = printer_of(cmd->noun, cmd->verb); /* mobilities (issue 5) */
+	printer = printer_of(cmd->noun, cmd->verb); /* mobilities */
 	if (opts.json && (printer == NULL || reply->status != VETALLIANCE__V1__STATUS__STATUS_OK)) {
 		json = va_json_message(&reply->base);
 		if (json == NULL) {
@@ -2314,7 +2314,7 @@ int main(int argc, char **argv)
 		status = EXIT_REFUSED;
 		goto out;
 	}
-	if (printer != NULL) { /* mobilities (issue 5) */
+	if (printer != NULL) { /* mobilities */
 		rc = printer->print(&opts, reply);
 		if (rc != 0) {
 			if (rc < 0)

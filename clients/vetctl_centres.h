@@ -1,6 +1,6 @@
 /*
  * vetctl_centres - what vetctl does for centres beyond one request and a
- * generic printout (issue 4): contacts and selection-criteria facts on
+ * generic printout: contacts and selection-criteria facts on
  * the command line, the centre CSV (export and import, docs/CSV.md), the
  * partner x sector interest report, and the MoU as a document.
  *

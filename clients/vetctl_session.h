@@ -1,6 +1,6 @@
 /*
  * vetctl_session - the session, deadline and `report sessions` commands of
- * vetctl (issue 6), with their own flags, time-zone display and calendar
+ * vetctl, with their own flags, time-zone display and calendar
  * export; see vetctl_session.c.
  */
 #ifndef VA_VETCTL_SESSION_H

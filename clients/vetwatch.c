@@ -101,7 +101,7 @@ enum {
 	O_STATS,
 	O_HELP,
 	O_VERSION,
-	O_KEY, /* security (issue 8) */
+	O_KEY, /* security */
 	O_SERVER_KEY,
 };
 
@@ -146,7 +146,7 @@ struct options {
 	int rcvhwm;           /* 0: libzmq's default */
 	long long hb_timeout; /* ms; -1: 3 intervals; 0: never warn */
 	int stats;
-	const char *key;        /* --key: our secret certificate (security, issue 8) */
+	const char *key;        /* --key: our secret certificate (security) */
 	const char *server_key; /* --server-key: the daemon's public certificate */
 	va_keys_t keys;
 	int keyed;
@@ -607,7 +607,7 @@ static int wanted(const struct options *o, const va_event_t *ev, const char *typ
 		     in_list(&o->partners, payload_str(p, "partner_id")) ||
 		     (strncmp(type, "partner.", 8) == 0 &&
 		      in_list(&o->partners, payload_str(p, "id"))) ||
-		     /* mobilities (issue 5): either side */
+		     /* mobilities: either side */
 		     in_list(&o->partners, payload_str(p, "sending_partner")) ||
 		     in_list(&o->partners, payload_str(p, "host_partner"));
 		if (!ok)
@@ -616,10 +616,10 @@ static int wanted(const struct options *o, const va_event_t *ev, const char *typ
 	if (o->centres.n > 0) {
 		ok = in_list(&o->centres, payload_str(p, "centre")) ||
 		     in_list(&o->centres, payload_str(p, "centre_id")) ||
-		     in_list(&o->centres, payload_str(p, "host")) || /* sessions (issue 6) */
+		     in_list(&o->centres, payload_str(p, "host")) || /* sessions */
 		     (strncmp(type, "centre.", 7) == 0 &&
 		      in_list(&o->centres, payload_str(p, "id"))) ||
-		     /* mobilities (issue 5): either side */
+		     /* mobilities: either side */
 		     in_list(&o->centres, payload_str(p, "sending")) ||
 		     in_list(&o->centres, payload_str(p, "host"));
 		if (!ok)

@@ -57,7 +57,7 @@ static const authz_rule_t rules[] = {
     RULE(CMD_ALLIANCE_VISIT, AUTHZ_ALLIANCE, u.acmd.alliance),
     RULE(CMD_MOU_DRAFT, AUTHZ_ALLIANCE, u.acmd.alliance),
     RULE(CMD_MOU_SIGN, AUTHZ_CENTRE, u.acmd.centre),
-    /* mobilities (issue 5): `by` is the acting institution; the state
+    /* mobilities: `by` is the acting institution; the state
      * core checks that it plays the part (sending, host) */
     RULE(CMD_MOBILITY_PROPOSE, AUTHZ_CENTRE, u.mcmd.by),
     RULE(CMD_MOBILITY_REVIEW, AUTHZ_PARTNER, u.mcmd.by),
@@ -69,7 +69,7 @@ static const authz_rule_t rules[] = {
     RULE(CMD_MOBILITY_COUNTERSIGN, AUTHZ_CENTRE, u.mcmd.by),
     RULE(CMD_MOBILITY_CANCEL, AUTHZ_CENTRE, u.mcmd.by),
     RULE(CMD_MOBILITY_PREPARE, AUTHZ_CENTRE, u.mcmd.by),
-    /* sessions and deadlines (issue 6): the host books, cancels,
+    /* sessions and deadlines: the host books, cancels,
      * reschedules and records attendance; a participant joins, leaves and
      * evaluates; a member records the alliance visit; the owner (a centre
      * or a partner) sets and closes a deadline */

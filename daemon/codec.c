@@ -335,7 +335,7 @@ static int codec__partner_fields(const PB(Partner) * p, unsigned mask, const cha
 	return 0;
 }
 
-/* Centres (issue 4): the facts of a Centre in centre_fact_t order, by
+/* Centres: the facts of a Centre in centre_fact_t order, by
  * their .proto names. */
 static const char *const codec__fact_names[CENTRE_FACTS] = {
     "sends",       "receives",           "dual_vet",
@@ -456,7 +456,7 @@ static int codec__mask(char **names, size_t n, const char *const *known, const c
 static const char *const partner_mask_names[] = {"name", "country", "time_zone", "region", NULL};
 static const char *const centre_mask_names[] = {
     "name", "kind", "partner", "country", "region", "sectors",
-    /* issue 4: in CENTRE_F_* bit order */
+    /* in CENTRE_F_* bit order */
     "contacts", "sends", "receives", "dual_vet", "coordinator", "excellence_network",
     "previous_experience", "integrated", "ka2_interest", "province", "teacher_hours", NULL};
 
@@ -710,7 +710,7 @@ static int codec__commitment_cmd(const char *path, const char *centre, int commi
 	return 0;
 }
 
-/* ------------------------------------- sessions and deadlines (issue 6) */
+/* ------------------------------------- sessions and deadlines */
 
 #define CODEC_DURATION_MAX_MIN (7 * 24 * 60) /* a session lasts at most a week */
 #define CODEC_NOTICE_MAX_MIN   (366 * 24 * 60)
@@ -1018,7 +1018,7 @@ static int codec__decode_body(const PB(Request) * r, request_t *out, char *err, 
 	const unsigned all_centre = CENTRE_F_NAME | CENTRE_F_KIND | CENTRE_F_PARTNER |
 				    CENTRE_F_COUNTRY | CENTRE_F_SECTORS | CENTRE_F_CONTACTS |
 				    (CENTRE_F_FACT(CENTRE_FACTS) - CENTRE_F_FACT0) |
-				    CENTRE_F_TEACHER_HOURS; /* issue 4: contacts and facts */
+				    CENTRE_F_TEACHER_HOURS; /* contacts and facts */
 	query_t *q = &out->query;
 	cmd_t *c = &out->cmd;
 	int rc;
@@ -1179,7 +1179,7 @@ static int codec__decode_body(const PB(Request) * r, request_t *out, char *err, 
 			return rc;
 		c->u.acmd.hash = model_strdup(r->mou_sign->hash);
 		return 0;
-	/* Sessions and deadlines (issue 6). */
+	/* Sessions and deadlines. */
 	case VETALLIANCE__V1__REQUEST__BODY_SESSION_BOOK:
 	case VETALLIANCE__V1__REQUEST__BODY_SESSION_JOIN:
 	case VETALLIANCE__V1__REQUEST__BODY_SESSION_LEAVE:
@@ -1264,7 +1264,7 @@ static int codec__decode_body(const PB(Request) * r, request_t *out, char *err, 
 		out->is_query = 1;
 		q->type = QUERY_STATE_GET;
 		return 0;
-	/* security (issue 8) */
+	/* security */
 	case VETALLIANCE__V1__REQUEST__BODY_PRINCIPALS_RELOAD:
 		out->is_query = 1;
 		q->type = QUERY_PRINCIPALS_RELOAD;
@@ -1273,7 +1273,7 @@ static int codec__decode_body(const PB(Request) * r, request_t *out, char *err, 
 		out->is_query = 1;
 		q->type = QUERY_WHOAMI;
 		return 0;
-	/* mobilities (issue 5) */
+	/* mobilities */
 	case VETALLIANCE__V1__REQUEST__BODY_MOBILITY_PROPOSE:
 	case VETALLIANCE__V1__REQUEST__BODY_MOBILITY_REVIEW:
 	case VETALLIANCE__V1__REQUEST__BODY_MOBILITY_APPROVE:
@@ -1289,7 +1289,7 @@ static int codec__decode_body(const PB(Request) * r, request_t *out, char *err, 
 	case VETALLIANCE__V1__REQUEST__BODY_RULES_GET:
 	case VETALLIANCE__V1__REQUEST__BODY_RULES_RELOAD:
 		return codec_mobility_request(r, out, err, errlen);
-	/* Centres: criteria and matching (issue 4). */
+	/* Centres: criteria and matching. */
 	case VETALLIANCE__V1__REQUEST__BODY_CENTRE_CRITERIA:
 		if ((rc = codec__require(r->centre_criteria->centre, "centre_criteria.centre", err,
 					 errlen)) < 0)
@@ -1400,7 +1400,7 @@ static void partner_to_pb(PB(Partner) * dst, const partner_t *src)
 	dst->region = str_or_empty(src->region);
 }
 
-/* Storage for the wire contacts of centres being packed (issue 4): one
+/* Storage for the wire contacts of centres being packed: one
  * piece per centre that has contacts, all freed once the message is
  * packed. */
 typedef struct codec_scratch {
@@ -1643,7 +1643,7 @@ static ev_type_t codec__alliance_type(Vetalliance__V1__Event__PayloadCase pcase)
 	return EV_ALLIANCE_STEP_REACHED; /* not reached: callers pass an alliance case */
 }
 
-/* Sessions and deadlines (issue 6): model -> wire views. */
+/* Sessions and deadlines: model -> wire views. */
 typedef struct codec_session {
 	PB(Session) msg;
 	PB(SessionParticipant) * parts;
@@ -2035,7 +2035,7 @@ static int codec__state_result(const struct state *st, PB(StateResult) * sr, cod
 			rc = -VA_INTERNAL;
 			goto out;
 		}
-	/* issue 4: commitments and alliances */
+	/* commitments and alliances */
 	n[4] = commitments_list(state_commitments(st), (const confirmation_t ***)&v[4]);
 	n[5] = alliances_list(state_alliances(st), (const alliance_t ***)&v[5]);
 	*aw_p = calloc(n[5] + 1, sizeof **aw_p);
@@ -2093,10 +2093,10 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 	codec_alliance_t *aw = NULL;
 	size_t naw = 0;
 	codec_list_t list = {0};
-	codec_session_result_t sres = {0}; /* issue 6 */
+	codec_session_result_t sres = {0};
 	int rc;
 
-	/* mobilities (issue 5) */
+	/* mobilities */
 	if (result != NULL && codec_mobility_is_result(result->type))
 		return codec_mobility_reply_pack(request_id, status, message, seq, result, frame);
 	reply.request_id = str_or_empty(request_id);
@@ -2218,7 +2218,7 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 		reply.result_case = VETALLIANCE__V1__REPLY__RESULT_METRICS;
 		reply.metrics = &mr;
 		break;
-	case RESULT_SESSION: /* issue 6 */
+	case RESULT_SESSION:
 	case RESULT_SESSIONS:
 	case RESULT_DEADLINES:
 		if ((rc = codec__session_result(result, &reply, &sres)) < 0)
@@ -2231,7 +2231,7 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 		if (rc < 0)
 			goto out;
 		break;
-	/* security (issue 8) */
+	/* security */
 	case RESULT_PRINCIPAL: {
 		const principal_t *p = result->one;
 		principal.name = (char *)p->name;
@@ -2249,7 +2249,7 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 		reply.principals_reloaded = &reloaded;
 		break;
 	}
-	/* Centres: the criteria of one centre (issue 4). */
+	/* Centres: the criteria of one centre. */
 	case RESULT_CRITERIA:
 		if (codec__list(&list, result->n, sizeof(PB(Criterion))) < 0)
 			return -VA_INTERNAL;
@@ -2267,7 +2267,7 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 		reply.result_case = VETALLIANCE__V1__REPLY__RESULT_CRITERIA;
 		reply.criteria = &criteria;
 		break;
-	/* mobilities (issue 5): packed by codec_mobility_reply_pack above */
+	/* mobilities: packed by codec_mobility_reply_pack above */
 	case RESULT_MOBILITY:
 	case RESULT_MOBILITIES:
 	case RESULT_RULES:
@@ -2302,13 +2302,13 @@ size_t codec_event_pack(const event_t *ev, uint8_t **buf_p, char *topic, size_t 
 	PB(CommitmentState) confirmation;
 	codec_alliance_t alliance = {0};
 	codec_scratch_t scratch = {0};
-	codec_session_t session = {0}; /* issue 6 */
+	codec_session_t session = {0};
 	PB(Deadline) deadline;
 	PB(Reminder) reminder;
 	size_t len = 0;
 	uint8_t *buf;
 
-	/* mobilities (issue 5) */
+	/* mobilities */
 	if (codec_mobility_is_event(ev->type))
 		return codec_mobility_event_pack(ev, buf_p, topic, topic_len);
 	*buf_p = NULL;
@@ -2367,7 +2367,7 @@ size_t codec_event_pack(const event_t *ev, uint8_t **buf_p, char *topic, size_t 
 		e.alliance_created = &alliance.msg; /* same union slot */
 		break;
 	default:
-		/* Sessions and deadlines (issue 6). */
+		/* Sessions and deadlines. */
 		if (codec__session_event_pack(ev, &e, &session, &deadline, &reminder) <= 0)
 			goto out;
 		break;
@@ -2449,7 +2449,7 @@ int codec_event_decode(const void *buf, size_t len, event_t *out, char *err, siz
 		out->type = codec__alliance_type(e->payload_case);
 		alliance_from_pb(&out->u.alliance, e->alliance_created);
 		break;
-	/* mobilities (issue 5) */
+	/* mobilities */
 	case VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_PROPOSED:
 	case VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_NEEDS_REVIEW:
 	case VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_REVIEWED:
@@ -2464,7 +2464,7 @@ int codec_event_decode(const void *buf, size_t len, event_t *out, char *err, siz
 		codec_mobility_event_decode(e, out);
 		break;
 	default:
-		if (codec__session_event_decode(e, out)) /* issue 6 */
+		if (codec__session_event_decode(e, out))
 			break;
 		rc = codec__fail(err, errlen, "event %llu: unknown payload %d",
 				 (unsigned long long)e->seq, (int)e->payload_case);
@@ -2522,7 +2522,7 @@ size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf
 	codec_list_t lp = {0}, ls = {0}, li = {0}, lc = {0}, lk = {0};
 	snap_recent_t recent = {0};
 	codec_scratch_t scratch = {0};
-	codec_session_snap_t sessions = {0}; /* issue 6 */
+	codec_session_snap_t sessions = {0};
 	size_t np, ns, ni, nc, nk, na, len = 0;
 	uint8_t *buf = NULL;
 
@@ -2582,7 +2582,7 @@ size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf
 	snap.commitments = (PB(CommitmentState) **)lk.ptrs;
 	snap.n_alliances = na;
 	snap.alliances = aptrs;
-	codec_mobility_snapshot_fill(st, &snap); /* mobilities (issue 5) */
+	codec_mobility_snapshot_fill(st, &snap); /* mobilities */
 	if (codec__session_snap_pack(st, &snap, &sessions) < 0)
 		goto out;
 
@@ -2595,7 +2595,7 @@ size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf
 	vetalliance__v1__state_snapshot__pack(&snap, buf);
 	*buf_p = buf;
 out:
-	codec_mobility_snapshot_release(&snap); /* mobilities (issue 5) */
+	codec_mobility_snapshot_release(&snap); /* mobilities */
 	for (size_t i = 0; i < recent.n; i++) {
 		free(recent.items[i].actor);
 		free(recent.items[i].request_id);
@@ -2731,8 +2731,8 @@ int codec_snapshot_load(const void *buf, size_t len, struct state **st_p, char *
 		state_restore_alliance(st, &a);
 		alliance_release(&a);
 	}
-	codec_mobility_snapshot_load(snap, st); /* mobilities (issue 5) */
-	codec__session_snap_load(snap, st);     /* issue 6 */
+	codec_mobility_snapshot_load(snap, st); /* mobilities */
+	codec__session_snap_load(snap, st);
 	for (size_t i = 0; i < snap->n_recent_requests; i++)
 		state_restore_recent(st, snap->recent_requests[i]->actor,
 				     snap->recent_requests[i]->request_id,

@@ -37,20 +37,20 @@ typedef enum {
 	QUERY_COMMITMENT_LIST, /* id: the centre */
 	QUERY_ALLIANCE_GET,    /* id */
 	QUERY_ALLIANCE_LIST,
-	/* security (issue 8): answered by the server, not the state */
+	/* security: answered by the server, not the state */
 	QUERY_PRINCIPALS_RELOAD, /* administrators only */
 	QUERY_WHOAMI,
-	/* mobilities (issue 5): id; partner and status filter the list */
+	/* mobilities: id; partner and status filter the list */
 	QUERY_MOBILITY_GET,
 	QUERY_MOBILITY_LIST,
 	QUERY_RULES_GET,
 	QUERY_RULES_RELOAD, /* answered by the server: reads the rules file again */
-	/* Centres (issue 4) */
+	/* Centres */
 	QUERY_CENTRE_CRITERIA, /* id: the centre */
 	QUERY_CENTRE_MATCH,    /* sector; id (a centre) or country: the one left out */
-	QUERY_SESSION_GET,     /* issue 6: id */
+	QUERY_SESSION_GET,     /* id */
 	QUERY_SESSION_LIST,    /* id: the centre, "" all */
-	QUERY_DEADLINE_LIST,   /* issue 6 */
+	QUERY_DEADLINE_LIST,
 } query_type_t;
 
 typedef struct query {
@@ -62,7 +62,7 @@ typedef struct query {
 	uint64_t from_seq; /* QUERY_EVENTS_SINCE; 0 limits: the defaults */
 	uint32_t max_events;
 	uint32_t max_bytes;
-	int status; /* QUERY_MOBILITY_LIST: a mobility_status_t, 0 all (issue 5) */
+	int status; /* QUERY_MOBILITY_LIST: a mobility_status_t, 0 all */
 } query_t;
 
 /* A decoded request: either a command for state_decide or a query. */
@@ -81,7 +81,7 @@ typedef struct request {
  */
 int codec_request_decode(const void *buf, size_t len, request_t *out, char *err, size_t errlen);
 
-/* Security (issue 8): the configurable bounds of the generic pass
+/* Security: the configurable bounds of the generic pass
  * (limits/string_max, limits/list_max); ids stay at CODEC_ID_MAX. */
 typedef struct codec_limits {
 	size_t string_max; /* bytes, any string but ids and request_id */
@@ -110,15 +110,15 @@ typedef enum {
 	RESULT_COMMITMENTS,   /* many: confirmation_t * */
 	RESULT_ALLIANCE,      /* one: alliance_t *; with state and now_ms */
 	RESULT_ALLIANCES,     /* many: alliance_t *; with state and now_ms */
-	/* security (issue 8) */
+	/* security */
 	RESULT_PRINCIPAL,           /* one: a principal_t (principals.h) */
 	RESULT_PRINCIPALS_RELOADED, /* one: a codec_reload_t */
-	/* mobilities (issue 5); readiness is computed with state and rules */
+	/* mobilities; readiness is computed with state and rules */
 	RESULT_MOBILITY,   /* one: mobility_t * */
 	RESULT_MOBILITIES, /* many: mobility_t * */
 	RESULT_RULES,      /* one: rules_t * */
-	RESULT_CRITERIA,   /* many: criterion_t * (state/criteria.h); issue 4 */
-	RESULT_SESSION,    /* issue 6; one: session_t * */
+	RESULT_CRITERIA,   /* many: criterion_t * (state/criteria.h) */
+	RESULT_SESSION,    /* one: session_t * */
 	RESULT_SESSIONS,   /* many: session_t * */
 	RESULT_DEADLINES,  /* many: deadline_t * */
 } result_type_t;
@@ -138,7 +138,7 @@ typedef struct result {
 	 * this state at now_ms (the daemon's clock at query time). */
 	const struct state *state;
 	int64_t now_ms;
-	const struct rules *rules; /* mobilities (issue 5): the rules in force */
+	const struct rules *rules; /* mobilities: the rules in force */
 } result_t;
 
 /*
@@ -182,7 +182,7 @@ int codec_snapshot_load(const void *buf, size_t len, struct state **st_p, char *
  * database (TZDIR or /usr/share/zoneinfo). */
 int codec_time_zone_valid(const char *tz);
 
-/* Field checks shared with codec_mobility.c (issue 5); each returns 0 or
+/* Field checks shared with codec_mobility.c; each returns 0 or
  * -VA_INVALID_ARGUMENT with a message that starts with `path`. */
 int codec_check_required(const char *s, const char *path, char *err, size_t errlen);
 int codec_check_id(const char *s, const char *path, int upper_only, char *err, size_t errlen);

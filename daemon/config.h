@@ -61,7 +61,7 @@ typedef struct config {
 	uint64_t snapshot_bytes;
 	int max_msg_size;
 	uint64_t dedup_window;
-	/* security (issue 8), docs/SECURITY.md */
+	/* security, docs/SECURITY.md */
 	unsigned string_max;
 	unsigned list_max;
 	unsigned alliance_members;
@@ -69,8 +69,8 @@ typedef struct config {
 	char *server_key; /* NULL: $CREDENTIALS_DIRECTORY/server.key_secret if present */
 	char *principals; /* NULL: no principals file */
 	unsigned require_keys;
-	char *rules_path; /* mobility/rules; NULL: the compiled-in partner rules (issue 5) */
-	char *reminders;  /* issue 6: sessions/reminders, minutes "1440,60" */
+	char *rules_path; /* mobility/rules; NULL: the compiled-in partner rules */
+	char *reminders;  /* sessions/reminders, minutes "1440,60" */
 } config_t;
 
 /* One "key = value" from the command line. */

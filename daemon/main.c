@@ -144,14 +144,14 @@ static void on_sighup(uv_signal_t *sig, int signum)
 		log_notice("configuration reloaded: %d value%s changed", applied,
 			   applied == 1 ? "" : "s");
 	}
-	/* security (issue 8): the principals too; a broken file keeps the
+	/* security: the principals too; a broken file keeps the
 	 * running ones. */
 	if (d->cfg.server_key != NULL || d->cfg.principals != NULL || d->cfg.require_keys) {
 		size_t count, removed;
 		if (server_reload_principals(d->server, &count, &removed, err, sizeof err) < 0)
 			log_err("principals not reloaded, keeping the running ones: %s", err);
 	}
-	/* mobilities (issue 5): the partner rules; a broken file keeps the old
+	/* mobilities: the partner rules; a broken file keeps the old
 	 * ones (server_rules_reload logs why) */
 	server_rules_reload(d->server, err, sizeof err);
 	status_line(d, line, sizeof line);
@@ -210,12 +210,12 @@ int main(int argc, char **argv)
 	    {"dedup-window", required_argument, NULL, 'D'},
 	    {"verify", no_argument, NULL, 'v'},
 	    {"heartbeat-ms", required_argument, NULL, 'H'},
-	    /* security (issue 8) */
+	    /* security */
 	    {"server-key", required_argument, NULL, 'k'},
 	    {"principals", required_argument, NULL, 'P'},
 	    {"require-keys", no_argument, NULL, 'q'},
-	    {"rules", required_argument, NULL, 'R'},     /* issue 5 */
-	    {"reminders", required_argument, NULL, 'M'}, /* issue 6 */
+	    {"rules", required_argument, NULL, 'R'},
+	    {"reminders", required_argument, NULL, 'M'},
 	    {"config", required_argument, NULL, 'C'},
 	    {"check-config", no_argument, NULL, 'K'},
 	    {"version", no_argument, NULL, 'V'},
@@ -237,16 +237,16 @@ int main(int argc, char **argv)
 	    {'B', "--snapshot-bytes", "journal/snapshot_bytes"},
 	    {'G', "--segment-size", "journal/segment_size"},
 	    {'D', "--dedup-window", "limits/dedup_window"},
-	    /* security (issue 8) */
+	    /* security */
 	    {'k', "--server-key", "security/server_key"},
 	    {'P', "--principals", "security/principals"},
 	    {'q', "--require-keys", "security/require_keys"},
-	    {'R', "--rules", "mobility/rules"},         /* issue 5 */
-	    {'M', "--reminders", "sessions/reminders"}, /* issue 6 */
+	    {'R', "--rules", "mobility/rules"},
+	    {'M', "--reminders", "sessions/reminders"},
 	};
 	server_options_t opt;
 	int verify = 0, check_config = 0;
-	long heartbeat_ms = 1000; /* --heartbeat-ms (issue 7; not a config key yet) */
+	long heartbeat_ms = 1000; /* --heartbeat-ms (not a config key yet) */
 	daemon_ctx_t d;
 	config_t scratch;
 	char err[1024];
@@ -322,7 +322,7 @@ int main(int argc, char **argv)
 		return 78;
 	}
 	if (check_config && d.cfg.principals != NULL) {
-		/* security (issue 8): the principals file is judged too */
+		/* security: the principals file is judged too */
 		principals_t *pr = principals_load(d.cfg.principals, err, sizeof err);
 		if (pr == NULL) {
 			fprintf(stderr, "vetallianced: %s\n", err);
@@ -334,7 +334,7 @@ int main(int argc, char **argv)
 		principals_free(&pr);
 	}
 	if (check_config) {
-		/* mobilities (issue 5): the rules file is part of the configuration */
+		/* mobilities: the rules file is part of the configuration */
 		rules_t *rules = NULL;
 		if (rules_load(d.cfg.rules_path, &rules, err, sizeof err) < 0) {
 			fprintf(stderr, "vetallianced: %s\n", err);
@@ -359,7 +359,7 @@ int main(int argc, char **argv)
 	opt.segment_max_bytes = d.cfg.segment_size;
 	opt.dedup_window = (size_t)d.cfg.dedup_window;
 	opt.heartbeat_ms = (uint32_t)heartbeat_ms;
-	/* security (issue 8) */
+	/* security */
 	opt.server_key = d.cfg.server_key;
 	opt.principals = d.cfg.principals;
 	opt.require_keys = (int)d.cfg.require_keys;
@@ -367,8 +367,8 @@ int main(int argc, char **argv)
 	opt.list_max = d.cfg.list_max;
 	opt.alliance_members_max = d.cfg.alliance_members;
 	opt.in_flight_max = d.cfg.in_flight;
-	opt.rules_path = d.cfg.rules_path; /* issue 5 */
-	/* issue 6: checked when the configuration was read */
+	opt.rules_path = d.cfg.rules_path;
+	/* checked when the configuration was read */
 	opt.n_reminder_offsets = (size_t)session_offsets_parse(
 	    d.cfg.reminders, opt.reminder_offsets, REMINDER_OFFSETS_MAX);
 

@@ -73,7 +73,7 @@ int metrics_watch(metrics_t *m, void *router);
 
 /* metrics_on_event - also hand each monitor event (its number, value and
  * endpoint frame) to fn, with the failed handshakes added to the events
- * watched (security, issue 8: auth logs them).  Call before
+ * watched (security, auth logs them).  Call before
  * metrics_watch(). */
 typedef void (*metrics_event_fn)(void *arg, uint16_t event, uint32_t value, const char *endpoint);
 void metrics_on_event(metrics_t *m, metrics_event_fn fn, void *arg);

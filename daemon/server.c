@@ -37,7 +37,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdnoreturn.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -69,8 +68,7 @@
 #define SERVER_ERR_MAX          512
 #define SERVER_RETRY_MS         1000
 #define SERVER_SNAPSHOTS_KEPT   2
-#define SERVER_SNAPSHOT_NICE    10  /* the snapshot child's nice value */
-#define SERVER_REMINDER_TICK_MS 250 /* issue 6: how often due reminders are looked for */
+#define SERVER_REMINDER_TICK_MS 250 /* how often due reminders are looked for */
 
 typedef struct pub_event {
 	char topic[64];
@@ -145,16 +143,16 @@ struct server {
 	metrics_t *metrics; /* status and metrics queries (metrics.h) */
 	uint64_t sync_ns;   /* duration of the last journal_write */
 	feed_t *feed;       /* catch-up pages and heartbeats (feed.h) */
-	/* security (issue 8) */
+	/* security */
 	auth_t *auth;                /* CURVE or plain; principals */
 	auth_peers_t *router_peers;  /* addresses for failed handshakes */
 	inflight_t *inflight;        /* requests in flight per principal */
 	uint32_t answer_slot;        /* the request being handled: its slot */
 	int answer_pending;          /* ...counted, its reply not yet placed */
 	codec_limits_t codec_limits; /* string and list bounds */
-	rules_t *rules;              /* partner rules in force (issue 5) */
-	uv_timer_t reminder_timer;   /* issue 6: reminders due */
-	va_clock_t clock;            /* issue 6: the wall clock (injectable for tests) */
+	rules_t *rules;              /* partner rules in force */
+	uv_timer_t reminder_timer;   /* reminders due */
+	va_clock_t clock;            /* the wall clock (injectable for tests) */
 };
 
 #define NO_SLOT UINT32_MAX
@@ -345,19 +343,14 @@ static void server__snapshot_poll(uv_timer_t *t)
 /*
  * In the child: serialise and write, then leave without running any exit
  * handler (the sockets, the loop and the journal are the parent's).  The
- * child runs at a lower priority: on a machine with few cores it would
- * otherwise take a whole core from the loop and the commit thread while
- * they serve clients, and a snapshot that takes longer costs nothing.
+ * child should finish soon: while it lives, every page the parent writes
+ * that the two still share is copied on the write (ARCHITECTURE.md).
  */
 static noreturn void server__snapshot_child(server_t *srv, uint64_t seq)
 {
 	char err[SERVER_ERR_MAX];
 	uint8_t *buf = NULL;
-	size_t len;
-
-	if (setpriority(PRIO_PROCESS, 0, SERVER_SNAPSHOT_NICE) < 0)
-		log_debug("snapshot child: could not lower its priority: %s", strerror(errno));
-	len = codec_snapshot_pack(srv->state, server__now_ms(srv), &buf);
+	size_t len = codec_snapshot_pack(srv->state, server__now_ms(srv), &buf);
 
 	if (len == 0) {
 		log_warn("could not encode a snapshot at seq %llu", (unsigned long long)seq);
@@ -548,7 +541,7 @@ static void server__answer(server_t *srv, zmq_msg_t *frames, size_t nframes, con
 }
 
 /*
- * Centres (issue 4): the centres offering q->sector outside the country
+ * Centres: the centres offering q->sector outside the country
  * of centre q->id, or outside q->country; *list_p gets them (sorted by
  * id).  Returns 0 or a VA_* code with a message naming what is unknown.
  */
@@ -595,7 +588,7 @@ static void server__query(server_t *srv, const query_t *q, zmq_msg_t *frames, si
 	int status = 0;
 
 	switch (q->type) {
-	/* mobilities (issue 5) */
+	/* mobilities */
 	case QUERY_MOBILITY_GET:
 		res.one = mobilities_get(state_mobilities(srv->state), q->id);
 		if (res.one == NULL) {
@@ -653,7 +646,7 @@ static void server__query(server_t *srv, const query_t *q, zmq_msg_t *frames, si
 		res.state = srv->state;
 		res.now_ms = server__now_ms(srv);
 		break;
-	case QUERY_SESSION_GET: /* issue 6 */
+	case QUERY_SESSION_GET:
 		res.one = sessions_get(state_sessions(srv->state), q->id);
 		if (res.one == NULL) {
 			status = VA_NOT_FOUND;
@@ -740,7 +733,7 @@ static void server__query(server_t *srv, const query_t *q, zmq_msg_t *frames, si
 		res.type = RESULT_STATE;
 		res.one = srv->state;
 		break;
-	/* Centres: criteria and matching (issue 4). */
+	/* Centres: criteria and matching. */
 	case QUERY_CENTRE_CRITERIA: {
 		const centre_t *c = state_centre_get(srv->state, q->id);
 		if (c == NULL) {
@@ -774,7 +767,7 @@ static void server__query(server_t *srv, const query_t *q, zmq_msg_t *frames, si
 		res.type = RESULT_METRICS;
 		res.one = text;
 		break;
-	/* security (issue 8): answered by server__security_query */
+	/* security: answered by server__security_query */
 	case QUERY_PRINCIPALS_RELOAD:
 	case QUERY_WHOAMI:
 		return;
@@ -816,7 +809,7 @@ static int server__execute(server_t *srv, const cmd_t *cmd, const state_ctx_t *c
 	return 0;
 }
 
-/* Security (issue 8): the requests that change how the daemon runs are
+/* Security: the requests that change how the daemon runs are
  * the administrator's; every other query is open to every principal. */
 static int server__admin_query(const principal_t *p, const query_t *q, char *err, size_t errlen)
 {
@@ -831,7 +824,7 @@ static int server__admin_query(const principal_t *p, const query_t *q, char *err
 	return -VA_PERMISSION_DENIED;
 }
 
-/* Security (issue 8): the queries about principals. */
+/* Security: the queries about principals. */
 static void server__security_query(server_t *srv, const principal_t *p, const query_t *q,
 				   zmq_msg_t *frames, size_t nframes, const char *request_id)
 {
@@ -880,7 +873,7 @@ static void server__command(server_t *srv, const principal_t *p, request_t *req,
 	state_ctx_t ctx = {.now_ms = server__now_ms(srv),
 			   .actor = actor,
 			   .request_id = req->request_id,
-			   .rules = srv->rules /* issue 5 */};
+			   .rules = srv->rules};
 	rc = authz_check(p, srv->state, &req->cmd, err, sizeof err);
 	if (rc == 0)
 		rc = bounds_check(srv->state, &req->cmd, srv->opt.alliance_members_max, err,
@@ -966,7 +959,7 @@ static void server__on_request(zuv_sock_t *zs, zmq_msg_t *frames, size_t nframes
 
 /* ---------------------------------------------------------- reminders */
 
-/* Sessions and deadlines (issue 6): every reminder due now and not sent
+/* Sessions and deadlines: every reminder due now and not sent
  * yet goes out as the daemon's own command. */
 static void server__reminder_tick(uv_timer_t *t)
 {
@@ -1201,7 +1194,7 @@ static void server__feed_closed(void *arg)
 	srv->open_handles--;
 }
 
-/* security (issue 8) */
+/* security */
 static void server__auth_closed(void *arg)
 {
 	server_t *srv = arg;
@@ -1277,7 +1270,7 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 		*exit_code = 73;
 		goto fail;
 	}
-	/* mobilities (issue 5): the partner rules; unreadable is a config error */
+	/* mobilities: the partner rules; unreadable is a config error */
 	if (rules_load(opt->rules_path, &srv->rules, err, errlen) < 0) {
 		*exit_code = 78;
 		goto fail;
@@ -1315,7 +1308,7 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 	srv->retry.data = srv;
 	uv_timer_init(loop, &srv->snap_timer);
 	srv->snap_timer.data = srv;
-	uv_timer_init(loop, &srv->reminder_timer); /* issue 6 */
+	uv_timer_init(loop, &srv->reminder_timer);
 	srv->reminder_timer.data = srv;
 	uv_timer_start(&srv->reminder_timer, server__reminder_tick, 0, SERVER_REMINDER_TICK_MS);
 	srv->open_handles = 4;
@@ -1500,7 +1493,7 @@ void server_free(server_t **self_p)
 	*self_p = NULL;
 }
 
-/* security (issue 8) */
+/* security */
 int server_reload_principals(server_t *srv, size_t *count, size_t *removed, char *err,
 			     size_t errlen)
 {
@@ -1540,7 +1533,7 @@ int server_reload_principals(server_t *srv, size_t *count, size_t *removed, char
 	return 0;
 }
 
-/* mobilities (issue 5) */
+/* mobilities */
 int server_rules_reload(server_t *srv, char *err, size_t errlen)
 {
 	rules_t *next = NULL;

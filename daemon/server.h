@@ -15,7 +15,7 @@
  * Start-up: the newest valid snapshot, then the journal after it; the
  * reference data only when both are empty.
  *
- * Reminders (issue 6): a loop timer ticks every SERVER_REMINDER_TICK_MS,
+ * Reminders: a loop timer ticks every SERVER_REMINDER_TICK_MS,
  * asks the state which session and deadline reminders are due at the
  * clock's now (state/session.h) and runs each as the daemon's own
  * command, actor "system": its event is journaled like any other, so a
@@ -41,7 +41,7 @@ typedef struct server_options {
 	uint64_t segment_max_bytes; /* journal segment size; 0 = the default */
 	size_t dedup_window;        /* requests remembered for retries; 0 = default */
 	uint32_t heartbeat_ms;      /* between daemon.heartbeat events; 0 = none */
-	/* security (issue 8), docs/SECURITY.md */
+	/* security, docs/SECURITY.md */
 	const char *server_key;      /* secret certificate; NULL with no principals: plain */
 	const char *principals;      /* principals file (principals.h) */
 	int require_keys;            /* CURVE even on loopback endpoints */
@@ -49,8 +49,8 @@ typedef struct server_options {
 	size_t list_max;             /* entries per repeated field; 0 = CODEC_LIST_MAX */
 	size_t alliance_members_max; /* 0 = BOUNDS_ALLIANCE_MEMBERS */
 	size_t in_flight_max;        /* requests per principal; 0 = BOUNDS_IN_FLIGHT */
-	const char *rules_path;     /* partner rules (issue 5); NULL: the compiled-in ones */
-	/* Sessions (issue 6): minutes before a session its reminders are due. */
+	const char *rules_path;      /* partner rules; NULL: the compiled-in ones */
+	/* Sessions: minutes before a session its reminders are due. */
 	uint32_t reminder_offsets[8]; /* REMINDER_OFFSETS_MAX */
 	size_t n_reminder_offsets;
 } server_options_t;
@@ -98,7 +98,7 @@ int server_reload_principals(server_t *srv, size_t *count, size_t *removed, char
 			     size_t errlen);
 
 /*
- * server_rules_reload - read the partner rules file again (issue 5):
+ * server_rules_reload - read the partner rules file again:
  * SIGHUP and the rules_reload request.  A file that cannot be read or
  * parsed keeps the rules in force; the reason is logged and returned
  * in err.  Returns 0 or a negative VA_* code.

@@ -50,7 +50,6 @@
 #define SNAP_TMP_SUFFIX  ".snap.tmp"
 #define SNAP_NAME_SIZE   (sizeof SNAP_PREFIX - 1 + FILEIO_SEQ_DIGITS + sizeof SNAP_TMP_SUFFIX)
 #define SNAP_FILE_MODE   0640
-#define SNAP_CHUNK       ((size_t)4 << 20) /* bytes written and flushed at a time */
 
 struct snap_entry {
 	uint64_t seq;
@@ -252,37 +251,6 @@ int snapfile_commit(const char *dir, uint64_t seq, char *errbuf, size_t errlen)
 	return rc;
 }
 
-/*
- * snap_write_paced - write len bytes at off in chunks, each flushed to the
- * device before the next is written.  A snapshot is written while the
- * daemon commits its journal with fdatasync; on ext4 (data=ordered) a
- * journal commit must first write out the data of blocks allocated since
- * the last one, so hundreds of megabytes left dirty would make every
- * journal sync of the moment wait for them.  Pacing keeps that at one
- * chunk.  Returns 0 or -errno.
- */
-static int snap_write_paced(int fd, const void *bytes, size_t len, uint64_t off)
-{
-	const unsigned char *p = bytes;
-
-	while (len > 0) {
-		size_t n = len < SNAP_CHUNK ? len : SNAP_CHUNK;
-		int e = fileio_pwrite_all(fd, p, n, off);
-
-		if (e < 0)
-			return e;
-		if (sync_file_range(fd, (off_t)off, (off_t)n,
-				    SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-					SYNC_FILE_RANGE_WAIT_AFTER) != 0 &&
-		    errno != ENOSYS && errno != EINVAL && errno != ESPIPE)
-			return -errno;
-		p += n;
-		off += n;
-		len -= n;
-	}
-	return 0;
-}
-
 int snapfile_write_tmp(const char *dir, uint64_t seq, const void *bytes, size_t len, char *errbuf,
 		       size_t errlen)
 {
@@ -311,7 +279,7 @@ int snapfile_write_tmp(const char *dir, uint64_t seq, const void *bytes, size_t 
 		goto out;
 	}
 	if ((e = fileio_pwrite_all(fd, hdr, sizeof hdr, 0)) < 0 ||
-	    (e = snap_write_paced(fd, bytes, len, sizeof hdr)) < 0) {
+	    (e = fileio_pwrite_all(fd, bytes, len, sizeof hdr)) < 0) {
 		rc = fileio_error(errbuf, errlen, fileio_status_from_errno(-e),
 				  "could not write '%s/%s': %s", dir, tmp, strerror(-e));
 		goto fail_tmp;

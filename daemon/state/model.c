@@ -423,7 +423,7 @@ void cmd_release(cmd_t *cmd)
 	case CMD_MOU_SIGN:
 		alliance_cmd_release(&cmd->u.acmd);
 		break;
-	/* mobilities (issue 5) */
+	/* mobilities */
 	case CMD_MOBILITY_PROPOSE:
 	case CMD_MOBILITY_REVIEW:
 	case CMD_MOBILITY_APPROVE:
@@ -436,7 +436,7 @@ void cmd_release(cmd_t *cmd)
 	case CMD_MOBILITY_PREPARE:
 		mobility_cmd_release(&cmd->u.mcmd);
 		break;
-	/* Sessions and deadlines (issue 6). */
+	/* Sessions and deadlines. */
 	case CMD_SESSION_BOOK:
 		session_release(&cmd->u.session);
 		break;
@@ -493,7 +493,7 @@ void event_release(event_t *ev)
 	case EV_MOU_FULLY_SIGNED:
 		alliance_release(&ev->u.alliance);
 		break;
-	/* mobilities (issue 5) */
+	/* mobilities */
 	case EV_MOBILITY_PROPOSED:
 	case EV_MOBILITY_NEEDS_REVIEW:
 	case EV_MOBILITY_REVIEWED:
@@ -507,7 +507,7 @@ void event_release(event_t *ev)
 	case EV_MOBILITY_PREPARED:
 		mobility_release(&ev->u.mobility);
 		break;
-	/* Sessions and deadlines (issue 6). */
+	/* Sessions and deadlines. */
 	case EV_SESSION_BOOKED:
 	case EV_SESSION_JOINED:
 	case EV_SESSION_LEFT:
@@ -554,7 +554,6 @@ void evlist_release(evlist_t *l)
 	memset(l, 0, sizeof *l);
 }
 
-/* issue 6 */
 int model_fail(char *err, size_t errlen, int code, const char *fmt, ...)
 {
 	va_list ap;

@@ -47,7 +47,7 @@ typedef struct strlist {
 	size_t n;
 } strlist_t;
 
-/* Centres (issue 4): wire numbers of Fact and ContactRole. */
+/* Centres: wire numbers of Fact and ContactRole. */
 typedef enum {
 	FACT_UNKNOWN = 0,
 	FACT_YES = 1,
@@ -114,7 +114,7 @@ typedef struct centre {
 	strlist_t sectors;
 	int64_t registered_ms;
 	int64_t updated_ms;
-	/* issue 4: contacts and facts; NULL when it states none.  Read it
+	/* contacts and facts; NULL when it states none.  Read it
 	 * with centre_more(), change it with centre_more_mut(). */
 	centre_more_t *more;
 	/* Non-NULL for a packed centre: every string and the sector list
@@ -223,7 +223,7 @@ typedef struct alliance_cmd {
 	char *hash; /* mou sign: the version signed */
 } alliance_cmd_t;
 
-/* Mobilities (issue 5): state/mobility.h. */
+/* Mobilities: state/mobility.h. */
 typedef enum {
 	PARTICIPANT_UNSPECIFIED = 0,
 	PARTICIPANT_LEARNER = 1,
@@ -345,7 +345,7 @@ typedef struct mobility_cmd {
 	mobility_t m;
 } mobility_cmd_t;
 
-/* Sessions and deadlines (issue 6; state/session.h).  Wire numbers of
+/* Sessions and deadlines (state/session.h).  Wire numbers of
  * SessionKind and SessionStatus. */
 typedef enum {
 	SESSION_KIND_UNSPECIFIED = 0,
@@ -455,7 +455,7 @@ enum {
 	CENTRE_F_COUNTRY = 1u << 3,
 	CENTRE_F_REGION = 1u << 4,
 	CENTRE_F_SECTORS = 1u << 5,
-	/* issue 4: contacts and facts; one bit per fact from CENTRE_F_FACT0 */
+	/* contacts and facts; one bit per fact from CENTRE_F_FACT0 */
 	CENTRE_F_CONTACTS = 1u << 6,
 	CENTRE_F_FACT0 = 1u << 7,
 	CENTRE_F_PROVINCE = 1u << (7 + CENTRE_FACTS),
@@ -480,7 +480,7 @@ typedef enum {
 	CMD_ALLIANCE_VISIT,
 	CMD_MOU_DRAFT,
 	CMD_MOU_SIGN,
-	/* mobilities (issue 5): u.mcmd */
+	/* mobilities: u.mcmd */
 	CMD_MOBILITY_PROPOSE,
 	CMD_MOBILITY_REVIEW,
 	CMD_MOBILITY_APPROVE,
@@ -491,7 +491,7 @@ typedef enum {
 	CMD_MOBILITY_COUNTERSIGN,
 	CMD_MOBILITY_CANCEL,
 	CMD_MOBILITY_PREPARE,
-	/* Sessions and deadlines (issue 6). */
+	/* Sessions and deadlines. */
 	CMD_SESSION_BOOK, /* u.session */
 	CMD_SESSION_JOIN, /* u.scmd from here on */
 	CMD_SESSION_LEAVE,
@@ -516,8 +516,8 @@ typedef struct cmd {
 		confirmation_t confirmation;
 		alliance_t alliance;
 		alliance_cmd_t acmd;
-		mobility_cmd_t mcmd; /* mobilities (issue 5) */
-		session_t session;   /* issue 6 */
+		mobility_cmd_t mcmd; /* mobilities */
+		session_t session;
 		session_cmd_t scmd;
 		deadline_t deadline;
 		reminder_t reminder;
@@ -543,7 +543,7 @@ typedef enum {
 	EV_MOU_CHANGED, /* mou.voided: signatures the change voided */
 	EV_MOU_SIGNED,
 	EV_MOU_FULLY_SIGNED, /* the alliance is at stage mou, kind formal */
-	/* mobilities (issue 5): u.mobility, the whole mobility after the change */
+	/* mobilities: u.mobility, the whole mobility after the change */
 	EV_MOBILITY_PROPOSED,
 	EV_MOBILITY_NEEDS_REVIEW,
 	EV_MOBILITY_REVIEWED,
@@ -555,7 +555,7 @@ typedef enum {
 	EV_MOBILITY_COUNTERSIGNED,
 	EV_MOBILITY_CANCELLED,
 	EV_MOBILITY_PREPARED,
-	/* Sessions and deadlines (issue 6): every session event carries the
+	/* Sessions and deadlines: every session event carries the
 	 * whole session after the change (u.session). */
 	EV_SESSION_BOOKED,
 	EV_SESSION_JOINED,
@@ -584,8 +584,8 @@ typedef struct event {
 		interest_t interest;
 		confirmation_t confirmation;
 		alliance_t alliance;
-		mobility_t mobility; /* mobilities (issue 5) */
-		session_t session;   /* issue 6 */
+		mobility_t mobility; /* mobilities */
+		session_t session;
 		deadline_t deadline;
 		reminder_t reminder;
 	} u;
@@ -601,7 +601,7 @@ typedef struct evlist {
 char *model_strdup(const char *s); /* NULL stays NULL; aborts on OOM */
 
 /* model_fail - a refusal: the message into err (NUL-terminated, cut to
- * errlen; err may be NULL), returns -code (issue 6). */
+ * errlen; err may be NULL), returns -code. */
 int model_fail(char *err, size_t errlen, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -650,12 +650,12 @@ void alliance_cmd_release(alliance_cmd_t *c);
 void mou_release(mou_t *m);
 void mou_copy(mou_t *dst, const mou_t *src);
 
-/* mobilities (issue 5); defined in state/mobility.c */
+/* mobilities; defined in state/mobility.c */
 void mobility_release(mobility_t *m);
 void mobility_copy(mobility_t *dst, const mobility_t *src);
 void mobility_cmd_release(mobility_cmd_t *c);
 
-/* Sessions and deadlines (issue 6). */
+/* Sessions and deadlines. */
 void session_release(session_t *s);
 void session_copy(session_t *dst, const session_t *src);
 void session_cmd_release(session_cmd_t *c);

@@ -56,9 +56,9 @@ struct state {
 	size_t n_centre_slots;
 	commitments_t *commitments;
 	alliances_t *alliances;
-	mobilities_t *mobilities; /* issue 5 */
+	mobilities_t *mobilities;
 	recent_t recent;
-	sessions_t *sessions; /* sessions, deadlines, reminders sent (issue 6) */
+	sessions_t *sessions; /* sessions, deadlines, reminders sent */
 };
 
 static int state__fail(char *err, size_t errlen, int code, const char *fmt, ...)
@@ -535,7 +535,7 @@ static int state__decide_centre(const state_t *st, const cmd_t *cmd, const state
 		strlist_release(&merged.sectors);
 		strlist_copy(&merged.sectors, &in->sectors);
 	}
-	/* issue 4: contacts and facts */
+	/* contacts and facts */
 	if (cmd->mask & (CENTRE_F_CONTACTS | (CENTRE_F_FACT(CENTRE_FACTS) - CENTRE_F_FACT0) |
 			 CENTRE_F_PROVINCE | CENTRE_F_TEACHER_HOURS)) {
 		const centre_more_t *im = centre_more(in);
@@ -628,7 +628,7 @@ static int state__decide_alliance(const state_t *st, const cmd_t *cmd, const sta
 	return 0;
 }
 
-/* Mobilities (issue 5). */
+/* Mobilities. */
 static const centre_t *state__centre_lookup(const void *arg, const char *id)
 {
 	return state_centre_get(arg, id);
@@ -663,7 +663,7 @@ static int state__decide_mobility(const state_t *st, const cmd_t *cmd, const sta
 	return 0;
 }
 
-/* Sessions and deadlines (issue 6). */
+/* Sessions and deadlines. */
 static int state__partner_exists(const void *arg, const char *id)
 {
 	return state_partner_get(arg, id) != NULL;
@@ -789,7 +789,7 @@ int state_decide(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx, ev
 	case CMD_MOU_DRAFT:
 	case CMD_MOU_SIGN:
 		return state__decide_alliance(st, cmd, ctx, out, err, errlen);
-	/* mobilities (issue 5) */
+	/* mobilities */
 	case CMD_MOBILITY_PROPOSE:
 	case CMD_MOBILITY_REVIEW:
 	case CMD_MOBILITY_APPROVE:
@@ -801,7 +801,7 @@ int state_decide(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx, ev
 	case CMD_MOBILITY_CANCEL:
 	case CMD_MOBILITY_PREPARE:
 		return state__decide_mobility(st, cmd, ctx, out, err, errlen);
-	/* Sessions and deadlines (issue 6). */
+	/* Sessions and deadlines. */
 	case CMD_SESSION_BOOK:
 	case CMD_SESSION_JOIN:
 	case CMD_SESSION_LEAVE:
@@ -949,7 +949,7 @@ static int state__apply(state_t *st, event_t *ev, int take, char *err, size_t er
 					   ev->u.alliance.id ? ev->u.alliance.id : "");
 		alliances_put(st->alliances, &ev->u.alliance);
 		break;
-	/* mobilities (issue 5): the event carries the whole mobility */
+	/* mobilities: the event carries the whole mobility */
 	case EV_MOBILITY_PROPOSED:
 	case EV_MOBILITY_NEEDS_REVIEW:
 	case EV_MOBILITY_REVIEWED:
@@ -970,7 +970,7 @@ static int state__apply(state_t *st, event_t *ev, int take, char *err, size_t er
 					   ev->u.mobility.id ? ev->u.mobility.id : "");
 		mobilities_put(st->mobilities, &ev->u.mobility);
 		break;
-	/* Sessions and deadlines (issue 6). */
+	/* Sessions and deadlines. */
 	case EV_SESSION_BOOKED:
 	case EV_SESSION_JOINED:
 	case EV_SESSION_LEFT:
@@ -1080,7 +1080,7 @@ void state_restore_alliance(state_t *st, const alliance_t *a)
 	alliances_put(st->alliances, a);
 }
 
-/* mobilities (issue 5) */
+/* mobilities */
 const struct mobilities *state_mobilities(const state_t *st)
 {
 	return st->mobilities;
@@ -1101,7 +1101,7 @@ void state_restore_last_seq(state_t *st, uint64_t seq)
 	st->last_seq = seq;
 }
 
-/* Sessions and deadlines (issue 6). */
+/* Sessions and deadlines. */
 const struct sessions *state_sessions(const state_t *st)
 {
 	return st->sessions;

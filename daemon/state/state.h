@@ -25,7 +25,7 @@ typedef struct state_ctx {
 	int64_t now_ms;
 	const char *actor;
 	const char *request_id;
-	/* mobilities (issue 5): the partner rules in force (NULL: none) */
+	/* mobilities: the partner rules in force (NULL: none) */
 	const struct rules *rules;
 } state_ctx_t;
 
@@ -82,7 +82,7 @@ size_t state_interest_list(const state_t *st, const char *partner, const interes
 
 size_t state_centre_count(const state_t *st);
 
-/* state_centre_each - call fn for every centre, in no order (issue 4). */
+/* state_centre_each - call fn for every centre, in no order. */
 void state_centre_each(const state_t *st, void (*fn)(const centre_t *c, void *arg), void *arg);
 
 /* state_commitments - the centres' commitment stands (state/commitment.h),
@@ -92,7 +92,7 @@ const struct commitments *state_commitments(const state_t *st);
 /* state_alliances - the alliances (state/alliance.h). */
 const struct alliances *state_alliances(const state_t *st);
 
-/* state_mobilities - the mobilities (state/mobility.h; issue 5). */
+/* state_mobilities - the mobilities (state/mobility.h). */
 const struct mobilities *state_mobilities(const state_t *st);
 
 /* state_sessions - sessions, deadlines and reminders sent (state/session.h). */
@@ -144,9 +144,9 @@ void state_restore_centre(state_t *st, const centre_t *c);
 void state_restore_centre_take(state_t *st, centre_t *c);
 void state_restore_confirmation(state_t *st, const confirmation_t *c);
 void state_restore_alliance(state_t *st, const alliance_t *a);
-void state_restore_mobility(state_t *st, const mobility_t *m); /* issue 5 */
+void state_restore_mobility(state_t *st, const mobility_t *m);
 
-/* Sessions and deadlines (issue 6). */
+/* Sessions and deadlines. */
 void state_restore_session(state_t *st, const session_t *s);
 void state_restore_deadline(state_t *st, const deadline_t *d);
 void state_restore_reminder(state_t *st, const reminder_t *r);

@@ -1,5 +1,5 @@
 /*
- * test_centre_flow.c - end-to-end: centres complete (issue 4) through the
+ * test_centre_flow.c - end-to-end: centres complete through the
  * real daemon and vetctl.  Contacts by role and the selection-criteria
  * facts are set at register and update and survive a restart; `centre
  * criteria` shows met / unmet / unknown with the fact; `centre match`

@@ -1,5 +1,5 @@
 /*
- * test_watch.c - end-to-end tests of issue 7: catch-up (EventsSince,
+ * test_watch.c - end-to-end tests: catch-up (EventsSince,
  * StateGet), heartbeats, per-peer flow control in the daemon, and the
  * reliable vetwatch (cursor, gap repair, reconnect, hooks), plus the
  * Python example client.

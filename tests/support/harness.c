@@ -868,7 +868,7 @@ int vt_vetctl(const vt_daemon_t *d, const char *const *args, char **out, char **
 	return vt_run(argv, NULL, out, err, 20000);
 }
 
-/* Sessions (issue 6). */
+/* Sessions. */
 char *vt_vetctl_out(const vt_daemon_t *d, const char *const *args)
 {
 	char *out = NULL, *err = NULL;

@@ -45,7 +45,7 @@ int st_run_ctx(state_t *st, cmd_t cmd, const state_ctx_t *ctx, evlist_t *log, ch
 	return 0;
 }
 
-/* Sessions (issue 6). */
+/* Sessions. */
 int st_decode(const struct ProtobufCMessage *request, struct request *out, char *err, size_t errlen)
 {
 	size_t len = protobuf_c_message_get_packed_size(request);

@@ -23,11 +23,11 @@ int st_run(state_t *st, cmd_t cmd, int64_t now_ms, const char *actor, evlist_t *
 	   size_t errlen);
 
 /* st_run_ctx - st_run with a whole context (e.g. the partner rules of
- * mobilities, issue 5). */
+ * mobilities). */
 int st_run_ctx(state_t *st, cmd_t cmd, const state_ctx_t *ctx, evlist_t *log, char *err,
 	       size_t errlen);
 
-/* Sessions (issue 6). */
+/* Sessions. */
 struct request;
 struct ProtobufCMessage;
 

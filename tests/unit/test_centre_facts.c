@@ -1,6 +1,6 @@
 /*
  * test_centre_facts.c - centres' contacts and selection-criteria facts
- * (issue 4) through the model, the state core and the codec: packing
+ * through the model, the state core and the codec: packing
  * keeps every field, an update changes only the masked facts, requests
  * are validated with the field named, events and snapshots carry the
  * new fields, and state_get carries commitments and alliances.

@@ -137,7 +137,7 @@ Test(config, reload_takes_only_the_reloadable_keys)
 	config_release(&next);
 }
 
-/* Sessions (issue 6): the reminder offsets, a list of minutes. */
+/* Sessions: the reminder offsets, a list of minutes. */
 Test(config, session_reminders)
 {
 	config_t c;
