@@ -2508,29 +2508,79 @@ static void codec__recent_copy(const char *actor, const char *request_id, uint64
 	codec__recent_add(model_strdup(actor), model_strdup(request_id), seq, arg);
 }
 
+/*
+ * The centres of a snapshot are appended to the packed StateSnapshot one
+ * by one, each as its own `centres` field (tag, length, Centre): the
+ * same bytes protobuf would produce for the repeated field, without a
+ * tree of millions of messages built first.  The snapshot child then
+ * lives shorter, and while it lives the parent pays for every shared page
+ * it writes.
+ */
+typedef struct snap_out {
+	uint8_t *buf;
+	size_t len;
+	size_t cap;
+	uint32_t tag; /* the centres field's key: (number << 3) | 2 */
+	codec_scratch_t scratch;
+} snap_out_t;
+
+static size_t codec__varint(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+static int codec__snap_centre(const centre_t *c, void *arg)
+{
+	snap_out_t *o = arg;
+	PB(Centre) pb;
+	size_t n;
+
+	if (centre_to_pb(&pb, c, &o->scratch) < 0)
+		return -1;
+	n = vetalliance__v1__centre__get_packed_size(&pb);
+	if (o->cap - o->len < n + 20) {
+		size_t cap = o->cap * 2 > o->len + n + 20 ? o->cap * 2 : o->len + n + 20;
+		uint8_t *b = realloc(o->buf, cap);
+
+		if (b == NULL)
+			return -1;
+		o->buf = b;
+		o->cap = cap;
+	}
+	o->len += codec__varint(o->buf + o->len, o->tag);
+	o->len += codec__varint(o->buf + o->len, n);
+	o->len += vetalliance__v1__centre__pack(&pb, o->buf + o->len);
+	return 0;
+}
+
 size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf_p)
 {
 	PB(StateSnapshot) snap = VETALLIANCE__V1__STATE_SNAPSHOT__INIT;
 	const partner_t **partners = NULL;
 	const sector_t **sectors = NULL;
 	const interest_t **interests = NULL;
-	const centre_t **centres = NULL;
 	const confirmation_t **confs = NULL;
 	const alliance_t **alls = NULL;
 	codec_alliance_t *aw = NULL;
 	PB(Alliance) **aptrs = NULL;
-	codec_list_t lp = {0}, ls = {0}, li = {0}, lc = {0}, lk = {0};
+	codec_list_t lp = {0}, ls = {0}, li = {0}, lk = {0};
+	snap_out_t out = {0};
 	snap_recent_t recent = {0};
 	codec_scratch_t scratch = {0};
 	codec_session_snap_t sessions = {0};
-	size_t np, ns, ni, nc, nk, na, len = 0;
-	uint8_t *buf = NULL;
+	size_t np, ns, ni, nk, na, len = 0;
 
 	*buf_p = NULL;
 	np = state_partner_list(st, &partners);
 	ns = state_sector_list(st, &sectors);
 	ni = state_interest_list(st, NULL, &interests);
-	nc = state_centre_list(st, NULL, NULL, NULL, &centres);
 	nk = commitments_list(state_commitments(st), &confs);
 	na = alliances_list(state_alliances(st), &alls);
 	aw = calloc(na + 1, sizeof *aw);
@@ -2542,7 +2592,6 @@ size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf
 	    codec__list(&lp, np, sizeof(PB(Partner))) < 0 ||
 	    codec__list(&ls, ns, sizeof(PB(Sector))) < 0 ||
 	    codec__list(&li, ni, sizeof(PB(SectorInterest))) < 0 ||
-	    codec__list(&lc, nc, sizeof(PB(Centre))) < 0 ||
 	    codec__list(&lk, nk, sizeof(PB(CommitmentState))) < 0 || aw == NULL || aptrs == NULL)
 		goto out;
 	for (size_t i = 0; i < na; i++) {
@@ -2556,9 +2605,6 @@ size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf
 		sector_to_pb(ls.ptrs[i], sectors[i]);
 	for (size_t i = 0; i < ni; i++)
 		interest_to_pb(li.ptrs[i], interests[i]);
-	for (size_t i = 0; i < nc; i++)
-		if (centre_to_pb(lc.ptrs[i], centres[i], &scratch) < 0)
-			goto out;
 	for (size_t i = 0; i < nk; i++)
 		confirmation_to_pb(lk.ptrs[i], confs[i]);
 	state_recent_each(st, codec__recent_copy, &recent);
@@ -2574,8 +2620,6 @@ size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf
 	snap.sectors = (PB(Sector) **)ls.ptrs;
 	snap.n_interests = ni;
 	snap.interests = (PB(SectorInterest) **)li.ptrs;
-	snap.n_centres = nc;
-	snap.centres = (PB(Centre) **)lc.ptrs;
 	snap.n_recent_requests = recent.n;
 	snap.recent_requests = recent.ptrs;
 	snap.n_commitments = nk;
@@ -2586,15 +2630,24 @@ size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf
 	if (codec__session_snap_pack(st, &snap, &sessions) < 0)
 		goto out;
 
-	len = vetalliance__v1__state_snapshot__get_packed_size(&snap);
-	buf = malloc(len ? len : 1);
-	if (buf == NULL) {
-		len = 0;
+	out.tag = (protobuf_c_message_descriptor_get_field_by_name(
+		       &vetalliance__v1__state_snapshot__descriptor, "centres")
+		       ->id
+		   << 3) |
+		  2;
+	out.len = vetalliance__v1__state_snapshot__get_packed_size(&snap);
+	out.cap = out.len + 128 * state_centre_count(st) + 64;
+	if ((out.buf = malloc(out.cap)) == NULL)
 		goto out;
-	}
-	vetalliance__v1__state_snapshot__pack(&snap, buf);
-	*buf_p = buf;
+	vetalliance__v1__state_snapshot__pack(&snap, out.buf);
+	if (state_centre_each(st, codec__snap_centre, &out) != 0)
+		goto out;
+	*buf_p = out.buf;
+	len = out.len;
+	out.buf = NULL;
 out:
+	free(out.buf);
+	codec__scratch_release(&out.scratch);
 	codec_mobility_snapshot_release(&snap); /* mobilities */
 	for (size_t i = 0; i < recent.n; i++) {
 		free(recent.items[i].actor);
@@ -2608,8 +2661,6 @@ out:
 	free(ls.items);
 	free(li.ptrs);
 	free(li.items);
-	free(lc.ptrs);
-	free(lc.items);
 	codec__scratch_release(&scratch);
 	free(lk.ptrs);
 	free(lk.items);
@@ -2622,7 +2673,6 @@ out:
 	free(partners);
 	free(sectors);
 	free(interests);
-	free(centres);
 	codec__session_snap_release(&sessions);
 	return len;
 }

@@ -188,16 +188,17 @@ typedef struct criteria_count {
 	size_t same;
 } criteria_count_t;
 
-static void criteria__count(const centre_t *c, void *arg)
+static int criteria__count(const centre_t *c, void *arg)
 {
 	criteria_count_t *cnt = arg;
 	const centre_more_t *m = centre_more(c);
 
 	if (!criteria_is_cyl(c))
-		return;
+		return 0;
 	cnt->cyl++;
 	if (cnt->province != NULL && criteria_cyl_province(m->province) == cnt->province)
 		cnt->same++;
+	return 0;
 }
 
 size_t criteria_of(const struct state *st, const centre_t *c, criterion_t out[CRITERIA_MAX])

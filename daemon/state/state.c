@@ -312,6 +312,17 @@ size_t state_centre_count(const state_t *st)
 	return st->centres.n;
 }
 
+int state_centre_each(const state_t *st, int (*fn)(const centre_t *c, void *arg), void *arg)
+{
+	for (size_t i = 0; i < st->n_centre_slots; i++) {
+		int rc = fn(&st->centre_slabs[i / STATE_CENTRE_SLAB][i % STATE_CENTRE_SLAB], arg);
+
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------- lookups */
 
 const partner_t *state_partner_get(const state_t *st, const char *id)
@@ -328,13 +339,6 @@ const sector_t *state_sector_get(const state_t *st, const char *id)
 		if (strcmp(st->sectors[i].id, id) == 0)
 			return &st->sectors[i];
 	return NULL;
-}
-
-void state_centre_each(const state_t *st, void (*fn)(const centre_t *c, void *arg), void *arg)
-{
-	for (size_t i = 0; i < st->centres.cap; i++)
-		if (st->centres.slots[i].key != NULL)
-			fn(st->centres.slots[i].value, arg);
 }
 
 const centre_t *state_centre_get(const state_t *st, const char *id)

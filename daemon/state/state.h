@@ -82,8 +82,10 @@ size_t state_interest_list(const state_t *st, const char *partner, const interes
 
 size_t state_centre_count(const state_t *st);
 
-/* state_centre_each - call fn for every centre, in no order. */
-void state_centre_each(const state_t *st, void (*fn)(const centre_t *c, void *arg), void *arg);
+/* state_centre_each - call fn for every centre in the order they were
+ * first registered (no sorting, no list: for snapshots of millions);
+ * stops at fn's first non-zero return value and returns it, else 0. */
+int state_centre_each(const state_t *st, int (*fn)(const centre_t *c, void *arg), void *arg);
 
 /* state_commitments - the centres' commitment stands (state/commitment.h),
  * for queries and snapshots. */

@@ -240,8 +240,10 @@ Test(security, a_plain_client_cannot_talk_to_a_keyed_daemon)
 		void *s = vt_zmq_socket(ZMQ_DEALER, d.cmd_ep);
 		cr_assert_eq(whoami_on(s, "plain"), -1, "a plain client got a reply");
 	}
-	cr_assert(log_has("security handshake error", 5000),
-		  "the daemon did not log the plain client");
+	/* Usually a mechanism mismatch ("security handshake error"); a
+	 * connection cut during the greeting is logged as "handshake error:
+	 * <reason>". */
+	cr_assert(log_has("handshake error", 10000), "the daemon did not log the plain client");
 }
 
 Test(security, a_principal_is_told_who_it_is)
