@@ -2524,7 +2524,7 @@ typedef struct snap_out {
 	codec_scratch_t scratch;
 } snap_out_t;
 
-static size_t codec__varint(uint8_t *p, uint64_t v)
+size_t codec_varint_put(uint8_t *p, uint64_t v)
 {
 	size_t n = 0;
 
@@ -2554,8 +2554,8 @@ static int codec__snap_centre(const centre_t *c, void *arg)
 		o->buf = b;
 		o->cap = cap;
 	}
-	o->len += codec__varint(o->buf + o->len, o->tag);
-	o->len += codec__varint(o->buf + o->len, n);
+	o->len += codec_varint_put(o->buf + o->len, o->tag);
+	o->len += codec_varint_put(o->buf + o->len, n);
 	o->len += vetalliance__v1__centre__pack(&pb, o->buf + o->len);
 	return 0;
 }

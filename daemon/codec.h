@@ -154,6 +154,10 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
  * caller frees) and write its type, the PUB topic ("centre.registered"),
  * to topic[topic_len].  Returns the encoded length, or 0 on failure.
  */
+/* codec_varint_put - write v as a protobuf varint at p (room for 10
+ * bytes); returns the bytes written. */
+size_t codec_varint_put(uint8_t *p, uint64_t v);
+
 size_t codec_event_pack(const event_t *ev, uint8_t **buf_p, char *topic, size_t topic_len);
 
 /*
