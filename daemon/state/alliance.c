@@ -12,10 +12,10 @@
 #include <vetalliance/error.h>
 
 #include "state/alliance.h"
+#include "state/objtab.h"
 
 struct alliances {
-	alliance_t **v;
-	size_t n;
+	objtab_t tab; /* of alliance_t */
 };
 
 static const char *const roadmap__slugs[ROADMAP_MAX + 1] = {
@@ -54,31 +54,22 @@ alliances_t *alliances_new(void)
 
 	if (t == NULL)
 		abort();
+	t->tab = (objtab_t)OBJTAB_INIT(alliance_t, alliance_copy, alliance_release);
 	return t;
 }
 
 void alliances_free(alliances_t **self_p)
 {
-	alliances_t *t;
-
 	if (self_p == NULL || *self_p == NULL)
 		return;
-	t = *self_p;
-	for (size_t i = 0; i < t->n; i++) {
-		alliance_release(t->v[i]);
-		free(t->v[i]);
-	}
-	free(t->v);
-	free(t);
+	objtab_release(&(*self_p)->tab);
+	free(*self_p);
 	*self_p = NULL;
 }
 
 const alliance_t *alliances_get(const alliances_t *t, const char *id)
 {
-	for (size_t i = 0; id != NULL && i < t->n; i++)
-		if (strcmp(t->v[i]->id, id) == 0)
-			return t->v[i];
-	return NULL;
+	return objtab_get(&t->tab, id);
 }
 
 static int alliance__cmp(const void *a, const void *b)
@@ -90,36 +81,20 @@ static int alliance__cmp(const void *a, const void *b)
 
 size_t alliances_list(const alliances_t *t, const alliance_t ***out_p)
 {
-	const alliance_t **out = calloc(t->n + 1, sizeof *out);
+	const alliance_t **out = calloc(t->tab.n + 1, sizeof *out);
 
 	if (out == NULL)
 		abort();
-	for (size_t i = 0; i < t->n; i++)
-		out[i] = t->v[i];
-	qsort(out, t->n, sizeof *out, alliance__cmp);
+	for (size_t i = 0; i < t->tab.n; i++)
+		out[i] = t->tab.v[i];
+	qsort(out, t->tab.n, sizeof *out, alliance__cmp);
 	*out_p = out;
-	return t->n;
+	return t->tab.n;
 }
 
 void alliances_put(alliances_t *t, const alliance_t *a)
 {
-	alliance_t *copy = calloc(1, sizeof *copy);
-
-	if (copy == NULL)
-		abort();
-	alliance_copy(copy, a);
-	for (size_t i = 0; i < t->n; i++) {
-		if (strcmp(t->v[i]->id, a->id) == 0) {
-			alliance_release(t->v[i]);
-			free(t->v[i]);
-			t->v[i] = copy;
-			return;
-		}
-	}
-	t->v = realloc(t->v, (t->n + 1) * sizeof *t->v);
-	if (t->v == NULL)
-		abort();
-	t->v[t->n++] = copy;
+	objtab_put(&t->tab, a);
 }
 
 /* ------------------------------------------------------------- helpers */

@@ -12,10 +12,10 @@
 #include <vetalliance/error.h>
 
 #include "state/mobility.h"
+#include "state/objtab.h"
 
 struct mobilities {
-	mobility_t **v;
-	size_t n;
+	objtab_t tab; /* of mobility_t */
 };
 
 static int mobility__fail(char *err, size_t errlen, int code, const char *fmt, ...)
@@ -153,31 +153,24 @@ void mobility_cmd_release(mobility_cmd_t *c)
 
 mobilities_t *mobilities_new(void)
 {
-	return mobility__xcalloc(1, sizeof(mobilities_t));
+	mobilities_t *t = mobility__xcalloc(1, sizeof(mobilities_t));
+
+	t->tab = (objtab_t)OBJTAB_INIT(mobility_t, mobility_copy, mobility_release);
+	return t;
 }
 
 void mobilities_free(mobilities_t **self_p)
 {
-	mobilities_t *t;
-
 	if (self_p == NULL || *self_p == NULL)
 		return;
-	t = *self_p;
-	for (size_t i = 0; i < t->n; i++) {
-		mobility_release(t->v[i]);
-		free(t->v[i]);
-	}
-	free(t->v);
-	free(t);
+	objtab_release(&(*self_p)->tab);
+	free(*self_p);
 	*self_p = NULL;
 }
 
 const mobility_t *mobilities_get(const mobilities_t *t, const char *id)
 {
-	for (size_t i = 0; id != NULL && i < t->n; i++)
-		if (strcmp(t->v[i]->id, id) == 0)
-			return t->v[i];
-	return NULL;
+	return objtab_get(&t->tab, id);
 }
 
 static int mobility__cmp(const void *a, const void *b)
@@ -189,43 +182,30 @@ static int mobility__cmp(const void *a, const void *b)
 
 size_t mobilities_list(const mobilities_t *t, const mobility_t ***out_p)
 {
-	const mobility_t **out = mobility__xcalloc(t->n + 1, sizeof *out);
+	const mobility_t **out = mobility__xcalloc(t->tab.n + 1, sizeof *out);
 
-	for (size_t i = 0; i < t->n; i++)
-		out[i] = t->v[i];
-	qsort(out, t->n, sizeof *out, mobility__cmp);
+	for (size_t i = 0; i < t->tab.n; i++)
+		out[i] = t->tab.v[i];
+	qsort(out, t->tab.n, sizeof *out, mobility__cmp);
 	*out_p = out;
-	return t->n;
+	return t->tab.n;
 }
 
 void mobilities_put(mobilities_t *t, const mobility_t *m)
 {
-	mobility_t *copy = mobility__xcalloc(1, sizeof *copy);
-
-	mobility_copy(copy, m);
-	for (size_t i = 0; i < t->n; i++) {
-		if (strcmp(t->v[i]->id, m->id) == 0) {
-			mobility_release(t->v[i]);
-			free(t->v[i]);
-			t->v[i] = copy;
-			return;
-		}
-	}
-	t->v = realloc(t->v, (t->n + 1) * sizeof *t->v);
-	if (t->v == NULL)
-		abort();
-	t->v[t->n++] = copy;
+	objtab_put(&t->tab, m);
 }
 
 size_t mobilities_group_size(const mobilities_t *t, const char *group)
 {
+	mobility_t *const *v = (mobility_t *const *)t->tab.v;
 	size_t n = 0;
 
 	if (group == NULL || *group == '\0')
 		return 0;
-	for (size_t i = 0; i < t->n; i++)
-		if (t->v[i]->group != NULL && strcmp(t->v[i]->group, group) == 0 &&
-		    t->v[i]->status != MOBILITY_REJECTED && t->v[i]->status != MOBILITY_CANCELLED)
+	for (size_t i = 0; i < t->tab.n; i++)
+		if (v[i]->group != NULL && strcmp(v[i]->group, group) == 0 &&
+		    v[i]->status != MOBILITY_REJECTED && v[i]->status != MOBILITY_CANCELLED)
 			n++;
 	return n;
 }

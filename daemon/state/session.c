@@ -13,6 +13,7 @@
 #include <vetalliance/error.h>
 
 #include "state/hmap.h"
+#include "state/objtab.h"
 #include "state/session.h"
 
 #define MINUTE_MS (60 * 1000LL)
@@ -23,10 +24,8 @@ typedef struct sent {
 } sent_t;
 
 struct sessions {
-	session_t **v;
-	size_t n;
-	deadline_t **d;
-	size_t nd;
+	objtab_t sessions;  /* of session_t */
+	objtab_t deadlines; /* of deadline_t */
 	sent_t **sent;
 	reminder_t **sent_view; /* &sent[i]->r, for sessions_sent_list */
 	size_t nsent;
@@ -187,6 +186,8 @@ sessions_t *sessions_new(void)
 
 	if (t == NULL)
 		abort();
+	t->sessions = (objtab_t)OBJTAB_INIT(session_t, session_copy, session_release);
+	t->deadlines = (objtab_t)OBJTAB_INIT(deadline_t, deadline_copy, deadline_release);
 	return t;
 }
 
@@ -197,16 +198,8 @@ void sessions_free(sessions_t **self_p)
 	if (self_p == NULL || *self_p == NULL)
 		return;
 	t = *self_p;
-	for (size_t i = 0; i < t->n; i++) {
-		session_release(t->v[i]);
-		free(t->v[i]);
-	}
-	free(t->v);
-	for (size_t i = 0; i < t->nd; i++) {
-		deadline_release(t->d[i]);
-		free(t->d[i]);
-	}
-	free(t->d);
+	objtab_release(&t->sessions);
+	objtab_release(&t->deadlines);
 	for (size_t i = 0; i < t->nsent; i++) {
 		reminder_release(&t->sent[i]->r);
 		free(t->sent[i]->key);
@@ -221,10 +214,7 @@ void sessions_free(sessions_t **self_p)
 
 const session_t *sessions_get(const sessions_t *t, const char *id)
 {
-	for (size_t i = 0; id != NULL && i < t->n; i++)
-		if (strcmp(t->v[i]->id, id) == 0)
-			return t->v[i];
-	return NULL;
+	return objtab_get(&t->sessions, id);
 }
 
 static const session_participant_t *session__participant(const session_t *s, const char *centre)
@@ -252,12 +242,13 @@ static int session__cmp(const void *a, const void *b)
 
 size_t sessions_list(const sessions_t *t, const char *centre, const session_t ***out_p)
 {
-	const session_t **out = session__xrealloc(NULL, (t->n + 1) * sizeof *out);
+	const session_t **out = session__xrealloc(NULL, (t->sessions.n + 1) * sizeof *out);
 	size_t n = 0;
 
-	for (size_t i = 0; i < t->n; i++)
-		if (centre == NULL || *centre == '\0' || session__involves(t->v[i], centre))
-			out[n++] = t->v[i];
+	for (size_t i = 0; i < t->sessions.n; i++)
+		if (centre == NULL || *centre == '\0' ||
+		    session__involves(t->sessions.v[i], centre))
+			out[n++] = t->sessions.v[i];
 	qsort(out, n, sizeof *out, session__cmp);
 	*out_p = out;
 	return n;
@@ -265,29 +256,12 @@ size_t sessions_list(const sessions_t *t, const char *centre, const session_t **
 
 void sessions_put(sessions_t *t, const session_t *s)
 {
-	session_t *copy = calloc(1, sizeof *copy);
-
-	if (copy == NULL)
-		abort();
-	session_copy(copy, s);
-	for (size_t i = 0; i < t->n; i++) {
-		if (strcmp(t->v[i]->id, s->id) == 0) {
-			session_release(t->v[i]);
-			free(t->v[i]);
-			t->v[i] = copy;
-			return;
-		}
-	}
-	t->v = session__xrealloc(t->v, (t->n + 1) * sizeof *t->v);
-	t->v[t->n++] = copy;
+	objtab_put(&t->sessions, s);
 }
 
 const deadline_t *sessions_deadline_get(const sessions_t *t, const char *id)
 {
-	for (size_t i = 0; id != NULL && i < t->nd; i++)
-		if (strcmp(t->d[i]->id, id) == 0)
-			return t->d[i];
-	return NULL;
+	return objtab_get(&t->deadlines, id);
 }
 
 static int session__deadline_cmp(const void *a, const void *b)
@@ -301,32 +275,18 @@ static int session__deadline_cmp(const void *a, const void *b)
 
 size_t sessions_deadline_list(const sessions_t *t, const deadline_t ***out_p)
 {
-	const deadline_t **out = session__xrealloc(NULL, (t->nd + 1) * sizeof *out);
+	const deadline_t **out = session__xrealloc(NULL, (t->deadlines.n + 1) * sizeof *out);
 
-	for (size_t i = 0; i < t->nd; i++)
-		out[i] = t->d[i];
-	qsort(out, t->nd, sizeof *out, session__deadline_cmp);
+	for (size_t i = 0; i < t->deadlines.n; i++)
+		out[i] = t->deadlines.v[i];
+	qsort(out, t->deadlines.n, sizeof *out, session__deadline_cmp);
 	*out_p = out;
-	return t->nd;
+	return t->deadlines.n;
 }
 
 void sessions_deadline_put(sessions_t *t, const deadline_t *d)
 {
-	deadline_t *copy = calloc(1, sizeof *copy);
-
-	if (copy == NULL)
-		abort();
-	deadline_copy(copy, d);
-	for (size_t i = 0; i < t->nd; i++) {
-		if (strcmp(t->d[i]->id, d->id) == 0) {
-			deadline_release(t->d[i]);
-			free(t->d[i]);
-			t->d[i] = copy;
-			return;
-		}
-	}
-	t->d = session__xrealloc(t->d, (t->nd + 1) * sizeof *t->d);
-	t->d[t->nd++] = copy;
+	objtab_put(&t->deadlines, d);
 }
 
 /* ---------------------------------------------------------- reminders */
@@ -390,8 +350,8 @@ size_t sessions_due(const sessions_t *t, int64_t now_ms, const uint32_t *offsets
 	size_t n = 0;
 
 	*out_p = NULL;
-	for (size_t i = 0; i < t->n; i++) {
-		const session_t *s = t->v[i];
+	for (size_t i = 0; i < t->sessions.n; i++) {
+		const session_t *s = t->sessions.v[i];
 		int64_t armed = s->rescheduled_ms > 0 ? s->rescheduled_ms : s->created_ms;
 		if (s->status != SESSION_SCHEDULED || now_ms >= s->start_ms)
 			continue;
@@ -408,8 +368,8 @@ size_t sessions_due(const sessions_t *t, int64_t now_ms, const uint32_t *offsets
 				session__due_push(out_p, &n, &r);
 		}
 	}
-	for (size_t i = 0; i < t->nd; i++) {
-		const deadline_t *d = t->d[i];
+	for (size_t i = 0; i < t->deadlines.n; i++) {
+		const deadline_t *d = t->deadlines.v[i];
 		const uint32_t *offs = d->n_remind > 0 ? d->remind_min : offsets;
 		size_t noffs = d->n_remind > 0 ? d->n_remind : n_offsets;
 		if (d->done)
@@ -444,8 +404,8 @@ size_t sessions_due(const sessions_t *t, int64_t now_ms, const uint32_t *offsets
 static int session__overlap(const sessions_t *t, const char *self, const char *who, int64_t start,
 			    int64_t end, const char *rule, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < t->n; i++) {
-		const session_t *o = t->v[i];
+	for (size_t i = 0; i < t->sessions.n; i++) {
+		const session_t *o = t->sessions.v[i];
 		if (o->status != SESSION_SCHEDULED || (self != NULL && strcmp(o->id, self) == 0))
 			continue;
 		if (!session__involves(o, who))
