@@ -11,27 +11,52 @@
 
 /*
  * Large tables are probed at random, so each lookup is a cache miss and,
- * with 4 KiB pages, a TLB miss too: tables of 2 MiB and more are aligned
- * for, and advised to use, transparent huge pages where the kernel offers
- * them (a hint; without it they are ordinary zeroed memory).
+ * with 4 KiB pages, a TLB miss too: tables of 2 MiB and more are mapped
+ * on their own, aligned for and advised to use transparent huge pages
+ * where the kernel offers them (a hint; without it they are ordinary
+ * pages).  A fresh mapping reads as zeroes, so it is not cleared again.
  */
-#define HMAP_HUGE (2u << 20)
+#define HMAP_HUGE ((size_t)2 << 20)
+
+static size_t hmap__bytes(size_t cap)
+{
+	size_t bytes = cap * sizeof(hmap_slot_t);
+
+	return bytes < HMAP_HUGE ? bytes : (bytes + HMAP_HUGE - 1) & ~(HMAP_HUGE - 1);
+}
 
 static hmap_slot_t *hmap__alloc_slots(size_t cap)
 {
-	size_t bytes = cap * sizeof(hmap_slot_t);
-	void *p;
+	size_t bytes = hmap__bytes(cap);
+	char *p, *aligned;
+	size_t lead;
 
 	if (bytes < HMAP_HUGE)
 		return calloc(cap, sizeof(hmap_slot_t));
-	bytes = (bytes + HMAP_HUGE - 1) & ~(size_t)(HMAP_HUGE - 1);
-	p = aligned_alloc(HMAP_HUGE, bytes);
-	if (p == NULL)
+	/* Map one huge page more than needed and unmap the unaligned ends. */
+	p = mmap(NULL, bytes + HMAP_HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		 0);
+	if (p == MAP_FAILED)
 		return NULL;
+	aligned = (char *)(((uintptr_t)p + HMAP_HUGE - 1) & ~(uintptr_t)(HMAP_HUGE - 1));
+	lead = (size_t)(aligned - p);
+	if (lead > 0)
+		munmap(p, lead);
+	munmap(aligned + bytes, HMAP_HUGE - lead);
 #ifdef MADV_HUGEPAGE
-	madvise(p, bytes, MADV_HUGEPAGE);
+	madvise(aligned, bytes, MADV_HUGEPAGE);
 #endif
-	return memset(p, 0, bytes);
+	return (hmap_slot_t *)aligned;
+}
+
+static void hmap__free_slots(hmap_slot_t *slots, size_t cap)
+{
+	size_t bytes = hmap__bytes(cap);
+
+	if (bytes < HMAP_HUGE)
+		free(slots);
+	else if (slots != NULL)
+		munmap(slots, bytes);
 }
 
 static size_t hmap__hash(const char *s)
@@ -47,7 +72,7 @@ static size_t hmap__hash(const char *s)
 
 void hmap_release(hmap_t *m)
 {
-	free(m->slots);
+	hmap__free_slots(m->slots, m->cap);
 	memset(m, 0, sizeof *m);
 }
 
@@ -72,6 +97,12 @@ void *hmap_get(const hmap_t *m, const char *key)
 	return s->key != NULL ? s->value : NULL;
 }
 
+void hmap_prefetch(const hmap_t *m, const char *key)
+{
+	if (m->cap > 0)
+		__builtin_prefetch(&m->slots[hmap__hash(key) & (m->cap - 1)]);
+}
+
 static void hmap__resize(hmap_t *m, size_t cap)
 {
 	hmap_t bigger = {0};
@@ -86,7 +117,7 @@ static void hmap__resize(hmap_t *m, size_t cap)
 		if (m->slots[i].key != NULL)
 			*hmap__find(&bigger, m->slots[i].key, m->slots[i].hash) = m->slots[i];
 	bigger.n = m->n;
-	free(m->slots);
+	hmap__free_slots(m->slots, m->cap);
 	*m = bigger;
 }
 

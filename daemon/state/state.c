@@ -870,6 +870,13 @@ static void state__centre_store(state_t *st, centre_t *old, centre_t *c)
 	centre_release(&prev);
 }
 
+void state_prefetch(const state_t *st, const event_t *ev)
+{
+	if ((ev->type == EV_CENTRE_REGISTERED || ev->type == EV_CENTRE_UPDATED) &&
+	    ev->u.centre.id != NULL)
+		hmap_prefetch(&st->centres, ev->u.centre.id);
+}
+
 /* `take`: the event's centre is moved into the state instead of copied
  * (replay and the server's own events need no second copy). */
 static int state__apply(state_t *st, event_t *ev, int take, char *err, size_t errlen)

@@ -58,6 +58,14 @@ int state_decide(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx, ev
 int state_apply(state_t *st, const event_t *ev, char *err, size_t errlen);
 
 /*
+ * state_prefetch - a hint that `ev` will be applied soon: starts loading
+ * the memory its application will look up (a centre's hash slot), so a
+ * caller that knows the next events in advance - the replay - does not
+ * wait for each lookup in turn.  Changes nothing.
+ */
+void state_prefetch(const state_t *st, const event_t *ev);
+
+/*
  * state_apply_take - state_apply() that may move the event's payload into
  * the state instead of copying it: afterwards *ev must only be released.
  */
