@@ -327,6 +327,7 @@ static void server__snapshot_poll(uv_timer_t *t)
 		return;
 	uv_timer_stop(t);
 	job->pid = 0;
+	state_hold_frees(srv->state, false);
 	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		log_warn("the snapshot at seq %llu failed (the child's status %d)",
 			 (unsigned long long)job->seq, status);
@@ -388,6 +389,9 @@ static void server__maybe_snapshot(server_t *srv)
 	}
 	if (pid == 0)
 		server__snapshot_child(srv, job->seq);
+	/* Until the child exits, memory the state lets go of is kept rather
+	 * than freed into pages the child still shares. */
+	state_hold_frees(srv->state, true);
 	job->pid = pid;
 	srv->snap = job;
 	srv->since_snapshot = 0;

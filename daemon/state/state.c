@@ -40,6 +40,23 @@ typedef struct recent {
 	size_t n;
 } recent_t;
 
+/*
+ * Memory the state would free in place - a replaced centre, an evicted
+ * idempotency entry - kept here while a hold is on (state_hold_frees()):
+ * a forked snapshot child shares the parent's pages, and free() writes
+ * into the chunk it frees, so each free into an old page costs the parent
+ * a copy of that page for as long as the child lives.
+ */
+typedef struct held {
+	int on;
+	centre_t *centres;
+	size_t n_centres;
+	size_t cap_centres;
+	void **ptrs;
+	size_t n_ptrs;
+	size_t cap_ptrs;
+} held_t;
+
 struct state {
 	uint64_t last_seq;
 	partner_t *partners;
@@ -59,6 +76,7 @@ struct state {
 	mobilities_t *mobilities;
 	recent_t recent;
 	sessions_t *sessions; /* sessions, deadlines, reminders sent */
+	held_t held;
 };
 
 static int state__fail(char *err, size_t errlen, int code, const char *fmt, ...)
@@ -96,6 +114,66 @@ static centre_t *state__centre_slot(state_t *st)
 	return &st->centre_slabs[n / STATE_CENTRE_SLAB][n % STATE_CENTRE_SLAB];
 }
 
+/* Grows *v (of *cap elements of `size` bytes) to hold one more than n. */
+static void *state__room(void *v, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return v;
+	*cap = *cap ? *cap * 2 : 1024;
+	v = realloc(v, *cap * size);
+	if (v == NULL)
+		abort();
+	return v;
+}
+
+/* Releases *c now, or later when a hold is on. */
+static void state__drop_centre(state_t *st, centre_t *c)
+{
+	held_t *h = &st->held;
+
+	if (!h->on) {
+		centre_release(c);
+		return;
+	}
+	h->centres = state__room(h->centres, h->n_centres, &h->cap_centres, sizeof *h->centres);
+	h->centres[h->n_centres++] = *c;
+	memset(c, 0, sizeof *c);
+}
+
+/* Frees p now, or later when a hold is on. */
+static void state__drop(state_t *st, void *p)
+{
+	held_t *h = &st->held;
+
+	if (!h->on) {
+		free(p);
+		return;
+	}
+	h->ptrs = state__room(h->ptrs, h->n_ptrs, &h->cap_ptrs, sizeof *h->ptrs);
+	h->ptrs[h->n_ptrs++] = p;
+}
+
+void state_hold_frees(state_t *st, bool hold)
+{
+	held_t *h = &st->held;
+
+	h->on = hold;
+	if (hold)
+		return;
+	for (size_t i = 0; i < h->n_centres; i++)
+		centre_release(&h->centres[i]);
+	for (size_t i = 0; i < h->n_ptrs; i++)
+		free(h->ptrs[i]);
+	free(h->centres);
+	free(h->ptrs);
+	memset(h, 0, sizeof *h);
+}
+
+size_t state_held(const state_t *st)
+{
+	return st->held.n_centres + st->held.n_ptrs;
+}
+
 #define RECENT_KEY_MAX 512
 
 static void state__recent_key(char *key, size_t len, const char *actor, const char *request_id)
@@ -113,14 +191,15 @@ static void state__recent_key(char *key, size_t len, const char *actor, const ch
 	key[a + 1 + r] = '\0';
 }
 
-static void state__recent_drop_oldest(recent_t *r)
+static void state__recent_drop_oldest(state_t *st)
 {
+	recent_t *r = &st->recent;
 	recent_entry_t *e = r->ring[r->head];
 
 	/* The map may hold a newer entry of the same key (see replay). */
 	if (!r->replaying && hmap_get(&r->map, e->key) == e)
 		hmap_del(&r->map, e->key);
-	free(e);
+	state__drop(st, e);
 	r->ring[r->head] = NULL;
 	r->head = (r->head + 1) % r->cap;
 	r->n--;
@@ -150,7 +229,7 @@ static void state__recent_put(state_t *st, const char *actor, const char *reques
 		return;
 	}
 	if (r->n == r->cap)
-		state__recent_drop_oldest(r);
+		state__recent_drop_oldest(st);
 	len = strlen(key) + 1;
 	e = malloc(sizeof *e + len);
 	if (e == NULL)
@@ -171,7 +250,7 @@ void state_set_dedup_window(state_t *st, size_t window)
 
 	/* Keep the newest `keep` entries, in order, in a ring of the new size. */
 	while (r->n > keep)
-		state__recent_drop_oldest(r);
+		state__recent_drop_oldest(st);
 	ring = calloc(window ? window : 1, sizeof *ring);
 	if (ring == NULL)
 		abort();
@@ -289,6 +368,7 @@ void state_free(state_t **self_p)
 	alliances_free(&st->alliances);
 	mobilities_free(&st->mobilities);
 	sessions_free(&st->sessions);
+	state_hold_frees(st, false);
 	for (size_t i = 0; i < st->recent.n; i++)
 		free(st->recent.ring[(st->recent.head + i) % st->recent.cap]);
 	free(st->recent.ring);
@@ -867,7 +947,7 @@ static void state__centre_store(state_t *st, centre_t *old, centre_t *c)
 	/* The map still holds prev's id as the key: release prev only once
 	 * the new id has replaced it. */
 	hmap_put(&st->centres, slot->id, slot);
-	centre_release(&prev);
+	state__drop_centre(st, &prev);
 }
 
 void state_prefetch(const state_t *st, const event_t *ev)

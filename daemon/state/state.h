@@ -58,6 +58,19 @@ int state_decide(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx, ev
 int state_apply(state_t *st, const event_t *ev, char *err, size_t errlen);
 
 /*
+ * state_hold_frees - while `hold` is true, the memory of replaced centres
+ * and of forgotten idempotency entries is kept instead of freed; turning
+ * it false frees everything kept.  The server holds while a forked
+ * snapshot child runs: freeing writes into the freed chunk, and every
+ * page the parent writes while the child lives is copied.  Nothing a
+ * caller can observe changes but the memory in use.
+ */
+void state_hold_frees(state_t *st, bool hold);
+
+/* state_held - how many pieces of memory a hold keeps now. */
+size_t state_held(const state_t *st);
+
+/*
  * state_prefetch - a hint that `ev` will be applied soon: starts loading
  * the memory its application will look up (a centre's hash slot), so a
  * caller that knows the next events in advance - the replay - does not
