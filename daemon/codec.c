@@ -2389,7 +2389,223 @@ out:
 	return len;
 }
 
+/*
+ * The fast path for centre events.  Replay decodes mostly
+ * centre_registered and centre_updated events of one simple shape: the
+ * Event's seq, time_ms, actor and request_id and one Centre of fields 1-9
+ * (no contacts, no facts).  That shape is read here straight from the
+ * wire, each singular field at most once, into what the protobuf-c path
+ * builds from it.  Anything else (another field, a repeated singular
+ * field, another wire type, a varint that is not minimal or does not fit
+ * in 64 bits, more than CODEC_LIST_MAX sectors, more text than
+ * CODEC_FAST_TEXT) is left to that path, which also words every refusal.
+ *
+ * What protobuf-c 1.4.1 does when it unpacks, and this path does alike: a
+ * string is copied as it is, without a UTF-8 check (only requests are
+ * checked, by the generic pass); an enum is the low 32 bits of its varint
+ * taken as an int; an int64 is the varint's 64 bits in two's complement.
+ * A string holding a NUL byte, which its C string would end at, is left
+ * to protobuf-c.
+ */
+#define CODEC_FAST_TEXT 4096 /* bytes of strings, each with its NUL */
+
+/* Wire tags (field number << 3 | wire type) of the simple shape. */
+enum {
+	CODEC_WIRE_VARINT = 0,
+	CODEC_WIRE_BYTES = 2,
+};
+#define CODEC_TAG(field, wire) ((uint64_t)(field) << 3 | (wire))
+
+typedef struct codec_wire {
+	const uint8_t *p;
+	size_t left;
+} codec_wire_t;
+
+typedef struct codec_text {
+	size_t used;
+	char buf[CODEC_FAST_TEXT];
+} codec_text_t;
+
+/* A varint at w: at most 10 bytes, a value within 64 bits, no padding
+ * zero byte at the end.  Returns 1 and *v, or 0. */
+static int codec__wire_varint(codec_wire_t *w, uint64_t *v)
+{
+	uint64_t r = 0;
+
+	for (size_t i = 0; i < 10 && i < w->left; i++) {
+		uint8_t b = w->p[i];
+
+		r |= (uint64_t)(b & 0x7f) << (7 * i);
+		if (b & 0x80)
+			continue;
+		if ((i > 0 && b == 0) || (i == 9 && b > 1))
+			return 0;
+		w->p += i + 1;
+		w->left -= i + 1;
+		*v = r;
+		return 1;
+	}
+	return 0;
+}
+
+/* A length-delimited string at w, copied with a NUL into t.  Returns
+ * the copy, or NULL when it runs past w, holds a NUL or t is full. */
+static char *codec__wire_string(codec_wire_t *w, codec_text_t *t)
+{
+	uint64_t n;
+	char *dst;
+
+	if (!codec__wire_varint(w, &n) || n > w->left || n >= sizeof t->buf - t->used ||
+	    memchr(w->p, 0, (size_t)n) != NULL)
+		return NULL;
+	dst = t->buf + t->used;
+	memcpy(dst, w->p, (size_t)n);
+	dst[n] = '\0';
+	t->used += (size_t)n + 1;
+	w->p += n;
+	w->left -= (size_t)n;
+	return dst;
+}
+
+/* The Centre at w (all of it) into view, its strings in t and its
+ * sectors in sectors[].  Returns 1, or 0 when it is not the simple shape. */
+static int codec__centre_fast(codec_wire_t w, centre_t *view, char *sectors[CODEC_LIST_MAX],
+			      codec_text_t *t)
+{
+	/* The singular string fields by field number (3 is kind). */
+	char **const strs[] = {NULL,           &view->id,      &view->name,  NULL,
+			       &view->partner, &view->country, &view->region};
+	unsigned seen = 0;
+
+	while (w.left > 0) {
+		uint64_t tag, v;
+		char **str = NULL;
+		unsigned bit;
+
+		if (!codec__wire_varint(&w, &tag))
+			return 0;
+		bit = 1u << ((tag >> 3) & 15); /* a singular field's: read once */
+		switch (tag) {
+		case CODEC_TAG(1, CODEC_WIRE_BYTES):
+		case CODEC_TAG(2, CODEC_WIRE_BYTES):
+		case CODEC_TAG(4, CODEC_WIRE_BYTES):
+		case CODEC_TAG(5, CODEC_WIRE_BYTES):
+		case CODEC_TAG(6, CODEC_WIRE_BYTES):
+			str = strs[tag >> 3];
+			break;
+		case CODEC_TAG(7, CODEC_WIRE_BYTES):
+			if (view->sectors.n == CODEC_LIST_MAX)
+				return 0;
+			str = &sectors[view->sectors.n++];
+			bit = 0;
+			break;
+		case CODEC_TAG(3, CODEC_WIRE_VARINT):
+		case CODEC_TAG(8, CODEC_WIRE_VARINT):
+		case CODEC_TAG(9, CODEC_WIRE_VARINT):
+			if (!codec__wire_varint(&w, &v))
+				return 0;
+			if (tag == CODEC_TAG(3, CODEC_WIRE_VARINT))
+				view->kind = (centre_kind_t)(int32_t)(uint32_t)v;
+			else if (tag == CODEC_TAG(8, CODEC_WIRE_VARINT))
+				view->registered_ms = (int64_t)v;
+			else
+				view->updated_ms = (int64_t)v;
+			break;
+		default:
+			return 0;
+		}
+		if (seen & bit)
+			return 0;
+		seen |= bit;
+		if (str != NULL && (*str = codec__wire_string(&w, t)) == NULL)
+			return 0;
+	}
+	view->sectors.v = view->sectors.n ? sectors : NULL;
+	return 1;
+}
+
+/*
+ * codec__centre_event_fast - a centre event of the simple shape straight
+ * from buf.  Returns 1 with *out filled as codec_event_decode_generic
+ * fills it, or 0 with *out untouched when the bytes are anything else.
+ */
+static int codec__centre_event_fast(const uint8_t *buf, size_t len, event_t *out)
+{
+	codec_wire_t w = {buf, len}, payload = {NULL, 0};
+	codec_text_t text;
+	char *sectors[CODEC_LIST_MAX];
+	char *actor = NULL, *request_id = NULL;
+	centre_t view = {0};
+	uint64_t seq = 0, time_ms = 0, tag, n;
+	ev_type_t type = EV_CENTRE_REGISTERED;
+	unsigned seen = 0;
+
+	if (len == 0)
+		return 0;
+	text.used = 0;
+	while (w.left > 0) {
+		unsigned bit;
+		int ok;
+
+		if (!codec__wire_varint(&w, &tag))
+			return 0;
+		switch (tag) {
+		case CODEC_TAG(1, CODEC_WIRE_VARINT):
+			bit = 1u << 1;
+			ok = codec__wire_varint(&w, &seq);
+			break;
+		case CODEC_TAG(2, CODEC_WIRE_VARINT):
+			bit = 1u << 2;
+			ok = codec__wire_varint(&w, &time_ms);
+			break;
+		case CODEC_TAG(3, CODEC_WIRE_BYTES):
+			bit = 1u << 3;
+			ok = (actor = codec__wire_string(&w, &text)) != NULL;
+			break;
+		case CODEC_TAG(4, CODEC_WIRE_BYTES):
+			bit = 1u << 4;
+			ok = (request_id = codec__wire_string(&w, &text)) != NULL;
+			break;
+		case CODEC_TAG(20, CODEC_WIRE_BYTES):
+		case CODEC_TAG(21, CODEC_WIRE_BYTES):
+			bit = 1u << 5; /* one oneof: one of the two, once */
+			ok = codec__wire_varint(&w, &n) && n <= w.left;
+			if (!ok)
+				break;
+			payload.p = w.p;
+			payload.left = (size_t)n;
+			w.p += n;
+			w.left -= (size_t)n;
+			type = tag == CODEC_TAG(20, CODEC_WIRE_BYTES) ? EV_CENTRE_REGISTERED
+								      : EV_CENTRE_UPDATED;
+			break;
+		default:
+			return 0;
+		}
+		if (!ok || (seen & bit))
+			return 0;
+		seen |= bit;
+	}
+	if (payload.p == NULL || !codec__centre_fast(payload, &view, sectors, &text))
+		return 0;
+	memset(out, 0, sizeof *out);
+	out->seq = seq;
+	out->time_ms = (int64_t)time_ms;
+	out->actor = dup_or_empty(actor);
+	out->request_id = dup_or_empty(request_id);
+	out->type = type;
+	centre_pack(&out->u.centre, &view);
+	return 1;
+}
+
 int codec_event_decode(const void *buf, size_t len, event_t *out, char *err, size_t errlen)
+{
+	if (codec__centre_event_fast(buf, len, out))
+		return 0;
+	return codec_event_decode_generic(buf, len, out, err, errlen);
+}
+
+int codec_event_decode_generic(const void *buf, size_t len, event_t *out, char *err, size_t errlen)
 {
 	codec_arena_t arena;
 	ProtobufCAllocator alloc = {codec__arena_alloc, codec__arena_free, &arena};

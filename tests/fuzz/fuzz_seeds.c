@@ -1,9 +1,9 @@
 /*
  * fuzz_seeds.c - writes the seed corpus of fuzz_request into a directory:
- * one valid Request of each command (and a few queries), each prefixed
- * with every principal selector byte (0 a centre, 1 a coordinator, 2 the
- * administrator).  Run by tests/ci/fuzz.sh before the fuzzer, so no
- * binary seed is committed.
+ * one valid Request of each command (and a few queries) and two centre
+ * Events (journal records), each prefixed with every principal selector
+ * byte (0 a centre, 1 a coordinator, 2 the administrator).  Run by
+ * tests/ci/fuzz.sh before the fuzzer, so no binary seed is committed.
  *
  *   fuzz_seeds DIR
  */
@@ -18,14 +18,14 @@
 static const char *dir;
 static int written;
 
-static void emit(const char *name, PB(Request) * req)
+static void emit(const char *name, const ProtobufCMessage *msg)
 {
-	size_t len = vetalliance__v1__request__get_packed_size(req);
+	size_t len = protobuf_c_message_get_packed_size(msg);
 	uint8_t *buf = malloc(len + 1);
 
 	if (buf == NULL)
 		exit(70);
-	vetalliance__v1__request__pack(req, buf + 1);
+	protobuf_c_message_pack(msg, buf + 1);
 	for (int who = 0; who < 3; who++) {
 		char path[4096];
 		FILE *f;
@@ -81,6 +81,8 @@ int main(int argc, char **argv)
 	PB(Session) session = VETALLIANCE__V1__SESSION__INIT;
 	PB(SessionBook) sbook = VETALLIANCE__V1__SESSION_BOOK__INIT;
 	PB(SessionJoin) sjoin = VETALLIANCE__V1__SESSION_JOIN__INIT;
+	PB(Event) event = VETALLIANCE__V1__EVENT__INIT;
+	PB(Centre) ev_centre = VETALLIANCE__V1__CENTRE__INIT;
 	char *mask_name[] = {"name"};
 	char *sectors[] = {"it", "logistics"};
 	char *channels[] = {"teams"};
@@ -97,7 +99,7 @@ int main(int argc, char **argv)
 		req.request_id = "seed";                                                           \
 		req.body_case = VETALLIANCE__V1__REQUEST__BODY_##body;                             \
 		req.field = (value);                                                               \
-		emit(#field, &req);                                                                \
+		emit(#field, &req.base);                                                           \
 	} while (0)
 
 	partner.id = "XX";
@@ -213,6 +215,30 @@ int main(int argc, char **argv)
 	sjoin.centre = "SBHC";
 	sjoin.head_count = 5;
 	REQ(session_join, SESSION_JOIN, &sjoin);
+
+	/* Two journal records, centre events of the shape the event
+	 * decoders' fast path reads (fuzz_request reads every input as an
+	 * Event too). */
+	ev_centre.id = "CECOA";
+	ev_centre.name = "Centro León";
+	ev_centre.kind = VETALLIANCE__V1__CENTRE_KIND__CENTRE_KIND_VET_CENTRE;
+	ev_centre.partner = "IEFP";
+	ev_centre.country = "PT";
+	ev_centre.region = "Norte";
+	ev_centre.n_sectors = 2;
+	ev_centre.sectors = sectors;
+	ev_centre.registered_ms = 1700000000000;
+	ev_centre.updated_ms = 1700000000001;
+	event.seq = 7;
+	event.time_ms = 1700000000001;
+	event.actor = "cecoa";
+	event.request_id = "seed";
+	event.payload_case = VETALLIANCE__V1__EVENT__PAYLOAD_CENTRE_REGISTERED;
+	event.centre_registered = &ev_centre;
+	emit("event_centre_registered", &event.base);
+	event.payload_case = VETALLIANCE__V1__EVENT__PAYLOAD_CENTRE_UPDATED;
+	event.centre_updated = &ev_centre;
+	emit("event_centre_updated", &event.base);
 	printf("fuzz_seeds: %d seeds in '%s'\n", written, dir);
 	return 0;
 }
