@@ -2524,13 +2524,9 @@ static int codec__centre_fast(codec_wire_t w, centre_t *view, char *sectors[CODE
 	return 1;
 }
 
-/*
- * codec__centre_event_fast - a centre event of the simple shape straight
- * from buf.  Returns 1 with *out filled as codec_event_decode_generic
- * fills it, or 0 with *out untouched when the bytes are anything else.
- */
-static int codec__centre_event_fast(const uint8_t *buf, size_t len, event_t *out)
+int codec_event_decode_fast(const void *bytes, size_t len, event_t *out)
 {
+	const uint8_t *buf = bytes;
 	codec_wire_t w = {buf, len}, payload = {NULL, 0};
 	codec_text_t text;
 	char *sectors[CODEC_LIST_MAX];
@@ -2600,7 +2596,7 @@ static int codec__centre_event_fast(const uint8_t *buf, size_t len, event_t *out
 
 int codec_event_decode(const void *buf, size_t len, event_t *out, char *err, size_t errlen)
 {
-	if (codec__centre_event_fast(buf, len, out))
+	if (codec_event_decode_fast(buf, len, out))
 		return 0;
 	return codec_event_decode_generic(buf, len, out, err, errlen);
 }

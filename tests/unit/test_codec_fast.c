@@ -369,6 +369,9 @@ Test(codec_fast, simple_shape)
 	check_ok(&e, &ev);
 	cr_assert_eq(ev.type, EV_CENTRE_UPDATED);
 	cr_assert_eq(ev.seq, 42);
+	event_release(&ev);
+	/* ... and it is the fast path that reads it. */
+	cr_assert_eq(codec_event_decode_fast(e.b, e.n, &ev), 1, "the fast path stepped aside");
 	cr_assert_str_eq(ev.u.centre.region, "León");
 	cr_assert_eq(ev.u.centre.sectors.n, 2);
 	cr_assert_str_eq(ev.u.centre.sectors.v[1], "it");
@@ -514,6 +517,10 @@ Test(codec_fast, contacts_and_facts)
 				 .sectors = {.v = sectors, .n = 1},
 				 .more = &more};
 	len = pack(&ev, &buf);
+	memset(&back, 0xa5, sizeof back);
+	cr_assert_eq(codec_event_decode_fast(buf, len, &back), 0,
+		     "contacts are the generic path's");
+	cr_assert_eq(back.seq, 0xa5a5a5a5a5a5a5a5ULL, "the fast path wrote into *out");
 	cr_assert_eq(decode_both(buf, len, &back), 0);
 	cr_assert_not_null(back.u.centre.more);
 	cr_assert_eq(back.u.centre.more->n_contacts, 1);
