@@ -617,3 +617,59 @@ Test(operations, vetctl_status_and_metrics_report_sane_values)
 	free(err);
 	cr_assert_eq(vt_daemon_stop(&d), 0);
 }
+
+/* The daemon's environment as one string, "NAME=value\n" per variable. */
+static char *daemon_environ(pid_t pid)
+{
+	char path[64];
+	FILE *f;
+	char *buf = NULL;
+	size_t len = 0;
+	int c;
+	FILE *out = open_memstream(&buf, &len);
+
+	cr_assert_not_null(out);
+	snprintf(path, sizeof path, "/proc/%ld/environ", (long)pid);
+	f = fopen(path, "r");
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	while ((c = fgetc(f)) != EOF)
+		fputc(c == '\0' ? '\n' : c, out);
+	fclose(f);
+	fclose(out);
+	return buf;
+}
+
+/* Started plainly, the daemon runs with malloc on huge pages (it sets the
+ * glibc tunable and executes itself again, keeping its pid); a tunable
+ * the environment already names is left as it is. */
+Test(operations, malloc_runs_on_huge_pages_unless_the_environment_says_otherwise)
+{
+	char *env;
+
+	unsetenv("GLIBC_TUNABLES");
+	cr_assert_eq(vt_daemon_start(&d, NULL), 0);
+	env = daemon_environ(d.pid);
+	cr_expect(strstr(env, "GLIBC_TUNABLES=glibc.malloc.hugetlb=1\n") != NULL,
+		  "no tunable in the daemon's environment:\n%s", env);
+	free(env);
+	cr_assert_eq(vt_daemon_stop(&d), 0);
+
+	setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=0", 1);
+	cr_assert_eq(vt_daemon_restart(&d, NULL), 0);
+	env = daemon_environ(d.pid);
+	cr_expect(strstr(env, "GLIBC_TUNABLES=glibc.malloc.hugetlb=0\n") != NULL, "%s", env);
+	cr_expect(strstr(env, "hugetlb=1") == NULL, "the daemon overrode hugetlb=0:\n%s", env);
+	free(env);
+
+	setenv("GLIBC_TUNABLES", "glibc.malloc.check=0", 1);
+	cr_assert_eq(vt_daemon_stop(&d), 0);
+	cr_assert_eq(vt_daemon_restart(&d, NULL), 0);
+	env = daemon_environ(d.pid);
+	/* glibc parses the variable in place: the separator may read as a NUL. */
+	cr_expect(strstr(env, "GLIBC_TUNABLES=glibc.malloc.check=0") != NULL &&
+		      strstr(env, "glibc.malloc.hugetlb=1\n") != NULL,
+		  "the other tunable was not kept:\n%s", env);
+	free(env);
+	unsetenv("GLIBC_TUNABLES");
+	cr_assert_eq(vt_daemon_stop(&d), 0);
+}
