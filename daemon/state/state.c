@@ -66,11 +66,26 @@ struct state {
 	interest_t *interests;
 	size_t n_interests;
 	hmap_t centres; /* id -> centre_t *, keyed by the centre's own id */
+	/* While a hold is on, centres registered or updated go in here
+	 * instead (looked up first), so that the large table's pages stay
+	 * shared with a snapshot child; merged into `centres` when the hold
+	 * ends. */
+	hmap_t young;
+	size_t young_merged; /* slots of `young` merged so far */
+	size_t young_done;   /* and the entries among them */
 	/* The centres themselves, in slabs of STATE_CENTRE_SLAB that never
 	 * move: a centre is never removed, so one allocation per slab instead
 	 * of one per centre (start-up replays a million of them). */
 	centre_t **centre_slabs;
 	size_t n_centre_slots;
+	/* A bit per slot whose centre moved to another slot during a hold
+	 * (state__centre_store); those slots are skipped, and reused once no
+	 * hold is on. */
+	uint64_t *centre_dead;
+	size_t n_dead;
+	size_t *dead_free; /* dead slots to reuse, by index */
+	size_t n_dead_free;
+	size_t cap_dead_free;
 	commitments_t *commitments;
 	alliances_t *alliances;
 	mobilities_t *mobilities;
@@ -94,24 +109,53 @@ static int state__fail(char *err, size_t errlen, int code, const char *fmt, ...)
 	return -code;
 }
 
-/* state__centre_slot - a zeroed centre_t from the slabs. */
-static centre_t *state__centre_slot(state_t *st)
+#define STATE__SLOT(st, i) (&(st)->centre_slabs[(i) / STATE_CENTRE_SLAB][(i) % STATE_CENTRE_SLAB])
+#define STATE__DEAD(st, i) (((st)->centre_dead[(i) / 64] >> ((i) % 64)) & 1u)
+
+/* state__centre_slot - a zeroed centre_t from the slabs: a dead slot
+ * when `reuse` is set and there is one, else a new one at the end. */
+static centre_t *state__centre_slot(state_t *st, int reuse)
 {
 	size_t n = st->n_centre_slots;
 
+	if (reuse && st->n_dead_free > 0) {
+		size_t i = st->dead_free[--st->n_dead_free];
+		centre_t *slot = STATE__SLOT(st, i);
+
+		st->centre_dead[i / 64] &= ~((uint64_t)1 << (i % 64));
+		st->n_dead--;
+		memset(slot, 0, sizeof *slot);
+		return slot;
+	}
 	if (n % STATE_CENTRE_SLAB == 0) {
-		size_t k = n / STATE_CENTRE_SLAB;
+		size_t k = n / STATE_CENTRE_SLAB, words = STATE_CENTRE_SLAB / 64;
 		centre_t **slabs = realloc(st->centre_slabs, (k + 1) * sizeof *slabs);
+		uint64_t *dead;
 
 		if (slabs == NULL)
 			abort();
 		st->centre_slabs = slabs;
 		slabs[k] = calloc(STATE_CENTRE_SLAB, sizeof **slabs);
-		if (slabs[k] == NULL)
+		dead = realloc(st->centre_dead, (k + 1) * words * sizeof *dead);
+		if (slabs[k] == NULL || dead == NULL)
 			abort();
+		memset(dead + k * words, 0, words * sizeof *dead);
+		st->centre_dead = dead;
 	}
 	st->n_centre_slots++;
-	return &st->centre_slabs[n / STATE_CENTRE_SLAB][n % STATE_CENTRE_SLAB];
+	return STATE__SLOT(st, n);
+}
+
+/* The index of a slot in the slabs. */
+static size_t state__slot_index(const state_t *st, const centre_t *slot)
+{
+	for (size_t k = 0; k * STATE_CENTRE_SLAB < st->n_centre_slots; k++) {
+		const centre_t *slab = st->centre_slabs[k];
+
+		if (slot >= slab && slot < slab + STATE_CENTRE_SLAB)
+			return k * STATE_CENTRE_SLAB + (size_t)(slot - slab);
+	}
+	abort(); /* not a slot of this state */
 }
 
 /* Grows *v (of *cap elements of `size` bytes) to hold one more than n. */
@@ -155,23 +199,55 @@ static void state__drop(state_t *st, void *p)
 
 void state_hold_frees(state_t *st, bool hold)
 {
-	held_t *h = &st->held;
+	st->held.on = hold;
+	/* Entries may be added to the young table again, anywhere in it:
+	 * merging starts over (merging an entry twice changes nothing). */
+	if (hold) {
+		st->young_merged = 0;
+		st->young_done = 0;
+	}
+}
 
-	h->on = hold;
-	if (hold)
-		return;
-	for (size_t i = 0; i < h->n_centres; i++)
-		centre_release(&h->centres[i]);
-	for (size_t i = 0; i < h->n_ptrs; i++)
-		free(h->ptrs[i]);
-	free(h->centres);
-	free(h->ptrs);
-	memset(h, 0, sizeof *h);
+size_t state_release_held(state_t *st, size_t max)
+{
+	held_t *h = &st->held;
+	size_t done = 0;
+
+	if (h->on)
+		return state_held(st);
+	/* The young entries first: the large table's keys of the centres
+	 * they replace point into centres held below. */
+	while (st->young_merged < st->young.cap && done < max) {
+		const hmap_slot_t *y = &st->young.slots[st->young_merged++];
+
+		if (y->key != NULL) {
+			hmap_put(&st->centres, y->key, y->value);
+			st->young_done++;
+			done++;
+		}
+	}
+	if (st->young.cap > 0 && st->young_merged == st->young.cap) {
+		hmap_release(&st->young);
+		st->young_merged = 0;
+		st->young_done = 0;
+	}
+	if (st->young.n > 0)
+		return state_held(st);
+	for (; h->n_centres > 0 && done < max; done++)
+		centre_release(&h->centres[--h->n_centres]);
+	for (; h->n_ptrs > 0 && done < max; done++)
+		free(h->ptrs[--h->n_ptrs]);
+	if (h->n_centres == 0 && h->n_ptrs == 0) {
+		free(h->centres);
+		free(h->ptrs);
+		memset(h, 0, sizeof *h);
+	}
+	return h->n_centres + h->n_ptrs;
 }
 
 size_t state_held(const state_t *st)
 {
-	return st->held.n_centres + st->held.n_ptrs;
+	return st->young.n - st->young_done + st->held.n_centres + st->held.n_ptrs;
 }
 
 #define RECENT_KEY_MAX 512
@@ -349,6 +425,8 @@ void state_free(state_t **self_p)
 	if (self_p == NULL || *self_p == NULL)
 		return;
 	st = *self_p;
+	state_hold_frees(st, false);
+	state_release_held(st, SIZE_MAX);
 	for (size_t i = 0; i < st->n_partners; i++)
 		partner_release(&st->partners[i]);
 	free(st->partners);
@@ -359,16 +437,18 @@ void state_free(state_t **self_p)
 		interest_release(&st->interests[i]);
 	free(st->interests);
 	for (size_t i = 0; i < st->n_centre_slots; i++)
-		centre_release(&st->centre_slabs[i / STATE_CENTRE_SLAB][i % STATE_CENTRE_SLAB]);
+		if (!STATE__DEAD(st, i))
+			centre_release(STATE__SLOT(st, i));
 	for (size_t i = 0; i * STATE_CENTRE_SLAB < st->n_centre_slots; i++)
 		free(st->centre_slabs[i]);
 	free(st->centre_slabs);
+	free(st->centre_dead);
+	free(st->dead_free);
 	hmap_release(&st->centres);
 	commitments_free(&st->commitments);
 	alliances_free(&st->alliances);
 	mobilities_free(&st->mobilities);
 	sessions_free(&st->sessions);
-	state_hold_frees(st, false);
 	for (size_t i = 0; i < st->recent.n; i++)
 		free(st->recent.ring[(st->recent.head + i) % st->recent.cap]);
 	free(st->recent.ring);
@@ -389,13 +469,13 @@ int state_is_empty(const state_t *st)
 
 size_t state_centre_count(const state_t *st)
 {
-	return st->centres.n;
+	return st->n_centre_slots - st->n_dead; /* a centre is never removed */
 }
 
 int state_centre_each(const state_t *st, int (*fn)(const centre_t *c, void *arg), void *arg)
 {
 	for (size_t i = 0; i < st->n_centre_slots; i++) {
-		int rc = fn(&st->centre_slabs[i / STATE_CENTRE_SLAB][i % STATE_CENTRE_SLAB], arg);
+		int rc = STATE__DEAD(st, i) ? 0 : fn(STATE__SLOT(st, i), arg);
 
 		if (rc != 0)
 			return rc;
@@ -421,9 +501,19 @@ const sector_t *state_sector_get(const state_t *st, const char *id)
 	return NULL;
 }
 
+/* The centre stored under id, or NULL: the young table first. */
+static centre_t *state__centre_find(const state_t *st, const char *id)
+{
+	centre_t *c;
+
+	if (st->young.n > 0 && (c = hmap_get(&st->young, id)) != NULL)
+		return c;
+	return hmap_get(&st->centres, id);
+}
+
 const centre_t *state_centre_get(const state_t *st, const char *id)
 {
-	return hmap_get(&st->centres, id);
+	return state__centre_find(st, id);
 }
 
 static interest_t *state__interest_find(const state_t *st, const char *partner, const char *sector)
@@ -492,12 +582,13 @@ static int state__filter_match(const char *filter, const char *value)
 size_t state_centre_list(const state_t *st, const char *partner, const char *country,
 			 const char *sector, const centre_t ***out_p)
 {
-	const centre_t **out = state__xalloc(st->centres.n, sizeof *out);
+	const centre_t **out = state__xalloc(st->n_centre_slots, sizeof *out);
 	size_t n = 0;
 
-	for (size_t i = 0; i < st->centres.cap; i++) {
-		const centre_t *c = st->centres.slots[i].value;
-		if (st->centres.slots[i].key == NULL)
+	for (size_t i = 0; i < st->n_centre_slots; i++) {
+		const centre_t *c = STATE__SLOT(st, i);
+
+		if (STATE__DEAD(st, i))
 			continue;
 		if (!state__filter_match(partner, c->partner) ||
 		    !state__filter_match(country, c->country))
@@ -935,19 +1026,47 @@ static void state__apply_interest(state_t *st, const interest_t *in)
 	interest_copy(cur, in);
 }
 
-/* Stores *c (moved; *c is zeroed) under its id in place of `old`, the
- * centre stored under that id now (NULL: none). */
+/*
+ * Stores *c (moved; *c is zeroed) under its id in place of `old`, the
+ * centre stored under that id now (NULL: none).  During a hold the
+ * replaced centre's slot is left as it is - its page is likely shared
+ * with the snapshot child - and the centre moves to a new slot; the old
+ * one is marked dead and reused after the hold.
+ */
 static void state__centre_store(state_t *st, centre_t *old, centre_t *c)
 {
-	centre_t *slot = old != NULL ? old : state__centre_slot(st);
-	centre_t prev = *slot;
+	centre_t *slot, prev;
 
+	if (old != NULL && st->held.on) {
+		size_t i = state__slot_index(st, old);
+
+		prev = *old;
+		slot = state__centre_slot(st, 0);
+		st->centre_dead[i / 64] |= (uint64_t)1 << (i % 64);
+		st->n_dead++;
+		st->dead_free = state__room(st->dead_free, st->n_dead_free, &st->cap_dead_free,
+					    sizeof *st->dead_free);
+		st->dead_free[st->n_dead_free++] = i;
+	} else {
+		slot = old != NULL ? old : state__centre_slot(st, !st->held.on);
+		prev = *slot;
+	}
 	*slot = *c;
 	memset(c, 0, sizeof *c);
 	/* The map still holds prev's id as the key: release prev only once
-	 * the new id has replaced it. */
-	hmap_put(&st->centres, slot->id, slot);
-	state__drop_centre(st, &prev);
+	 * the new id has replaced it (for the large table, when the hold
+	 * ends: see state_hold_frees()). */
+	if (st->held.on) {
+		hmap_put(&st->young, slot->id, slot);
+	} else {
+		hmap_put(&st->centres, slot->id, slot);
+		/* Still in the young table, not merged yet: keep its key
+		 * pointing at the live id too. */
+		if (st->young.n > 0 && hmap_get(&st->young, slot->id) != NULL)
+			hmap_put(&st->young, slot->id, slot);
+	}
+	if (old != NULL)
+		state__drop_centre(st, &prev);
 }
 
 void state_prefetch(const state_t *st, const event_t *ev)
@@ -987,7 +1106,7 @@ static int state__apply(state_t *st, event_t *ev, int take, char *err, size_t er
 		break;
 	case EV_CENTRE_REGISTERED:
 	case EV_CENTRE_UPDATED:
-		c = hmap_get(&st->centres, ev->u.centre.id);
+		c = state__centre_find(st, ev->u.centre.id);
 		if ((ev->type == EV_CENTRE_REGISTERED) != (c == NULL))
 			return state__fail(err, errlen, VA_INTERNAL,
 					   "event %llu does not fit centre '%s'",
@@ -1138,7 +1257,7 @@ void state_restore_centre(state_t *st, const centre_t *c)
 	centre_t packed = {0};
 
 	centre_pack(&packed, c);
-	state__centre_store(st, hmap_get(&st->centres, packed.id), &packed);
+	state__centre_store(st, state__centre_find(st, packed.id), &packed);
 }
 
 void state_restore_reserve(state_t *st, size_t centres)
@@ -1148,7 +1267,7 @@ void state_restore_reserve(state_t *st, size_t centres)
 
 void state_restore_centre_take(state_t *st, centre_t *c)
 {
-	state__centre_store(st, hmap_get(&st->centres, c->id), c);
+	state__centre_store(st, state__centre_find(st, c->id), c);
 }
 
 void state_restore_confirmation(state_t *st, const confirmation_t *c)

@@ -59,15 +59,25 @@ int state_apply(state_t *st, const event_t *ev, char *err, size_t errlen);
 
 /*
  * state_hold_frees - while `hold` is true, the memory of replaced centres
- * and of forgotten idempotency entries is kept instead of freed; turning
- * it false frees everything kept.  The server holds while a forked
- * snapshot child runs: freeing writes into the freed chunk, and every
- * page the parent writes while the child lives is copied.  Nothing a
- * caller can observe changes but the memory in use.
+ * and of forgotten idempotency entries is kept instead of freed, a
+ * replaced centre moves to a new slot instead of being overwritten, and
+ * centres stored go to a small table of their own instead of the large
+ * one.  The server holds while a forked snapshot child runs: every page
+ * the parent writes that the child still shares is copied, and each copy
+ * is a page fault.  Queries see no difference.  Ending the hold releases
+ * nothing by itself: see state_release_held().
  */
 void state_hold_frees(state_t *st, bool hold);
 
-/* state_held - how many pieces of memory a hold keeps now. */
+/*
+ * state_release_held - when no hold is on, do up to `max` steps of what a
+ * hold put off (merge the small table into the large one, then free what
+ * was kept), so that the loop can spread it over its turns.  Returns the
+ * steps left; 0 when nothing is left.
+ */
+size_t state_release_held(state_t *st, size_t max);
+
+/* state_held - the steps state_release_held() has left to do. */
 size_t state_held(const state_t *st);
 
 /*

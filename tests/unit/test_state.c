@@ -1031,6 +1031,13 @@ Test(state, replay_mode_builds_the_request_table_at_the_end)
 	state_free(&src);
 }
 
+static int count_centre(const centre_t *c, void *arg)
+{
+	(void)c;
+	++*(size_t *)arg;
+	return 0;
+}
+
 /* While a snapshot child runs the server holds frees: replaced centres and
  * forgotten request ids are kept, queries see only the new state, and
  * ending the hold frees them (ASan checks there is no leak or double
@@ -1043,6 +1050,7 @@ Test(state, a_hold_keeps_replaced_memory_until_it_ends)
 	char rid[16];
 	uint64_t seq;
 	char *before, *after;
+	size_t visits = 0;
 
 	add_centres(st, NULL);
 	state_set_dedup_window(st, 2);
@@ -1063,14 +1071,45 @@ Test(state, a_hold_keeps_replaced_memory_until_it_ends)
 	}
 	/* Three replaced centres and the request ids the window of two
 	 * forgot: the fixture's "req" and "u0". */
-	cr_assert_eq(state_held(st), 5);
+	cr_assert_eq(state_held(st), 6, "AVILA in the small table, 3 centres, 2 ids: %zu",
+		     state_held(st));
+	/* A centre registered during the hold is found, counted and listed. */
+	ctx.request_id = "r-new";
+	cr_assert_eq(st_run_ctx(st,
+				centre_cmd(CMD_CENTRE_REGISTER, 0, "BURGOS", "CIFP Burgos",
+					   CENTRE_KIND_VET_CENTRE, "CYL", "ES", "Burgos", s_it),
+				&ctx, NULL, err, sizeof err),
+		     0, "%s", err);
+	cr_assert_str_eq(state_centre_get(st, "BURGOS")->name, "CIFP Burgos");
+	cr_assert_eq(state_centre_count(st), 6);
+	ctx.request_id = "r-twice";
+	cr_assert_eq(st_run_ctx(st,
+				centre_cmd(CMD_CENTRE_REGISTER, 0, "BURGOS", "twice",
+					   CENTRE_KIND_VET_CENTRE, "CYL", "ES", "Burgos", s_it),
+				&ctx, NULL, err, sizeof err),
+		     -VA_ALREADY_EXISTS, "a second registration during the hold: %s", err);
+	cr_assert_eq(state_held(st), 8, "BURGOS and the id r-new pushed out: %zu", state_held(st));
 	cr_assert_str_eq(state_centre_get(st, "AVILA")->name, "CIFP Ávila (final)");
 	cr_assert(state_request_seen(st, "tester", "u2", &seq));
 	cr_assert(!state_request_seen(st, "tester", "u0", &seq));
 	after = state_dump(st);
 	cr_assert_str_neq(before, after);
 	state_hold_frees(st, false);
+	cr_assert_eq(state_held(st), 8, "ending the hold released something at once");
+	/* Released a step at a time, queries right at every step. */
+	for (size_t left = 8; left > 0;) {
+		size_t now = state_release_held(st, 1);
+
+		cr_assert_lt(now, left);
+		left = now;
+		cr_assert_str_eq(state_centre_get(st, "AVILA")->name, "CIFP Ávila (final)");
+		cr_assert_str_eq(state_centre_get(st, "BURGOS")->name, "CIFP Burgos");
+		cr_assert_eq(state_centre_count(st), 6);
+	}
 	cr_assert_eq(state_held(st), 0);
+	cr_assert_eq(state_centre_count(st), 6);
+	cr_assert_eq(state_centre_each(st, count_centre, &visits), 0);
+	cr_assert_eq(visits, 6, "a centre moved during the hold is visited once");
 	free(before);
 	before = state_dump(st);
 	cr_assert_str_eq(before, after, "ending the hold changed what queries see");
@@ -1082,6 +1121,38 @@ Test(state, a_hold_keeps_replaced_memory_until_it_ends)
 	cr_assert_eq(st_run_ctx(st,
 				centre_cmd(CMD_CENTRE_UPDATE, CENTRE_F_NAME, "AVILA", "again",
 					   CENTRE_KIND_VET_CENTRE, "CYL", "ES", "Ávila", s_it),
+				&ctx, NULL, err, sizeof err),
+		     0, "%s", err);
+	cr_assert_gt(state_held(st), 0);
+	state_hold_frees(st, false);
+	cr_assert_eq(state_release_held(st, SIZE_MAX), 0);
+	/* The slots left behind are reused: registrations after the hold
+	 * count and list right. */
+	for (int i = 0; i < 5; i++) {
+		char id[16];
+
+		snprintf(id, sizeof id, "LATER-%d", i);
+		snprintf(rid, sizeof rid, "l%d", i);
+		ctx.request_id = rid;
+		cr_assert_eq(
+		    st_run_ctx(st,
+			       centre_cmd(CMD_CENTRE_REGISTER, 0, id, "Later",
+					  CENTRE_KIND_VET_CENTRE, "CYL", "ES", "Soria", s_it),
+			       &ctx, NULL, err, sizeof err),
+		    0, "%s", err);
+	}
+	cr_assert_eq(state_centre_count(st), 11);
+	visits = 0;
+	cr_assert_eq(state_centre_each(st, count_centre, &visits), 0);
+	cr_assert_eq(visits, 11);
+	cr_assert_str_eq(state_centre_get(st, "AVILA")->name, "again");
+	cr_assert_str_eq(state_centre_get(st, "LATER-4")->region, "Soria");
+	/* A state freed during a hold frees what it holds and what moved. */
+	state_hold_frees(st, true);
+	ctx.request_id = "u-last";
+	cr_assert_eq(st_run_ctx(st,
+				centre_cmd(CMD_CENTRE_UPDATE, CENTRE_F_NAME, "LATER-0", "moved",
+					   CENTRE_KIND_VET_CENTRE, "CYL", "ES", "Soria", s_it),
 				&ctx, NULL, err, sizeof err),
 		     0, "%s", err);
 	cr_assert_gt(state_held(st), 0);
