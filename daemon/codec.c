@@ -2935,14 +2935,132 @@ static void codec__chunks_release(codec_chunk_t **head)
 	}
 }
 
+/*
+ * Loading a snapshot.  Nearly all of a large snapshot is its centres
+ * (field 7, written last).  Unpacking the whole message first would hold
+ * every centre twice - as protobuf-c's tree and in the state - and be slow;
+ * instead the top level is walked once: every other field is copied as it
+ * is into a smaller message that protobuf-c unpacks, and each centre is
+ * read on its own, through the fast path for centres (or protobuf-c for a
+ * centre with contacts or facts) and stored at once.
+ */
+#define CODEC_SNAP_CENTRES 7
+
+/* A varint at w of at most 10 bytes, padded or not, as protobuf-c takes
+ * it (bits past 64 dropped).  Returns 1 and *v, or 0. */
+static int codec__wire_varint_any(codec_wire_t *w, uint64_t *v)
+{
+	uint64_t r = 0;
+
+	for (size_t i = 0; i < 10 && i < w->left; i++) {
+		r |= (uint64_t)(w->p[i] & 0x7f) << (7 * i);
+		if (w->p[i] & 0x80)
+			continue;
+		w->p += i + 1;
+		w->left -= i + 1;
+		*v = r;
+		return 1;
+	}
+	return 0;
+}
+
+/* One top-level field at w: its number, and the whole field's bytes (tag
+ * included) in [*start, w->p); a length-delimited field's contents in
+ * *body (body->p NULL for any other wire type).  Returns 1,
+ * or 0 when the bytes are not a field. */
+static int codec__snap_field(codec_wire_t *w, uint64_t *field, const uint8_t **start,
+			     codec_wire_t *body)
+{
+	uint64_t tag, n;
+
+	*start = w->p;
+	body->p = NULL;
+	if (!codec__wire_varint_any(w, &tag) || (tag >> 3) == 0)
+		return 0;
+	*field = tag >> 3;
+	switch (tag & 7) {
+	case 0:
+		return codec__wire_varint_any(w, &n);
+	case 1:
+	case 5:
+		n = (tag & 7) == 1 ? 8 : 4;
+		break;
+	case 2:
+		if (!codec__wire_varint_any(w, &n) || n > w->left)
+			return 0;
+		body->p = w->p;
+		body->left = (size_t)n;
+		break;
+	default:
+		return 0; /* groups are not used */
+	}
+	if (n > w->left)
+		return 0;
+	w->p += n;
+	w->left -= (size_t)n;
+	return 1;
+}
+
+/* Stores the centre whose wire bytes are body. */
+static int codec__snap_load_centre(state_t *st, codec_wire_t body)
+{
+	char *sectors[CODEC_LIST_MAX];
+	codec_text_t text;
+	centre_t view = {0}, c = {0};
+	PB(Centre) * pb;
+
+	text.used = 0;
+	if (codec__centre_fast(body, &view, sectors, &text)) {
+		centre_pack(&c, &view);
+	} else {
+		pb = vetalliance__v1__centre__unpack(NULL, body.left, body.p);
+		if (pb == NULL)
+			return -1;
+		centre_pack_from_pb(&c, pb);
+		vetalliance__v1__centre__free_unpacked(pb, NULL);
+	}
+	state_restore_centre_take(st, &c);
+	return 0;
+}
+
 int codec_snapshot_load(const void *buf, size_t len, struct state **st_p, char *err, size_t errlen)
 {
 	codec_chunk_t *chunks = NULL;
 	ProtobufCAllocator alloc = {codec__chunks_alloc, codec__chunks_free, &chunks};
-	PB(StateSnapshot) *snap = vetalliance__v1__state_snapshot__unpack(&alloc, len, buf);
+	PB(StateSnapshot) * snap;
+	codec_wire_t w = {buf, len}, body = {NULL, 0};
+	uint8_t *rest = malloc(len > 0 ? len : 1);
+	size_t rest_len = 0, n_centres = 0;
+	const uint8_t *start;
+	uint64_t field;
 	state_t *st;
 
 	*st_p = NULL;
+	if (rest == NULL)
+		return codec__fail(err, errlen, "snapshot: out of memory");
+	/* Everything but the centres, as it is; count the centres. */
+	while (w.left > 0) {
+		if (!codec__snap_field(&w, &field, &start, &body)) {
+			free(rest);
+			return codec__fail(
+			    err, errlen, "snapshot: not a vetalliance.v1.StateSnapshot (byte %zu)",
+			    (size_t)(start - (const uint8_t *)buf));
+		}
+		if (field == CODEC_SNAP_CENTRES && body.p != NULL) {
+			n_centres++;
+			continue;
+		}
+		if (field == CODEC_SNAP_CENTRES) {
+			free(rest);
+			return codec__fail(err, errlen,
+					   "snapshot: centres at byte %zu are not a message",
+					   (size_t)(start - (const uint8_t *)buf));
+		}
+		memcpy(rest + rest_len, start, (size_t)(w.p - start));
+		rest_len += (size_t)(w.p - start);
+	}
+	snap = vetalliance__v1__state_snapshot__unpack(&alloc, rest_len, rest);
+	free(rest);
 	if (snap == NULL) {
 		codec__chunks_release(&chunks);
 		return codec__fail(err, errlen, "snapshot: not a vetalliance.v1.StateSnapshot");
@@ -2975,11 +3093,18 @@ int codec_snapshot_load(const void *buf, size_t len, struct state **st_p, char *
 		state_restore_interest(st, &in);
 		interest_release(&in);
 	}
-	state_restore_reserve(st, snap->n_centres);
-	for (size_t i = 0; i < snap->n_centres; i++) {
-		centre_t c = {0};
-		centre_pack_from_pb(&c, snap->centres[i]);
-		state_restore_centre_take(st, &c);
+	state_restore_reserve(st, n_centres);
+	w.p = buf;
+	w.left = len;
+	while (w.left > 0) {
+		/* The walk above checked every field. */
+		codec__snap_field(&w, &field, &start, &body);
+		if (field == CODEC_SNAP_CENTRES && codec__snap_load_centre(st, body) < 0) {
+			codec__chunks_release(&chunks);
+			state_free(&st);
+			return codec__fail(err, errlen, "snapshot: centre at byte %zu is malformed",
+					   (size_t)(start - (const uint8_t *)buf));
+		}
 	}
 	for (size_t i = 0; i < snap->n_commitments; i++) {
 		confirmation_t k = {0};
