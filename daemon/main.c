@@ -13,6 +13,7 @@
  */
 #include <czmq.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,15 +209,22 @@ static int verify_state_dir(const char *dir)
 static void main__reexec_with_huge_pages(char **argv)
 {
 	const char *cur = getenv("GLIBC_TUNABLES");
-	char *val;
+	char self[PATH_MAX], *val;
+	ssize_t n;
 
 	if (cur != NULL && strstr(cur, "glibc.malloc.hugetlb") != NULL)
 		return;
+	/* The binary's own path, so that the process keeps its name
+	 * (executing /proc/self/exe would rename it "exe"). */
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0 || (size_t)n >= sizeof self - 1)
+		return;
+	self[n] = '\0';
 	if (asprintf(&val, "%s%sglibc.malloc.hugetlb=1", cur != NULL ? cur : "",
 		     cur != NULL && *cur != '\0' ? ":" : "") < 0)
 		return;
 	if (setenv("GLIBC_TUNABLES", val, 1) == 0)
-		execv("/proc/self/exe", argv);
+		execv(self, argv);
 	free(val);
 }
 

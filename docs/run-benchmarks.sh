@@ -29,7 +29,7 @@ VPID=$!
 sleep 1
 
 echo "vetallianced (durable: every reply after fdatasync), vetbench --mix realistic"
-for cw in "1 1" "1 16" "50 1" "50 16"; do
+for cw in "1 1" "1 16" "50 1" "50 16" "50 64"; do
 	set -- $cw
 	: > "$D/rps"
 	: > "$D/p50"
@@ -63,13 +63,13 @@ redis-server --port 0 --unixsocket "$D/redis.sock" --dir "$D/redis" --save "" \
 RPID=$!
 sleep 1
 echo "redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/') (appendonly yes, appendfsync always), redis-benchmark SET 200 B"
-for cw in "1 1" "1 16" "50 1" "50 16"; do
+for cw in "1 1" "1 16" "50 1" "50 16" "50 64"; do
 	set -- $cw
 	: > "$D/rps"
 	: > "$D/p50"
 	for run in 1 2 3; do
 		n=$(( $1 * $2 * 4000 ))
-		[ "$n" -gt 400000 ] && n=400000
+		[ "$n" -gt 800000 ] && n=800000
 		[ "$n" -lt 20000 ] && n=20000
 		redis-benchmark -s "$D/redis.sock" -c "$1" -P "$2" -n "$n" -t set -d 200 -r 1000000 \
 			--csv > "$D/redis.csv"

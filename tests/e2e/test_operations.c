@@ -652,6 +652,15 @@ Test(operations, malloc_runs_on_huge_pages_unless_the_environment_says_otherwise
 	cr_expect(strstr(env, "GLIBC_TUNABLES=glibc.malloc.hugetlb=1\n") != NULL,
 		  "no tunable in the daemon's environment:\n%s", env);
 	free(env);
+	{
+		char path[64], *comm;
+
+		snprintf(path, sizeof path, "/proc/%ld/comm", (long)d.pid);
+		comm = vt_read_file(path);
+		cr_assert_not_null(comm);
+		cr_expect_str_eq(comm, "vetallianced\n", "the process lost its name");
+		free(comm);
+	}
 	cr_assert_eq(vt_daemon_stop(&d), 0);
 
 	setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=0", 1);
