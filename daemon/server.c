@@ -104,6 +104,8 @@ typedef struct snapshot_job {
 	int ready;  /* the temp file is written */
 	int queued; /* the commit is on the threadpool */
 	int rc;
+	uint64_t t_fork; /* uv_hrtime() at the fork */
+	uint64_t t_exit; /* and when the child was seen to exit */
 	char err[SERVER_ERR_MAX];
 } snapshot_job_t;
 
@@ -290,7 +292,10 @@ static void server__snapshot_done(uv_work_t *w, int status)
 		log_warn("could not put the snapshot at seq %llu in place: %s",
 			 (unsigned long long)job->seq, job->err);
 	} else {
-		log_info("wrote a snapshot at seq %llu", (unsigned long long)job->seq);
+		log_info("wrote a snapshot at seq %llu (the child ran %.2f s, in place %.2f s "
+			 "after the fork)",
+			 (unsigned long long)job->seq, (double)(job->t_exit - job->t_fork) / 1e9,
+			 (double)(uv_hrtime() - job->t_fork) / 1e9);
 		/* Segments are removed only up to the older snapshot kept, so a
 		 * damaged newest snapshot can still fall back to it. */
 		srv->snap_seqs[1] = srv->snap_seqs[0];
@@ -387,6 +392,7 @@ static void server__snapshot_poll(uv_timer_t *t)
 		return;
 	uv_timer_stop(t);
 	job->pid = 0;
+	job->t_exit = uv_hrtime();
 	state_hold_frees(srv->state, false);
 	server__heap_range(&srv->unshare_pos, &srv->unshare_end);
 	if (srv->unshare_pos < srv->unshare_end || state_held(srv->state) > 0) {
@@ -446,6 +452,7 @@ static void server__maybe_snapshot(server_t *srv)
 		return;
 	job->srv = srv;
 	job->seq = state_last_seq(srv->state);
+	job->t_fork = uv_hrtime();
 	pid = fork();
 	if (pid < 0) {
 		log_warn("could not fork to take a snapshot: %s", strerror(errno));
