@@ -461,8 +461,9 @@ static void server__maybe_snapshot(server_t *srv)
 	}
 	if (pid == 0)
 		server__snapshot_child(srv, job->seq);
-	/* Until the child exits, memory the state lets go of is kept rather
-	 * than freed into pages the child still shares. */
+	/* Until the child exits, the state leaves alone the pages the child
+	 * still shares (state_hold_frees: frees kept, updated centres moved,
+	 * new entries in a small table of their own). */
 	state_hold_frees(srv->state, true);
 	uv_idle_stop(&srv->release_idle);
 	job->pid = pid;
