@@ -2426,26 +2426,39 @@ typedef struct codec_text {
 	char buf[CODEC_FAST_TEXT];
 } codec_text_t;
 
-/* A varint at w: at most 10 bytes, a value within 64 bits, no padding
- * zero byte at the end.  Returns 1 and *v, or 0. */
-static int codec__wire_varint(codec_wire_t *w, uint64_t *v)
+/* A varint at w of at most 10 bytes, padded or not, as protobuf-c takes
+ * it (bits past 64 dropped).  Returns 1 and *v, or 0. */
+static int codec__wire_varint_any(codec_wire_t *w, uint64_t *v)
 {
 	uint64_t r = 0;
 
 	for (size_t i = 0; i < 10 && i < w->left; i++) {
-		uint8_t b = w->p[i];
-
-		r |= (uint64_t)(b & 0x7f) << (7 * i);
-		if (b & 0x80)
+		r |= (uint64_t)(w->p[i] & 0x7f) << (7 * i);
+		if (w->p[i] & 0x80)
 			continue;
-		if ((i > 0 && b == 0) || (i == 9 && b > 1))
-			return 0;
 		w->p += i + 1;
 		w->left -= i + 1;
 		*v = r;
 		return 1;
 	}
 	return 0;
+}
+
+/* The same, minimal: no padding zero byte at the end, a value within 64
+ * bits.  Returns 1 and *v, or 0 with w as it was. */
+static int codec__wire_varint(codec_wire_t *w, uint64_t *v)
+{
+	codec_wire_t at = *w;
+	size_t n;
+
+	if (!codec__wire_varint_any(w, v))
+		return 0;
+	n = (size_t)(w->p - at.p);
+	if ((n > 1 && w->p[-1] == 0) || (n == 10 && w->p[-1] > 1)) {
+		*w = at;
+		return 0;
+	}
+	return 1;
 }
 
 /* A length-delimited string at w, copied with a NUL into t.  Returns
@@ -2945,24 +2958,6 @@ static void codec__chunks_release(codec_chunk_t **head)
  * centre with contacts or facts) and stored at once.
  */
 #define CODEC_SNAP_CENTRES 7
-
-/* A varint at w of at most 10 bytes, padded or not, as protobuf-c takes
- * it (bits past 64 dropped).  Returns 1 and *v, or 0. */
-static int codec__wire_varint_any(codec_wire_t *w, uint64_t *v)
-{
-	uint64_t r = 0;
-
-	for (size_t i = 0; i < 10 && i < w->left; i++) {
-		r |= (uint64_t)(w->p[i] & 0x7f) << (7 * i);
-		if (w->p[i] & 0x80)
-			continue;
-		w->p += i + 1;
-		w->left -= i + 1;
-		*v = r;
-		return 1;
-	}
-	return 0;
-}
 
 /* One top-level field at w: its number, and the whole field's bytes (tag
  * included) in [*start, w->p); a length-delimited field's contents in

@@ -24,6 +24,14 @@ typedef struct replay {
 	int failed; /* an event did not apply: the rest are only released */
 } replay_t;
 
+/* Release the oldest waiting event and let it go from the queue. */
+static void replay__drop_oldest(replay_t *r)
+{
+	event_release(&r->ahead[r->head]);
+	r->head = (r->head + 1) % REPLAY_AHEAD;
+	r->n--;
+}
+
 /* Apply the oldest waiting event. */
 static int replay__apply_oldest(replay_t *r)
 {
@@ -37,9 +45,7 @@ static int replay__apply_oldest(replay_t *r)
 		rc = -VA_FAILED_PRECONDITION;
 		r->failed = 1;
 	}
-	event_release(ev);
-	r->head = (r->head + 1) % REPLAY_AHEAD;
-	r->n--;
+	replay__drop_oldest(r);
 	return rc;
 }
 
@@ -49,15 +55,11 @@ static int replay__flush(replay_t *r)
 {
 	int rc = 0;
 
-	while (r->n > 0) {
-		if (r->failed) {
-			event_release(&r->ahead[r->head]);
-			r->head = (r->head + 1) % REPLAY_AHEAD;
-			r->n--;
-		} else {
+	while (r->n > 0)
+		if (r->failed)
+			replay__drop_oldest(r);
+		else
 			rc = replay__apply_oldest(r);
-		}
-	}
 	return rc;
 }
 
@@ -100,13 +102,8 @@ int replay_journal(journal_t *journal, uint64_t from_seq, state_t *st, char *err
 {
 	replay_t r = {.st = st, .err = err, .errlen = errlen};
 	int rc = journal_replay(journal, from_seq, replay__one, &r, err, errlen);
-	int flushed;
+	int failed = r.failed; /* then its message is in err already */
+	int flushed = replay__flush(&r);
 
-	/* A failed event stopped the journal: its message is already in err. */
-	if (r.failed) {
-		replay__flush(&r);
-		return rc;
-	}
-	flushed = replay__flush(&r);
-	return flushed < 0 ? flushed : rc;
+	return !failed && flushed < 0 ? flushed : rc;
 }

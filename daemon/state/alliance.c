@@ -4,7 +4,6 @@
  * Storage: alliances are few (tens), kept in an array of pointers in
  * creation order; lists are sorted by id on the way out.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,21 +24,6 @@ static const char *const roadmap__slugs[ROADMAP_MAX + 1] = {
     [ROADMAP_MUTUAL_VISIT] = "mutual-visit",
     [ROADMAP_MOU] = "mou",
 };
-
-static int alliance__fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int alliance__fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -code;
-}
 
 const char *roadmap_step_slug(roadmap_step_t s)
 {
@@ -72,24 +56,13 @@ const alliance_t *alliances_get(const alliances_t *t, const char *id)
 	return objtab_get(&t->tab, id);
 }
 
-static int alliance__cmp(const void *a, const void *b)
-{
-	const alliance_t *const *x = a, *const *y = b;
-
-	return strcmp((*x)->id, (*y)->id);
-}
-
 size_t alliances_list(const alliances_t *t, const alliance_t ***out_p)
 {
-	const alliance_t **out = calloc(t->tab.n + 1, sizeof *out);
+	void **v;
+	size_t n = objtab_list(&t->tab, NULL, &v);
 
-	if (out == NULL)
-		abort();
-	for (size_t i = 0; i < t->tab.n; i++)
-		out[i] = t->tab.v[i];
-	qsort(out, t->tab.n, sizeof *out, alliance__cmp);
-	*out_p = out;
-	return t->tab.n;
+	*out_p = (const alliance_t **)v;
+	return n;
 }
 
 void alliances_put(alliances_t *t, const alliance_t *a)
@@ -270,17 +243,15 @@ static int alliance__decide_mou_draft(const alliance_t *cur, const alliance_cmd_
 	uint32_t voided = 0;
 
 	if (cur->stage == ROADMAP_MOU)
-		return alliance__fail(
-		    err, errlen, VA_FAILED_PRECONDITION,
-		    "alliance '%s': the MoU is signed by every member; its content "
-		    "cannot change",
-		    cur->id);
+		return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+				  "alliance '%s': the MoU is signed by every member; its content "
+				  "cannot change",
+				  cur->id);
 	alliance_mou_hash(&in->mou, hash);
 	if (cur->mou.hash != NULL && strcmp(cur->mou.hash, hash) == 0)
-		return alliance__fail(
-		    err, errlen, VA_ALREADY_EXISTS,
-		    "alliance '%s': the MoU already has this content (version %u)", cur->id,
-		    cur->mou.version);
+		return model_fail(err, errlen, VA_ALREADY_EXISTS,
+				  "alliance '%s': the MoU already has this content (version %u)",
+				  cur->id, cur->mou.version);
 	(void)env;
 	alliance_copy(after, cur);
 	mou_release(&after->mou);
@@ -312,29 +283,27 @@ static int alliance__decide_mou_sign(const alliance_t *cur, const alliance_cmd_t
 	size_t unsigned_left = 0;
 
 	if (alliance__member(cur, in->centre) == NULL)
-		return alliance__fail(
-		    err, errlen, VA_FAILED_PRECONDITION,
-		    "alliance '%s': centre '%s' is not a member; only members sign "
-		    "the MoU",
-		    cur->id, in->centre);
+		return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+				  "alliance '%s': centre '%s' is not a member; only members sign "
+				  "the MoU",
+				  cur->id, in->centre);
 	if (cur->mou.version == 0)
-		return alliance__fail(err, errlen, VA_FAILED_PRECONDITION,
-				      "alliance '%s': no MoU is drafted yet", cur->id);
+		return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+				  "alliance '%s': no MoU is drafted yet", cur->id);
 	if (cur->stage != ROADMAP_MUTUAL_VISIT)
-		return alliance__fail(
-		    err, errlen, VA_FAILED_PRECONDITION,
-		    "alliance '%s': mou needs the mutual visit first (stage '%s')", cur->id,
-		    roadmap_step_slug(cur->stage));
+		return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+				  "alliance '%s': mou needs the mutual visit first (stage '%s')",
+				  cur->id, roadmap_step_slug(cur->stage));
 	if (in->hash == NULL || strcmp(in->hash, cur->mou.hash) != 0)
-		return alliance__fail(
-		    err, errlen, VA_FAILED_PRECONDITION,
-		    "alliance '%s': stale MoU version: signing '%s' but version %u "
-		    "is '%s'",
-		    cur->id, in->hash ? in->hash : "", cur->mou.version, cur->mou.hash);
+		return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+				  "alliance '%s': stale MoU version: signing '%s' but version %u "
+				  "is '%s'",
+				  cur->id, in->hash ? in->hash : "", cur->mou.version,
+				  cur->mou.hash);
 	if (alliance__signed(alliance__member(cur, in->centre), &cur->mou))
-		return alliance__fail(err, errlen, VA_ALREADY_EXISTS,
-				      "alliance '%s': centre '%s' has already signed version %u",
-				      cur->id, in->centre, cur->mou.version);
+		return model_fail(err, errlen, VA_ALREADY_EXISTS,
+				  "alliance '%s': centre '%s' has already signed version %u",
+				  cur->id, in->centre, cur->mou.version);
 	alliance_copy(after, cur);
 	m = alliance__member(after, in->centre);
 	free(m->signed_hash);
@@ -361,28 +330,28 @@ static int alliance__decide_create(const alliances_t *t, const alliance_t *in,
 				   size_t errlen)
 {
 	if (alliances_get(t, in->id) != NULL)
-		return alliance__fail(err, errlen, VA_ALREADY_EXISTS,
-				      "alliance '%s' already exists", in->id);
+		return model_fail(err, errlen, VA_ALREADY_EXISTS, "alliance '%s' already exists",
+				  in->id);
 	if (in->n_members < 2)
-		return alliance__fail(err, errlen, VA_INVALID_ARGUMENT,
-				      "alliance.members: an alliance needs two or more members, "
-				      "got %zu",
-				      in->n_members);
+		return model_fail(err, errlen, VA_INVALID_ARGUMENT,
+				  "alliance.members: an alliance needs two or more members, "
+				  "got %zu",
+				  in->n_members);
 	for (size_t i = 0; i < in->n_members; i++) {
 		if (!env->centre_exists(env->arg, in->members[i].centre))
-			return alliance__fail(err, errlen, VA_NOT_FOUND,
-					      "alliance.members: no centre '%s'",
-					      in->members[i].centre);
+			return model_fail(err, errlen, VA_NOT_FOUND,
+					  "alliance.members: no centre '%s'",
+					  in->members[i].centre);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(in->members[i].centre, in->members[j].centre) == 0)
-				return alliance__fail(err, errlen, VA_INVALID_ARGUMENT,
-						      "alliance.members: '%s' is listed twice",
-						      in->members[i].centre);
+				return model_fail(err, errlen, VA_INVALID_ARGUMENT,
+						  "alliance.members: '%s' is listed twice",
+						  in->members[i].centre);
 	}
 	if (in->sector != NULL && in->sector[0] != '\0' &&
 	    !env->sector_exists(env->arg, in->sector))
-		return alliance__fail(err, errlen, VA_NOT_FOUND, "alliance.sector: no sector '%s'",
-				      in->sector);
+		return model_fail(err, errlen, VA_NOT_FOUND, "alliance.sector: no sector '%s'",
+				  in->sector);
 	alliance_copy(after, in);
 	for (size_t i = 0; i <= ROADMAP_MAX; i++)
 		free(after->steps[i].actor);
@@ -429,21 +398,21 @@ int alliance_decide(const alliances_t *t, const cmd_t *cmd, const alliance_env_t
 	}
 	cur = alliances_get(t, in->alliance);
 	if (cur == NULL)
-		return alliance__fail(err, errlen, VA_NOT_FOUND, "alliance '%s' not found",
-				      in->alliance);
+		return model_fail(err, errlen, VA_NOT_FOUND, "alliance '%s' not found",
+				  in->alliance);
 	switch (cmd->type) {
 	case CMD_ALLIANCE_JOIN:
 		if (!env->centre_exists(env->arg, in->centre))
-			return alliance__fail(err, errlen, VA_NOT_FOUND, "centre '%s' not found",
-					      in->centre);
+			return model_fail(err, errlen, VA_NOT_FOUND, "centre '%s' not found",
+					  in->centre);
 		if (alliance__member(cur, in->centre) != NULL)
-			return alliance__fail(err, errlen, VA_ALREADY_EXISTS,
-					      "alliance '%s': centre '%s' is already a member",
-					      cur->id, in->centre);
+			return model_fail(err, errlen, VA_ALREADY_EXISTS,
+					  "alliance '%s': centre '%s' is already a member", cur->id,
+					  in->centre);
 		if (cur->stage == ROADMAP_MOU)
-			return alliance__fail(err, errlen, VA_FAILED_PRECONDITION,
-					      "alliance '%s': the MoU is signed; no new members",
-					      cur->id);
+			return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+					  "alliance '%s': the MoU is signed; no new members",
+					  cur->id);
 		alliance_copy(after, cur);
 		after->members = realloc(after->members, (after->n_members + 1) * sizeof *m);
 		if (after->members == NULL)
@@ -455,15 +424,14 @@ int alliance_decide(const alliances_t *t, const cmd_t *cmd, const alliance_env_t
 		return 0;
 	case CMD_ALLIANCE_LEAVE:
 		if (alliance__member(cur, in->centre) == NULL)
-			return alliance__fail(err, errlen, VA_NOT_FOUND,
-					      "alliance '%s': centre '%s' is not a member", cur->id,
-					      in->centre);
+			return model_fail(err, errlen, VA_NOT_FOUND,
+					  "alliance '%s': centre '%s' is not a member", cur->id,
+					  in->centre);
 		if (cur->n_members <= 2)
-			return alliance__fail(
-			    err, errlen, VA_FAILED_PRECONDITION,
-			    "alliance '%s': an alliance needs two or more members; "
-			    "'%s' cannot leave",
-			    cur->id, in->centre);
+			return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+					  "alliance '%s': an alliance needs two or more members; "
+					  "'%s' cannot leave",
+					  cur->id, in->centre);
 		alliance_copy(after, cur);
 		m = alliance__member(after, in->centre);
 		free(m->centre);
@@ -475,9 +443,9 @@ int alliance_decide(const alliances_t *t, const cmd_t *cmd, const alliance_env_t
 		return 0;
 	case CMD_ALLIANCE_CONTACT:
 		if (alliance__member(cur, in->centre) == NULL)
-			return alliance__fail(err, errlen, VA_NOT_FOUND,
-					      "alliance '%s': centre '%s' is not a member", cur->id,
-					      in->centre);
+			return model_fail(err, errlen, VA_NOT_FOUND,
+					  "alliance '%s': centre '%s' is not a member", cur->id,
+					  in->centre);
 		alliance_copy(after, cur);
 		m = alliance__member(after, in->centre);
 		free(m->contact);
@@ -492,37 +460,37 @@ int alliance_decide(const alliances_t *t, const cmd_t *cmd, const alliance_env_t
 	case CMD_ALLIANCE_AGREE:
 		if (cur->stage != ROADMAP_CONTACT_POINT) {
 			if (cur->stage > ROADMAP_CONTACT_POINT)
-				return alliance__fail(err, errlen, VA_FAILED_PRECONDITION,
-						      "alliance '%s': the agreement is already "
-						      "recorded (stage '%s')",
-						      cur->id, roadmap_step_slug(cur->stage));
+				return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+						  "alliance '%s': the agreement is already "
+						  "recorded (stage '%s')",
+						  cur->id, roadmap_step_slug(cur->stage));
 			alliance__missing_contacts(cur, who, sizeof who);
-			return alliance__fail(err, errlen, VA_FAILED_PRECONDITION,
-					      "alliance '%s': agreement needs a contact point for "
-					      "every member; missing: %s",
-					      cur->id, who);
+			return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+					  "alliance '%s': agreement needs a contact point for "
+					  "every member; missing: %s",
+					  cur->id, who);
 		}
 		k = alliance__missing_commitment(cur, env->commitments, who, sizeof who);
 		if (k != COMMITMENT_UNSPECIFIED)
-			return alliance__fail(err, errlen, VA_FAILED_PRECONDITION,
-					      "alliance '%s': agreement needs every member to "
-					      "confirm '%s'; missing: %s",
-					      cur->id, commitment_slug(k), who);
+			return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+					  "alliance '%s': agreement needs every member to "
+					  "confirm '%s'; missing: %s",
+					  cur->id, commitment_slug(k), who);
 		alliance_copy(after, cur);
 		alliance__reach(after, ROADMAP_AGREEMENT, env);
 		*type = EV_ALLIANCE_STEP_REACHED;
 		return 0;
 	case CMD_ALLIANCE_VISIT:
 		if (cur->stage != ROADMAP_AGREEMENT)
-			return alliance__fail(err, errlen, VA_FAILED_PRECONDITION,
-					      "alliance '%s': mutual visit needs the agreement "
-					      "first (stage '%s')",
-					      cur->id, roadmap_step_slug(cur->stage));
+			return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+					  "alliance '%s': mutual visit needs the agreement "
+					  "first (stage '%s')",
+					  cur->id, roadmap_step_slug(cur->stage));
 		if (in->visit_virtual ? (in->visit_ref == NULL || in->visit_ref[0] == '\0')
 				      : in->visit_ms <= 0)
-			return alliance__fail(
-			    err, errlen, VA_INVALID_ARGUMENT, "%s",
-			    in->visit_virtual ? "visit.reference: a virtual visit needs a reference"
+			return model_fail(err, errlen, VA_INVALID_ARGUMENT, "%s",
+					  in->visit_virtual
+					      ? "visit.reference: a virtual visit needs a reference"
 					      : "visit.date: an on-site visit needs a date");
 		alliance_copy(after, cur);
 		after->visit_virtual = in->visit_virtual;
@@ -548,5 +516,5 @@ int alliance_decide(const alliances_t *t, const cmd_t *cmd, const alliance_env_t
 	default: /* the commands of other nouns */
 		break;
 	}
-	return alliance__fail(err, errlen, VA_INVALID_ARGUMENT, "not an alliance command");
+	return model_fail(err, errlen, VA_INVALID_ARGUMENT, "not an alliance command");
 }

@@ -4,7 +4,6 @@
  * Storage: a hash table keyed by centre id whose value holds one slot per
  * commitment.  A slot with time_ms 0 and actor NULL was never acted on.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,21 +31,6 @@ static const char *const commitment__slugs[COMMITMENT_MAX + 1] = {
     [COMMITMENT_EVALUATIONS] = "evaluations",
     [COMMITMENT_PROJECT_ACTIVITIES] = "project-activities",
 };
-
-static int commitment__fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int commitment__fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -code;
-}
 
 const char *commitment_slug(commitment_t c)
 {
@@ -118,16 +102,16 @@ int commitments_check(const commitments_t *t, cmd_type_t type, const char *centr
 	int confirmed = commitments_confirmed(t, centre, c);
 
 	if ((int)c < 1 || (int)c > COMMITMENT_MAX)
-		return commitment__fail(err, errlen, VA_INVALID_ARGUMENT,
-					"commitment: unknown commitment %d", (int)c);
+		return model_fail(err, errlen, VA_INVALID_ARGUMENT,
+				  "commitment: unknown commitment %d", (int)c);
 	if (type == CMD_COMMITMENT_CONFIRM && confirmed)
-		return commitment__fail(err, errlen, VA_ALREADY_EXISTS,
-					"centre '%s' has already confirmed '%s'", centre,
-					commitment_slug(c));
+		return model_fail(err, errlen, VA_ALREADY_EXISTS,
+				  "centre '%s' has already confirmed '%s'", centre,
+				  commitment_slug(c));
 	if (type == CMD_COMMITMENT_WITHDRAW && !confirmed)
-		return commitment__fail(err, errlen, VA_FAILED_PRECONDITION,
-					"centre '%s' has not confirmed '%s': nothing to withdraw",
-					centre, commitment_slug(c));
+		return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+				  "centre '%s' has not confirmed '%s': nothing to withdraw", centre,
+				  commitment_slug(c));
 	return 0;
 }
 

@@ -4,7 +4,6 @@
  * Storage: mobilities are kept in an array of pointers in proposal order
  * (hundreds per project at most); lists are sorted by id on the way out.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,21 +16,6 @@
 struct mobilities {
 	objtab_t tab; /* of mobility_t */
 };
-
-static int mobility__fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int mobility__fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -code;
-}
 
 static void *mobility__xcalloc(size_t n, size_t size)
 {
@@ -173,22 +157,13 @@ const mobility_t *mobilities_get(const mobilities_t *t, const char *id)
 	return objtab_get(&t->tab, id);
 }
 
-static int mobility__cmp(const void *a, const void *b)
-{
-	const mobility_t *const *x = a, *const *y = b;
-
-	return strcmp((*x)->id, (*y)->id);
-}
-
 size_t mobilities_list(const mobilities_t *t, const mobility_t ***out_p)
 {
-	const mobility_t **out = mobility__xcalloc(t->tab.n + 1, sizeof *out);
+	void **v;
+	size_t n = objtab_list(&t->tab, NULL, &v);
 
-	for (size_t i = 0; i < t->tab.n; i++)
-		out[i] = t->tab.v[i];
-	qsort(out, t->tab.n, sizeof *out, mobility__cmp);
-	*out_p = out;
-	return t->tab.n;
+	*out_p = (const mobility_t **)v;
+	return n;
 }
 
 void mobilities_put(mobilities_t *t, const mobility_t *m)
@@ -428,12 +403,12 @@ static int mobility__check_embargo(const partner_rules_t *pr, const mobility_t *
 		date_text(e->from, from, sizeof from);
 		if (e->until != 0)
 			date_text(e->until, until, sizeof until);
-		return mobility__fail(err, errlen, VA_RULE_VIOLATION,
-				      "%s: embargo '%s': no physical mobilities from %s%s%s%s%s; "
-				      "make it virtual or blended",
-				      pr->partner, e->name, from, e->until ? " until " : " on",
-				      e->until ? until : "", e->note && *e->note ? " - " : "",
-				      e->note ? e->note : "");
+		return model_fail(err, errlen, VA_RULE_VIOLATION,
+				  "%s: embargo '%s': no physical mobilities from %s%s%s%s%s; "
+				  "make it virtual or blended",
+				  pr->partner, e->name, from, e->until ? " until " : " on",
+				  e->until ? until : "", e->note && *e->note ? " - " : "",
+				  e->note ? e->note : "");
 	}
 	return 0;
 }
@@ -463,10 +438,10 @@ static int mobility__check_staff(const partner_rules_t *pr, const mobility_t *m,
 	rules_windows_text(pr->staff_windows, pr->n_staff_windows, windows, sizeof windows);
 	date_text(mobility__first_outside(pr->staff_windows, pr->n_staff_windows, m->start, m->end),
 		  day, sizeof day);
-	return mobility__fail(err, errlen, VA_RULE_VIOLATION,
-			      "%s: staff-periods: its teachers and staff may go only within %s; "
-			      "%s is outside",
-			      pr->partner, windows, day);
+	return model_fail(err, errlen, VA_RULE_VIOLATION,
+			  "%s: staff-periods: its teachers and staff may go only within %s; "
+			  "%s is outside",
+			  pr->partner, windows, day);
 }
 
 /* The sending partner's maximum time abroad for its learners.  *note
@@ -483,10 +458,10 @@ static int mobility__check_max_abroad(const partner_rules_t *pr, const mobility_
 	rules_span_text(pr->max_abroad, max, sizeof max);
 	date_text(rules_span_last(m->start, pr->max_abroad), last, sizeof last);
 	if (pr->holiday_max.n == 0)
-		return mobility__fail(err, errlen, VA_RULE_VIOLATION,
-				      "%s: max-abroad: its learners may be abroad at most %s "
-				      "(from this start, until %s); this mobility lasts %lld days",
-				      pr->partner, max, last, (long long)days);
+		return model_fail(err, errlen, VA_RULE_VIOLATION,
+				  "%s: max-abroad: its learners may be abroad at most %s "
+				  "(from this start, until %s); this mobility lasts %lld days",
+				  pr->partner, max, last, (long long)days);
 	rules_span_text(pr->holiday_max, hmax, sizeof hmax);
 	rules_windows_text(pr->holidays, pr->n_holidays, windows, sizeof windows);
 	if (m->paid && rules_windows_cover(pr->holidays, pr->n_holidays, m->start, m->end) &&
@@ -498,18 +473,18 @@ static int mobility__check_max_abroad(const partner_rules_t *pr, const mobility_
 		return 0;
 	}
 	if (m->paid && rules_windows_cover(pr->holidays, pr->n_holidays, m->start, m->end))
-		return mobility__fail(
+		return model_fail(
 		    err, errlen, VA_RULE_VIOLATION,
 		    "%s: holiday-internship: a paid internship in the holidays "
 		    "may last at most %s (until %s); this one lasts %lld days",
 		    pr->partner, hmax,
 		    date_text(rules_span_last(m->start, pr->holiday_max), last, sizeof last),
 		    (long long)days);
-	return mobility__fail(err, errlen, VA_RULE_VIOLATION,
-			      "%s: max-abroad: its learners may be abroad at most %s (from this "
-			      "start, until %s); this mobility lasts %lld days; only a paid "
-			      "internship within the holidays (%s) may last up to %s",
-			      pr->partner, max, last, (long long)days, windows, hmax);
+	return model_fail(err, errlen, VA_RULE_VIOLATION,
+			  "%s: max-abroad: its learners may be abroad at most %s (from this "
+			  "start, until %s); this mobility lasts %lld days; only a paid "
+			  "internship within the holidays (%s) may last up to %s",
+			  pr->partner, max, last, (long long)days, windows, hmax);
 }
 
 static void mobility__add_review(mobility_t *m, const char *partner, const char *rule)
@@ -549,11 +524,11 @@ static int mobility__check_long_term(const rules_t *rules, const partner_rules_t
 	for (int i = 0; i < 2; i++) {
 		if (sides[i].pr == NULL || sides[i].policy != POLICY_NOT_ALLOWED)
 			continue;
-		return mobility__fail(err, errlen, VA_RULE_VIOLATION,
-				      "%s: %s: it does not %s learners on long-term mobilities "
-				      "(%s or more); this one lasts %lld days",
-				      sides[i].pr->partner, sides[i].rule, sides[i].verb, lt,
-				      (long long)mobility_days(m));
+		return model_fail(err, errlen, VA_RULE_VIOLATION,
+				  "%s: %s: it does not %s learners on long-term mobilities "
+				  "(%s or more); this one lasts %lld days",
+				  sides[i].pr->partner, sides[i].rule, sides[i].verb, lt,
+				  (long long)mobility_days(m));
 	}
 	for (int i = 0; i < 2; i++)
 		if (sides[i].pr != NULL && sides[i].policy == POLICY_NEEDS_REVIEW)
@@ -591,26 +566,26 @@ static int mobility__decide_propose(const mobilities_t *t, const mobility_cmd_t 
 	int rc;
 
 	if (mobilities_get(t, m->id) != NULL)
-		return mobility__fail(err, errlen, VA_ALREADY_EXISTS,
-				      "mobility '%s' already exists", m->id);
+		return model_fail(err, errlen, VA_ALREADY_EXISTS, "mobility '%s' already exists",
+				  m->id);
 	if ((send = env->centre_get(env->arg, m->sending)) == NULL)
-		return mobility__fail(err, errlen, VA_NOT_FOUND, "mobility.sending: no centre '%s'",
-				      m->sending);
+		return model_fail(err, errlen, VA_NOT_FOUND, "mobility.sending: no centre '%s'",
+				  m->sending);
 	if ((host = env->centre_get(env->arg, m->host)) == NULL)
-		return mobility__fail(err, errlen, VA_NOT_FOUND, "mobility.host: no centre '%s'",
-				      m->host);
+		return model_fail(err, errlen, VA_NOT_FOUND, "mobility.host: no centre '%s'",
+				  m->host);
 	if (!env->sector_exists(env->arg, m->sector))
-		return mobility__fail(err, errlen, VA_NOT_FOUND, "mobility.sector: no sector '%s'",
-				      m->sector);
+		return model_fail(err, errlen, VA_NOT_FOUND, "mobility.sector: no sector '%s'",
+				  m->sector);
 	if (strcmp(m->sending, m->host) == 0)
-		return mobility__fail(err, errlen, VA_INVALID_ARGUMENT,
-				      "mobility.host: the same centre as the sending one ('%s')",
-				      m->host);
+		return model_fail(err, errlen, VA_INVALID_ARGUMENT,
+				  "mobility.host: the same centre as the sending one ('%s')",
+				  m->host);
 	if (strcmp(in->by, m->sending) != 0 && strcmp(in->by, m->host) != 0)
-		return mobility__fail(err, errlen, VA_PERMISSION_DENIED,
-				      "mobility '%s': only the sending ('%s') or the host ('%s') "
-				      "institution may propose it, not '%s'",
-				      m->id, m->sending, m->host, in->by);
+		return model_fail(err, errlen, VA_PERMISSION_DENIED,
+				  "mobility '%s': only the sending ('%s') or the host ('%s') "
+				  "institution may propose it, not '%s'",
+				  m->id, m->sending, m->host, in->by);
 	mobility_copy(after, m);
 	free(after->sending_partner);
 	free(after->host_partner);
@@ -711,14 +686,14 @@ static int mobility__check_role(const mobility_t *cur, const struct mobility_rul
 	    (r->role == ROLE_EITHER && (host || sending)))
 		return 0;
 	if (r->role == ROLE_EITHER)
-		return mobility__fail(err, errlen, VA_PERMISSION_DENIED,
-				      "mobility '%s': only the sending ('%s') or the host ('%s') "
-				      "institution may %s it, not '%s'",
-				      cur->id, cur->sending, cur->host, r->verb, by);
-	return mobility__fail(err, errlen, VA_PERMISSION_DENIED,
-			      "mobility '%s': only the %s institution ('%s') may %s it, not '%s'",
-			      cur->id, r->role == ROLE_HOST ? "host" : "sending",
-			      r->role == ROLE_HOST ? cur->host : cur->sending, r->verb, by);
+		return model_fail(err, errlen, VA_PERMISSION_DENIED,
+				  "mobility '%s': only the sending ('%s') or the host ('%s') "
+				  "institution may %s it, not '%s'",
+				  cur->id, cur->sending, cur->host, r->verb, by);
+	return model_fail(err, errlen, VA_PERMISSION_DENIED,
+			  "mobility '%s': only the %s institution ('%s') may %s it, not '%s'",
+			  cur->id, r->role == ROLE_HOST ? "host" : "sending",
+			  r->role == ROLE_HOST ? cur->host : cur->sending, r->verb, by);
 }
 
 static int mobility__decide_review(const mobility_t *cur, const mobility_cmd_t *in,
@@ -730,10 +705,10 @@ static int mobility__decide_review(const mobility_t *cur, const mobility_cmd_t *
 	char why[256];
 
 	if (cur->status != MOBILITY_NEEDS_REVIEW)
-		return mobility__fail(err, errlen, VA_FAILED_PRECONDITION,
-				      "mobility '%s': cannot review: it is %s; review needs "
-				      "needs-review",
-				      cur->id, mobility_status_slug(cur->status));
+		return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+				  "mobility '%s': cannot review: it is %s; review needs "
+				  "needs-review",
+				  cur->id, mobility_status_slug(cur->status));
 	mobility_copy(after, cur);
 	for (size_t i = 0; i < after->n_reviews; i++) {
 		if (after->reviews[i].decision != TRI_UNKNOWN)
@@ -745,9 +720,9 @@ static int mobility__decide_review(const mobility_t *cur, const mobility_cmd_t *
 	}
 	if (r == NULL) {
 		mobility_release(after);
-		return mobility__fail(err, errlen, VA_PERMISSION_DENIED,
-				      "mobility '%s': no review of partner '%s' is pending",
-				      cur->id, in->by);
+		return model_fail(err, errlen, VA_PERMISSION_DENIED,
+				  "mobility '%s': no review of partner '%s' is pending", cur->id,
+				  in->by);
 	}
 	r->decision = in->accept ? TRI_YES : TRI_NO;
 	free(r->by);
@@ -778,20 +753,20 @@ static int mobility__decide_step(const mobility_t *cur, const cmd_t *cmd, const 
 		if (mobility__steps[i].cmd == cmd->type)
 			r = &mobility__steps[i];
 	if (r == NULL)
-		return mobility__fail(err, errlen, VA_INVALID_ARGUMENT, "unknown mobility command");
+		return model_fail(err, errlen, VA_INVALID_ARGUMENT, "unknown mobility command");
 	if (!(r->from & (1u << cur->status))) {
 		mobility__statuses(r->from, want, sizeof want);
-		return mobility__fail(err, errlen, VA_FAILED_PRECONDITION,
-				      "mobility '%s': cannot %s: it is %s; %s needs %s", cur->id,
-				      r->verb, mobility_status_slug(cur->status), r->verb, want);
+		return model_fail(err, errlen, VA_FAILED_PRECONDITION,
+				  "mobility '%s': cannot %s: it is %s; %s needs %s", cur->id,
+				  r->verb, mobility_status_slug(cur->status), r->verb, want);
 	}
 	if ((rc = mobility__check_role(cur, r, in->by, err, errlen)) < 0)
 		return rc;
 	if (cmd->type == CMD_MOBILITY_COUNTERSIGN && cur->cert.countersigned_ms != 0)
-		return mobility__fail(err, errlen, VA_ALREADY_EXISTS,
-				      "mobility '%s': the certificate is already countersigned by "
-				      "'%s'",
-				      cur->id, cur->cert.countersigned_by);
+		return model_fail(err, errlen, VA_ALREADY_EXISTS,
+				  "mobility '%s': the certificate is already countersigned by "
+				  "'%s'",
+				  cur->id, cur->cert.countersigned_by);
 	mobility_copy(after, cur);
 	*type = r->ev;
 	switch (cmd->type) {
@@ -840,8 +815,7 @@ int mobility_decide(const mobilities_t *t, const cmd_t *cmd, const mobility_env_
 		return mobility__decide_propose(t, in, env, after, type, err, errlen);
 	cur = mobilities_get(t, in->m.id);
 	if (cur == NULL)
-		return mobility__fail(err, errlen, VA_NOT_FOUND, "mobility '%s' not found",
-				      in->m.id);
+		return model_fail(err, errlen, VA_NOT_FOUND, "mobility '%s' not found", in->m.id);
 	if (cmd->type == CMD_MOBILITY_REVIEW)
 		return mobility__decide_review(cur, in, env, after, type, err, errlen);
 	return mobility__decide_step(cur, cmd, env, after, type, err, errlen);

@@ -60,3 +60,26 @@ void *objtab_put(objtab_t *t, const void *obj)
 	free(fresh);
 	return old;
 }
+
+static int objtab__cmp_id(const void *a, const void *b, void *arg)
+{
+	const objtab_t *t = arg;
+
+	return strcmp(objtab__id(t, *(void *const *)a), objtab__id(t, *(void *const *)b));
+}
+
+size_t objtab_list(const objtab_t *t, int (*cmp)(const void *, const void *), void ***out_p)
+{
+	void **out = calloc(t->n + 1, sizeof *out);
+
+	if (out == NULL)
+		abort();
+	if (t->n > 0)
+		memcpy(out, t->v, t->n * sizeof *out);
+	if (cmp != NULL)
+		qsort(out, t->n, sizeof *out, cmp);
+	else
+		qsort_r(out, t->n, sizeof *out, objtab__cmp_id, (void *)t);
+	*out_p = out;
+	return t->n;
+}

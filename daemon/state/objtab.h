@@ -45,4 +45,11 @@ void *objtab_get(const objtab_t *t, const char *id);
  * object.  Aborts on out of memory. */
 void *objtab_put(objtab_t *t, const void *obj);
 
+/*
+ * objtab_list - the objects in a new array (the caller frees it, not the
+ * objects), sorted by `cmp` (qsort's, on pointers to the objects) or by
+ * id when cmp is NULL.  Returns how many.  Aborts on out of memory.
+ */
+size_t objtab_list(const objtab_t *t, int (*cmp)(const void *, const void *), void ***out_p);
+
 #endif

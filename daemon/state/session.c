@@ -275,13 +275,11 @@ static int session__deadline_cmp(const void *a, const void *b)
 
 size_t sessions_deadline_list(const sessions_t *t, const deadline_t ***out_p)
 {
-	const deadline_t **out = session__xrealloc(NULL, (t->deadlines.n + 1) * sizeof *out);
+	void **v;
+	size_t n = objtab_list(&t->deadlines, session__deadline_cmp, &v);
 
-	for (size_t i = 0; i < t->deadlines.n; i++)
-		out[i] = t->deadlines.v[i];
-	qsort(out, t->deadlines.n, sizeof *out, session__deadline_cmp);
-	*out_p = out;
-	return t->deadlines.n;
+	*out_p = (const deadline_t **)v;
+	return n;
 }
 
 void sessions_deadline_put(sessions_t *t, const deadline_t *d)

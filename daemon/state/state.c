@@ -7,7 +7,6 @@
  * table keyed by id; lists are sorted on the way out.
  */
 #include <assert.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,21 +92,6 @@ struct state {
 	sessions_t *sessions; /* sessions, deadlines, reminders sent */
 	held_t held;
 };
-
-static int state__fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int state__fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -code;
-}
 
 #define STATE__SLOT(st, i) (&(st)->centre_slabs[(i) / STATE_CENTRE_SLAB][(i) % STATE_CENTRE_SLAB])
 #define STATE__DEAD(st, i) (((st)->centre_dead[(i) / 64] >> ((i) % 64)) & 1u)
@@ -622,17 +606,17 @@ static int state__centre_check(const state_t *st, const centre_t *c, const char 
 			       size_t errlen)
 {
 	if (state_partner_get(st, c->partner) == NULL)
-		return state__fail(err, errlen, VA_NOT_FOUND, "%s.partner: no partner '%s'", what,
-				   c->partner);
+		return model_fail(err, errlen, VA_NOT_FOUND, "%s.partner: no partner '%s'", what,
+				  c->partner);
 	for (size_t i = 0; i < c->sectors.n; i++) {
 		if (state_sector_get(st, c->sectors.v[i]) == NULL)
-			return state__fail(err, errlen, VA_NOT_FOUND, "%s.sectors: no sector '%s'",
-					   what, c->sectors.v[i]);
+			return model_fail(err, errlen, VA_NOT_FOUND, "%s.sectors: no sector '%s'",
+					  what, c->sectors.v[i]);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(c->sectors.v[i], c->sectors.v[j]) == 0)
-				return state__fail(err, errlen, VA_INVALID_ARGUMENT,
-						   "%s.sectors: '%s' is listed twice", what,
-						   c->sectors.v[i]);
+				return model_fail(err, errlen, VA_INVALID_ARGUMENT,
+						  "%s.sectors: '%s' is listed twice", what,
+						  c->sectors.v[i]);
 	}
 	return 0;
 }
@@ -651,14 +635,14 @@ static int state__decide_partner(const state_t *st, const cmd_t *cmd, const stat
 
 	if (cmd->type == CMD_PARTNER_REGISTER) {
 		if (cur != NULL)
-			return state__fail(err, errlen, VA_ALREADY_EXISTS,
-					   "partner '%s' already exists", in->id);
+			return model_fail(err, errlen, VA_ALREADY_EXISTS,
+					  "partner '%s' already exists", in->id);
 		ev = state__event(st, ctx, out, EV_PARTNER_REGISTERED);
 		partner_copy(&ev->u.partner, in);
 		return 0;
 	}
 	if (cur == NULL)
-		return state__fail(err, errlen, VA_NOT_FOUND, "partner '%s' not found", in->id);
+		return model_fail(err, errlen, VA_NOT_FOUND, "partner '%s' not found", in->id);
 	ev = state__event(st, ctx, out, EV_PARTNER_UPDATED);
 	partner_copy(&ev->u.partner, cur);
 	if (cmd->mask & PARTNER_F_NAME)
@@ -682,8 +666,8 @@ static int state__decide_centre(const state_t *st, const cmd_t *cmd, const state
 
 	if (cmd->type == CMD_CENTRE_REGISTER) {
 		if (cur != NULL)
-			return state__fail(err, errlen, VA_ALREADY_EXISTS,
-					   "centre '%s' already exists", in->id);
+			return model_fail(err, errlen, VA_ALREADY_EXISTS,
+					  "centre '%s' already exists", in->id);
 		rc = state__centre_check(st, in, "centre", err, errlen);
 		if (rc < 0)
 			return rc;
@@ -694,7 +678,7 @@ static int state__decide_centre(const state_t *st, const cmd_t *cmd, const state
 		return 0;
 	}
 	if (cur == NULL)
-		return state__fail(err, errlen, VA_NOT_FOUND, "centre '%s' not found", in->id);
+		return model_fail(err, errlen, VA_NOT_FOUND, "centre '%s' not found", in->id);
 	centre_copy(&merged, cur);
 	if (cmd->mask & CENTRE_F_NAME)
 		state__merge_str(&merged.name, in->name);
@@ -749,7 +733,7 @@ static int state__decide_commitment(const state_t *st, const cmd_t *cmd, const s
 	int rc;
 
 	if (state_centre_get(st, in->centre) == NULL)
-		return state__fail(err, errlen, VA_NOT_FOUND, "centre '%s' not found", in->centre);
+		return model_fail(err, errlen, VA_NOT_FOUND, "centre '%s' not found", in->centre);
 	rc = commitments_check(st->commitments, cmd->type, in->centre, in->commitment, err, errlen);
 	if (rc < 0)
 		return rc;
@@ -857,19 +841,18 @@ static int state__decide_session_visit(const state_t *st, const cmd_t *cmd, cons
 	int rc, member = 0;
 
 	if (a == NULL)
-		return state__fail(err, errlen, VA_NOT_FOUND, "alliance '%s' not found",
-				   in->alliance);
+		return model_fail(err, errlen, VA_NOT_FOUND, "alliance '%s' not found",
+				  in->alliance);
 	members = state__xalloc(a->n_members, sizeof *members);
 	for (size_t i = 0; i < a->n_members; i++) {
 		members[i] = a->members[i].centre;
 		member |= strcmp(members[i], in->by) == 0;
 	}
-	rc = member
-		 ? session_visit_check(st->sessions, in->session, members, a->n_members,
-				       ctx->now_ms, err, errlen)
-		 : state__fail(err, errlen, VA_PERMISSION_DENIED,
-			       "session_alliance_visit.by: '%s' is not a member of alliance '%s'",
-			       in->by, a->id);
+	rc = member ? session_visit_check(st->sessions, in->session, members, a->n_members,
+					  ctx->now_ms, err, errlen)
+		    : model_fail(err, errlen, VA_PERMISSION_DENIED,
+				 "session_alliance_visit.by: '%s' is not a member of alliance '%s'",
+				 in->by, a->id);
 	free(members);
 	if (rc < 0)
 		return rc;
@@ -935,20 +918,20 @@ int state_decide(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx, ev
 		return state__decide_centre(st, cmd, ctx, out, err, errlen);
 	case CMD_SECTOR_DEFINE:
 		if (state_sector_get(st, cmd->u.sector.id) != NULL)
-			return state__fail(err, errlen, VA_ALREADY_EXISTS,
-					   "sector '%s' already exists", cmd->u.sector.id);
+			return model_fail(err, errlen, VA_ALREADY_EXISTS,
+					  "sector '%s' already exists", cmd->u.sector.id);
 		ev = state__event(st, ctx, out, EV_SECTOR_DEFINED);
 		sector_copy(&ev->u.sector, &cmd->u.sector);
 		return 0;
 	case CMD_INTEREST_MARK:
 		if (state_partner_get(st, cmd->u.interest.partner) == NULL)
-			return state__fail(err, errlen, VA_NOT_FOUND,
-					   "interest.partner: no partner '%s'",
-					   cmd->u.interest.partner);
+			return model_fail(err, errlen, VA_NOT_FOUND,
+					  "interest.partner: no partner '%s'",
+					  cmd->u.interest.partner);
 		if (state_sector_get(st, cmd->u.interest.sector) == NULL)
-			return state__fail(err, errlen, VA_NOT_FOUND,
-					   "interest.sector: no sector '%s'",
-					   cmd->u.interest.sector);
+			return model_fail(err, errlen, VA_NOT_FOUND,
+					  "interest.sector: no sector '%s'",
+					  cmd->u.interest.sector);
 		ev = state__event(st, ctx, out, EV_SECTOR_INTEREST_MARKED);
 		interest_copy(&ev->u.interest, &cmd->u.interest);
 		return 0;
@@ -990,7 +973,7 @@ int state_decide(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx, ev
 	case CMD_REMINDER_SEND:
 		return state__decide_session(st, cmd, ctx, out, err, errlen);
 	}
-	return state__fail(err, errlen, VA_INVALID_ARGUMENT, "unknown command");
+	return model_fail(err, errlen, VA_INVALID_ARGUMENT, "unknown command");
 }
 
 /* -------------------------------------------------------------- apply */
@@ -1084,23 +1067,23 @@ static int state__apply(state_t *st, event_t *ev, int take, char *err, size_t er
 	centre_t *c;
 
 	if (ev->seq != st->last_seq + 1)
-		return state__fail(err, errlen, VA_INTERNAL, "event seq %llu follows seq %llu",
-				   (unsigned long long)ev->seq, (unsigned long long)st->last_seq);
+		return model_fail(err, errlen, VA_INTERNAL, "event seq %llu follows seq %llu",
+				  (unsigned long long)ev->seq, (unsigned long long)st->last_seq);
 	switch (ev->type) {
 	case EV_PARTNER_REGISTERED:
 		if (state_partner_get(st, ev->u.partner.id) != NULL)
-			return state__fail(err, errlen, VA_INTERNAL,
-					   "event %llu registers partner '%s' twice",
-					   (unsigned long long)ev->seq, ev->u.partner.id);
+			return model_fail(err, errlen, VA_INTERNAL,
+					  "event %llu registers partner '%s' twice",
+					  (unsigned long long)ev->seq, ev->u.partner.id);
 		st->partners = state__grow(st->partners, st->n_partners, sizeof *st->partners);
 		partner_copy(&st->partners[st->n_partners++], &ev->u.partner);
 		break;
 	case EV_PARTNER_UPDATED:
 		p = (partner_t *)state_partner_get(st, ev->u.partner.id);
 		if (p == NULL)
-			return state__fail(err, errlen, VA_INTERNAL,
-					   "event %llu updates unknown partner '%s'",
-					   (unsigned long long)ev->seq, ev->u.partner.id);
+			return model_fail(err, errlen, VA_INTERNAL,
+					  "event %llu updates unknown partner '%s'",
+					  (unsigned long long)ev->seq, ev->u.partner.id);
 		partner_release(p);
 		partner_copy(p, &ev->u.partner);
 		break;
@@ -1108,9 +1091,9 @@ static int state__apply(state_t *st, event_t *ev, int take, char *err, size_t er
 	case EV_CENTRE_UPDATED:
 		c = state__centre_find(st, ev->u.centre.id);
 		if ((ev->type == EV_CENTRE_REGISTERED) != (c == NULL))
-			return state__fail(err, errlen, VA_INTERNAL,
-					   "event %llu does not fit centre '%s'",
-					   (unsigned long long)ev->seq, ev->u.centre.id);
+			return model_fail(err, errlen, VA_INTERNAL,
+					  "event %llu does not fit centre '%s'",
+					  (unsigned long long)ev->seq, ev->u.centre.id);
 		if (take) {
 			state__centre_store(st, c, &ev->u.centre);
 		} else {
@@ -1122,9 +1105,9 @@ static int state__apply(state_t *st, event_t *ev, int take, char *err, size_t er
 		break;
 	case EV_SECTOR_DEFINED:
 		if (state_sector_get(st, ev->u.sector.id) != NULL)
-			return state__fail(err, errlen, VA_INTERNAL,
-					   "event %llu defines sector '%s' twice",
-					   (unsigned long long)ev->seq, ev->u.sector.id);
+			return model_fail(err, errlen, VA_INTERNAL,
+					  "event %llu defines sector '%s' twice",
+					  (unsigned long long)ev->seq, ev->u.sector.id);
 		st->sectors = state__grow(st->sectors, st->n_sectors, sizeof *st->sectors);
 		sector_copy(&st->sectors[st->n_sectors++], &ev->u.sector);
 		break;
@@ -1136,9 +1119,9 @@ static int state__apply(state_t *st, event_t *ev, int take, char *err, size_t er
 		if (state_centre_get(st, ev->u.confirmation.centre) == NULL ||
 		    (int)ev->u.confirmation.commitment < 1 ||
 		    (int)ev->u.confirmation.commitment > COMMITMENT_MAX)
-			return state__fail(err, errlen, VA_INTERNAL,
-					   "event %llu does not fit centre '%s'",
-					   (unsigned long long)ev->seq, ev->u.confirmation.centre);
+			return model_fail(err, errlen, VA_INTERNAL,
+					  "event %llu does not fit centre '%s'",
+					  (unsigned long long)ev->seq, ev->u.confirmation.centre);
 		commitments_apply(st->commitments, &ev->u.confirmation);
 		break;
 	case EV_ALLIANCE_CREATED:
@@ -1153,10 +1136,10 @@ static int state__apply(state_t *st, event_t *ev, int take, char *err, size_t er
 		if (ev->u.alliance.id == NULL ||
 		    (ev->type == EV_ALLIANCE_CREATED) !=
 			(alliances_get(st->alliances, ev->u.alliance.id) == NULL))
-			return state__fail(err, errlen, VA_INTERNAL,
-					   "event %llu does not fit alliance '%s'",
-					   (unsigned long long)ev->seq,
-					   ev->u.alliance.id ? ev->u.alliance.id : "");
+			return model_fail(err, errlen, VA_INTERNAL,
+					  "event %llu does not fit alliance '%s'",
+					  (unsigned long long)ev->seq,
+					  ev->u.alliance.id ? ev->u.alliance.id : "");
 		alliances_put(st->alliances, &ev->u.alliance);
 		break;
 	/* mobilities: the event carries the whole mobility */
@@ -1174,10 +1157,10 @@ static int state__apply(state_t *st, event_t *ev, int take, char *err, size_t er
 		if (ev->u.mobility.id == NULL ||
 		    (ev->type == EV_MOBILITY_PROPOSED) !=
 			(mobilities_get(st->mobilities, ev->u.mobility.id) == NULL))
-			return state__fail(err, errlen, VA_INTERNAL,
-					   "event %llu does not fit mobility '%s'",
-					   (unsigned long long)ev->seq,
-					   ev->u.mobility.id ? ev->u.mobility.id : "");
+			return model_fail(err, errlen, VA_INTERNAL,
+					  "event %llu does not fit mobility '%s'",
+					  (unsigned long long)ev->seq,
+					  ev->u.mobility.id ? ev->u.mobility.id : "");
 		mobilities_put(st->mobilities, &ev->u.mobility);
 		break;
 	/* Sessions and deadlines. */
@@ -1191,7 +1174,7 @@ static int state__apply(state_t *st, event_t *ev, int take, char *err, size_t er
 		if (ev->u.session.id == NULL ||
 		    (ev->type == EV_SESSION_BOOKED) !=
 			(sessions_get(st->sessions, ev->u.session.id) == NULL))
-			return state__fail(
+			return model_fail(
 			    err, errlen, VA_INTERNAL, "event %llu does not fit session '%s'",
 			    (unsigned long long)ev->seq, ev->u.session.id ? ev->u.session.id : "");
 		sessions_put(st->sessions, &ev->u.session);
@@ -1201,10 +1184,10 @@ static int state__apply(state_t *st, event_t *ev, int take, char *err, size_t er
 		if (ev->u.deadline.id == NULL ||
 		    (ev->type == EV_DEADLINE_DONE &&
 		     sessions_deadline_get(st->sessions, ev->u.deadline.id) == NULL))
-			return state__fail(err, errlen, VA_INTERNAL,
-					   "event %llu does not fit deadline '%s'",
-					   (unsigned long long)ev->seq,
-					   ev->u.deadline.id ? ev->u.deadline.id : "");
+			return model_fail(err, errlen, VA_INTERNAL,
+					  "event %llu does not fit deadline '%s'",
+					  (unsigned long long)ev->seq,
+					  ev->u.deadline.id ? ev->u.deadline.id : "");
 		sessions_deadline_put(st->sessions, &ev->u.deadline);
 		break;
 	case EV_SESSION_REMINDER:
@@ -1213,8 +1196,8 @@ static int state__apply(state_t *st, event_t *ev, int take, char *err, size_t er
 		sessions_reminder_mark(st->sessions, &ev->u.reminder);
 		break;
 	default:
-		return state__fail(err, errlen, VA_INTERNAL, "event %llu has unknown type %d",
-				   (unsigned long long)ev->seq, (int)ev->type);
+		return model_fail(err, errlen, VA_INTERNAL, "event %llu has unknown type %d",
+				  (unsigned long long)ev->seq, (int)ev->type);
 	}
 	st->last_seq = ev->seq;
 	state__recent_put(st, ev->actor, ev->request_id, ev->seq);
