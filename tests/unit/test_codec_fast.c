@@ -183,7 +183,37 @@ typedef struct random_event {
 	    region[TEXT_MAX];
 	char sector_text[CODEC_LIST_MAX + 8][24];
 	char *sectors[CODEC_LIST_MAX + 8];
+	centre_more_t more;
+	centre_contact_t contacts[3];
+	char contact_name[3][32], channel_text[3][2][32], province[32];
+	char *channels[3][2];
 } random_event_t;
+
+/* Contacts, facts, a province and hours, each or all at random. */
+static void random_more(random_event_t *r)
+{
+	centre_more_t *m = &r->more;
+
+	memset(m, 0, sizeof *m);
+	m->n_contacts = (uint16_t)rng_below(4);
+	for (size_t i = 0; i < m->n_contacts; i++) {
+		centre_contact_t *k = &r->contacts[i];
+		k->role = (contact_role_t)(rng_below(8) == 0 ? -1 : (int)rng_below(4));
+		k->name = text(r->contact_name[i], sizeof r->contact_name[i]);
+		k->channels.n = rng_below(3);
+		for (size_t j = 0; j < k->channels.n; j++)
+			r->channels[i][j] =
+			    text(r->channel_text[i][j], sizeof r->channel_text[i][j]);
+		k->channels.v = k->channels.n ? r->channels[i] : NULL;
+	}
+	m->contacts = m->n_contacts ? r->contacts : NULL;
+	for (size_t i = 0; i < CENTRE_FACTS; i++)
+		m->facts[i] = (uint8_t)(rng_below(2) ? 0 : rng_below(4));
+	m->province = rng_below(3) ? NULL : text(r->province, sizeof r->province);
+	m->hours_known = rng_below(2);
+	m->teacher_hours = (uint8_t)(rng_below(2) ? rng_below(41) : rng_below(256));
+	r->ev.u.centre.more = m;
+}
 
 /* A centre event with random content; now and then one with long text
  * or more sectors than the fast path takes. */
@@ -211,6 +241,8 @@ static void random_event(random_event_t *r)
 	c->sectors.n = n_sectors;
 	c->registered_ms = random_time();
 	c->updated_ms = random_time();
+	if (rng_below(8) == 0)
+		random_more(r);
 }
 
 Test(codec_fast, random_centre_events_decode_as_protobuf_c_does)
@@ -232,6 +264,48 @@ Test(codec_fast, random_centre_events_decode_as_protobuf_c_does)
 		free(buf);
 	}
 	free(r);
+}
+
+/* Centre events are packed without protobuf-c: the same bytes and the
+ * same topic as protobuf-c gives, for every shape, contacts and facts
+ * included. */
+Test(codec_fast, random_centre_events_pack_as_protobuf_c_does)
+{
+	random_event_t *r = malloc(sizeof *r);
+
+	cr_assert_not_null(r);
+	for (int i = 0; i < 4000; i++) {
+		uint8_t *buf = NULL, *gbuf = NULL;
+		char topic[64], gtopic[64];
+		size_t len, glen;
+
+		random_event(r);
+		if (i % 2 == 0)
+			random_more(r);
+		len = codec_event_pack(&r->ev, &buf, topic, sizeof topic);
+		glen = codec_event_pack_generic(&r->ev, &gbuf, gtopic, sizeof gtopic);
+		cr_assert_gt(glen, 0, "event %d: protobuf-c does not pack it", i);
+		cr_assert_eq(len, glen, "event %d: %zu bytes, protobuf-c %zu", i, len, glen);
+		cr_assert_eq(memcmp(buf, gbuf, len), 0, "event %d: other bytes than protobuf-c's",
+			     i);
+		cr_assert_str_eq(topic, gtopic);
+		free(buf);
+		free(gbuf);
+	}
+	free(r);
+}
+
+Test(codec_fast, a_centre_event_packs_only_into_a_topic_that_fits)
+{
+	event_t ev = {.seq = 1, .type = EV_CENTRE_UPDATED, .u.centre = {.id = "CECOA"}};
+	uint8_t *buf = (uint8_t *)"untouched";
+	char topic[64];
+
+	cr_assert_eq(codec_event_pack(&ev, &buf, topic, 14), 0, "\"centre.updated\" needs 15");
+	cr_assert_null(buf);
+	cr_assert_gt(codec_event_pack(&ev, &buf, topic, 15), 0);
+	cr_assert_str_eq(topic, "centre.updated");
+	free(buf);
 }
 
 /* Random damage to packed events: flipped, dropped and inserted bytes. */
