@@ -519,33 +519,6 @@ static void centre_pack_from_pb(centre_t *dst, const PB(Centre) * src)
 	centre_pack(dst, &view);
 }
 
-static void centre_from_pb(centre_t *dst, const PB(Centre) * src)
-{
-	dst->id = dup_or_empty(src->id);
-	dst->name = dup_or_empty(src->name);
-	dst->kind = (centre_kind_t)src->kind;
-	dst->partner = dup_or_empty(src->partner);
-	dst->country = dup_or_empty(src->country);
-	dst->region = dup_or_empty(src->region);
-	for (size_t i = 0; i < src->n_sectors; i++)
-		strlist_push(&dst->sectors, src->sectors[i]);
-	dst->registered_ms = src->registered_ms;
-	dst->updated_ms = src->updated_ms;
-	{
-		centre_contact_t contacts[CODEC_LIST_MAX];
-		centre_more_t more;
-		centre_t view = {0};
-
-		centre_contacts_view(&view, src, contacts, &more);
-		if (!centre_more_empty(&more)) {
-			centre_more_t *d = centre_more_mut(dst);
-			*d = more;
-			centre_contacts_copy(d, &more);
-			d->province = dup_or_empty(more.province);
-		}
-	}
-}
-
 static void sector_from_pb(sector_t *dst, const PB(Sector) * src)
 {
 	dst->id = dup_or_empty(src->id);
@@ -1069,7 +1042,7 @@ static int codec__decode_body(const PB(Request) * r, request_t *out, char *err, 
 			return rc;
 		c->type = reg ? CMD_CENTRE_REGISTER : CMD_CENTRE_UPDATE;
 		c->mask = mask;
-		centre_from_pb(&c->u.centre, ce);
+		centre_pack_from_pb(&c->u.centre, ce);
 		return 0;
 	}
 	case VETALLIANCE__V1__REQUEST__BODY_SECTOR_DEFINE: {
@@ -2069,8 +2042,168 @@ out:
 	return rc;
 }
 
+/* Wire tags: field number << 3 | wire type. */
+enum {
+	CODEC_WIRE_VARINT = 0,
+	CODEC_WIRE_BYTES = 2,
+};
+#define CODEC_TAG(field, wire) ((uint64_t)(field) << 3 | (wire))
+
+/*
+ * Centres straight to the wire.  Centre events are most of what the
+ * daemon writes, and a snapshot is mostly centres, so a centre is written
+ * here without building a protobuf-c message first: byte for byte what
+ * protobuf-c 1.4.1 writes for it (codec_event_pack_generic, which the
+ * tests compare with).  That is: fields in number order; a string, an
+ * integer or an enum at its zero value left out (proto3); an enum as an
+ * int32 varint, sign-extended to ten bytes when negative; every entry of
+ * a repeated string, empty or not; a submessage as tag, length, bytes.
+ *
+ * A writer with p == NULL only counts, so one function gives both a
+ * message's size and its bytes.
+ */
+typedef struct codec_out {
+	uint8_t *p; /* NULL: count only */
+	size_t n;   /* bytes so far */
+} codec_out_t;
+
+static void codec__out_varint(codec_out_t *o, uint64_t v)
+{
+	if (o->p != NULL) {
+		o->n += codec_varint_put(o->p + o->n, v);
+		return;
+	}
+	do {
+		o->n++;
+		v >>= 7;
+	} while (v != 0);
+}
+
+static void codec__out_bytes(codec_out_t *o, uint32_t field, const char *s, size_t len)
+{
+	codec__out_varint(o, CODEC_TAG(field, CODEC_WIRE_BYTES));
+	codec__out_varint(o, len);
+	if (o->p != NULL && len > 0)
+		memcpy(o->p + o->n, s, len);
+	o->n += len;
+}
+
+static void codec__out_string(codec_out_t *o, uint32_t field, const char *s)
+{
+	if (s != NULL && *s != '\0')
+		codec__out_bytes(o, field, s, strlen(s));
+}
+
+static void codec__out_strings(codec_out_t *o, uint32_t field, const strlist_t *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		codec__out_bytes(o, field, l->v[i] ? l->v[i] : "", l->v[i] ? strlen(l->v[i]) : 0);
+}
+
+static void codec__out_uint(codec_out_t *o, uint32_t field, uint64_t v)
+{
+	if (v == 0)
+		return;
+	codec__out_varint(o, CODEC_TAG(field, CODEC_WIRE_VARINT));
+	codec__out_varint(o, v);
+}
+
+static void codec__out_enum(codec_out_t *o, uint32_t field, int32_t v)
+{
+	codec__out_uint(o, field, (uint64_t)(int64_t)v);
+}
+
+static void codec__out_contact(codec_out_t *o, const centre_contact_t *c)
+{
+	codec__out_enum(o, 1, (int32_t)c->role);
+	codec__out_string(o, 2, c->name);
+	codec__out_strings(o, 3, &c->channels);
+}
+
+/* The Centre message's fields (proto/vetalliance.proto). */
+static void codec__out_centre_body(codec_out_t *o, const centre_t *c)
+{
+	const centre_more_t *m = centre_more(c);
+
+	codec__out_string(o, 1, c->id);
+	codec__out_string(o, 2, c->name);
+	codec__out_enum(o, 3, (int32_t)c->kind);
+	codec__out_string(o, 4, c->partner);
+	codec__out_string(o, 5, c->country);
+	codec__out_string(o, 6, c->region);
+	codec__out_strings(o, 7, &c->sectors);
+	codec__out_uint(o, 8, (uint64_t)c->registered_ms);
+	codec__out_uint(o, 9, (uint64_t)c->updated_ms);
+	for (size_t i = 0; i < m->n_contacts; i++) {
+		codec_out_t size = {NULL, 0};
+
+		codec__out_contact(&size, &m->contacts[i]);
+		codec__out_varint(o, CODEC_TAG(10, CODEC_WIRE_BYTES));
+		codec__out_varint(o, size.n);
+		if (o->p != NULL)
+			codec__out_contact(o, &m->contacts[i]);
+		else
+			o->n += size.n;
+	}
+	for (size_t i = 0; i < CENTRE_FACTS; i++)
+		codec__out_enum(o, (uint32_t)(11 + i), m->facts[i]);
+	codec__out_string(o, 19, m->province);
+	codec__out_uint(o, 20, m->hours_known);
+	codec__out_uint(o, 21, m->teacher_hours);
+}
+
+/* A Centre as field `field` of the message being written. */
+static void codec__out_centre(codec_out_t *o, uint32_t field, const centre_t *c)
+{
+	codec_out_t size = {NULL, 0};
+
+	codec__out_centre_body(&size, c);
+	codec__out_varint(o, CODEC_TAG(field, CODEC_WIRE_BYTES));
+	codec__out_varint(o, size.n);
+	if (o->p != NULL)
+		codec__out_centre_body(o, c);
+	else
+		o->n += size.n;
+}
+
+/* A reply without a result: the Reply message's fields 1-4. */
+static void codec__out_plain_reply(codec_out_t *o, const char *request_id, int status,
+				   const char *message, uint64_t seq)
+{
+	codec__out_string(o, 1, request_id);
+	codec__out_enum(o, 2, status < 0 ? -status : status);
+	codec__out_string(o, 3, message);
+	codec__out_uint(o, 4, seq);
+}
+
+/* Most replies carry no result; they are written straight into the
+ * frame, which holds a short one without an allocation. */
+static int codec__plain_reply_pack(const char *request_id, int status, const char *message,
+				   uint64_t seq, zmq_msg_t *frame)
+{
+	codec_out_t o = {NULL, 0};
+
+	codec__out_plain_reply(&o, request_id, status, message, seq);
+	if (zmq_msg_init_size(frame, o.n) != 0) {
+		zmq_msg_init(frame);
+		return -VA_INTERNAL;
+	}
+	o.p = zmq_msg_data(frame);
+	o.n = 0;
+	codec__out_plain_reply(&o, request_id, status, message, seq);
+	return 0;
+}
+
 int codec_reply_pack(const char *request_id, int status, const char *message, uint64_t seq,
 		     const result_t *result, zmq_msg_t *frame)
+{
+	if (result == NULL || result->type == RESULT_NONE)
+		return codec__plain_reply_pack(request_id, status, message, seq, frame);
+	return codec_reply_pack_generic(request_id, status, message, seq, result, frame);
+}
+
+int codec_reply_pack_generic(const char *request_id, int status, const char *message, uint64_t seq,
+			     const result_t *result, zmq_msg_t *frame)
 {
 	PB(StateResult) state_res = VETALLIANCE__V1__STATE_RESULT__INIT;
 	codec_list_t state_lists[5] = {{0}};
@@ -2291,130 +2424,6 @@ out:
 }
 
 /* ------------------------------------------------------------- events */
-
-/* Wire tags: field number << 3 | wire type. */
-enum {
-	CODEC_WIRE_VARINT = 0,
-	CODEC_WIRE_BYTES = 2,
-};
-#define CODEC_TAG(field, wire) ((uint64_t)(field) << 3 | (wire))
-
-/*
- * Centres straight to the wire.  Centre events are most of what the
- * daemon writes, and a snapshot is mostly centres, so a centre is written
- * here without building a protobuf-c message first: byte for byte what
- * protobuf-c 1.4.1 writes for it (codec_event_pack_generic, which the
- * tests compare with).  That is: fields in number order; a string, an
- * integer or an enum at its zero value left out (proto3); an enum as an
- * int32 varint, sign-extended to ten bytes when negative; every entry of
- * a repeated string, empty or not; a submessage as tag, length, bytes.
- *
- * A writer with p == NULL only counts, so one function gives both a
- * message's size and its bytes.
- */
-typedef struct codec_out {
-	uint8_t *p; /* NULL: count only */
-	size_t n;   /* bytes so far */
-} codec_out_t;
-
-static void codec__out_varint(codec_out_t *o, uint64_t v)
-{
-	if (o->p != NULL) {
-		o->n += codec_varint_put(o->p + o->n, v);
-		return;
-	}
-	do {
-		o->n++;
-		v >>= 7;
-	} while (v != 0);
-}
-
-static void codec__out_bytes(codec_out_t *o, uint32_t field, const char *s, size_t len)
-{
-	codec__out_varint(o, CODEC_TAG(field, CODEC_WIRE_BYTES));
-	codec__out_varint(o, len);
-	if (o->p != NULL && len > 0)
-		memcpy(o->p + o->n, s, len);
-	o->n += len;
-}
-
-static void codec__out_string(codec_out_t *o, uint32_t field, const char *s)
-{
-	if (s != NULL && *s != '\0')
-		codec__out_bytes(o, field, s, strlen(s));
-}
-
-static void codec__out_strings(codec_out_t *o, uint32_t field, const strlist_t *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		codec__out_bytes(o, field, l->v[i] ? l->v[i] : "", l->v[i] ? strlen(l->v[i]) : 0);
-}
-
-static void codec__out_uint(codec_out_t *o, uint32_t field, uint64_t v)
-{
-	if (v == 0)
-		return;
-	codec__out_varint(o, CODEC_TAG(field, CODEC_WIRE_VARINT));
-	codec__out_varint(o, v);
-}
-
-static void codec__out_enum(codec_out_t *o, uint32_t field, int32_t v)
-{
-	codec__out_uint(o, field, (uint64_t)(int64_t)v);
-}
-
-static void codec__out_contact(codec_out_t *o, const centre_contact_t *c)
-{
-	codec__out_enum(o, 1, (int32_t)c->role);
-	codec__out_string(o, 2, c->name);
-	codec__out_strings(o, 3, &c->channels);
-}
-
-/* The Centre message's fields (proto/vetalliance.proto). */
-static void codec__out_centre_body(codec_out_t *o, const centre_t *c)
-{
-	const centre_more_t *m = centre_more(c);
-
-	codec__out_string(o, 1, c->id);
-	codec__out_string(o, 2, c->name);
-	codec__out_enum(o, 3, (int32_t)c->kind);
-	codec__out_string(o, 4, c->partner);
-	codec__out_string(o, 5, c->country);
-	codec__out_string(o, 6, c->region);
-	codec__out_strings(o, 7, &c->sectors);
-	codec__out_uint(o, 8, (uint64_t)c->registered_ms);
-	codec__out_uint(o, 9, (uint64_t)c->updated_ms);
-	for (size_t i = 0; i < m->n_contacts; i++) {
-		codec_out_t size = {NULL, 0};
-
-		codec__out_contact(&size, &m->contacts[i]);
-		codec__out_varint(o, CODEC_TAG(10, CODEC_WIRE_BYTES));
-		codec__out_varint(o, size.n);
-		if (o->p != NULL)
-			codec__out_contact(o, &m->contacts[i]);
-		else
-			o->n += size.n;
-	}
-	for (size_t i = 0; i < CENTRE_FACTS; i++)
-		codec__out_enum(o, (uint32_t)(11 + i), m->facts[i]);
-	codec__out_string(o, 19, m->province);
-	codec__out_uint(o, 20, m->hours_known);
-	codec__out_uint(o, 21, m->teacher_hours);
-}
-
-/* A Centre as field `field` of the message being written. */
-static void codec__out_centre(codec_out_t *o, uint32_t field, const centre_t *c)
-{
-	codec_out_t size = {NULL, 0};
-
-	codec__out_centre_body(&size, c);
-	codec__out_varint(o, CODEC_TAG(field, CODEC_WIRE_BYTES));
-	codec__out_varint(o, size.n);
-	if (o->p != NULL)
-		codec__out_centre_body(o, c);
-	else
-		o->n += size.n;
-}
 
 /* An Event with a centre payload (field 20 registered, 21 updated). */
 static void codec__out_centre_event(codec_out_t *o, const event_t *ev)

@@ -860,14 +860,15 @@ static void server__query(server_t *srv, const query_t *q, zmq_msg_t *frames, si
  * Decides, applies and stages one command.  Returns 0 or a negative code
  * with a message; on success *seq_p is the seq of its last event.
  */
-static int server__execute(server_t *srv, const cmd_t *cmd, const state_ctx_t *ctx, uint64_t *seq_p,
+/* What the events take out of cmd is gone from it (state_decide_take). */
+static int server__execute(server_t *srv, cmd_t *cmd, const state_ctx_t *ctx, uint64_t *seq_p,
 			   char *err, size_t errlen)
 {
 	evlist_t *evs = &srv->scratch;
 	int rc;
 
 	evlist_clear(evs);
-	rc = state_decide(srv->state, cmd, ctx, evs, err, errlen);
+	rc = state_decide_take(srv->state, cmd, ctx, evs, err, errlen);
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < evs->n; i++) {

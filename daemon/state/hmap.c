@@ -59,7 +59,7 @@ static void hmap__free_slots(hmap_slot_t *slots, size_t cap)
 		munmap(slots, bytes);
 }
 
-static size_t hmap__hash(const char *s)
+size_t hmap_hash(const char *s)
 {
 	uint64_t h = 1469598103934665603ULL;
 
@@ -93,14 +93,19 @@ void *hmap_get(const hmap_t *m, const char *key)
 
 	if (m->n == 0)
 		return NULL;
-	s = hmap__find(m, key, hmap__hash(key));
+	s = hmap__find(m, key, hmap_hash(key));
 	return s->key != NULL ? s->value : NULL;
 }
 
 void hmap_prefetch(const hmap_t *m, const char *key)
 {
+	hmap_prefetch_hash(m, hmap_hash(key));
+}
+
+void hmap_prefetch_hash(const hmap_t *m, size_t hash)
+{
 	if (m->cap > 0)
-		__builtin_prefetch(&m->slots[hmap__hash(key) & (m->cap - 1)]);
+		__builtin_prefetch(&m->slots[hash & (m->cap - 1)]);
 }
 
 static void hmap__resize(hmap_t *m, size_t cap)
@@ -123,7 +128,7 @@ static void hmap__resize(hmap_t *m, size_t cap)
 
 void *hmap_put(hmap_t *m, const char *key, void *value)
 {
-	size_t hash = hmap__hash(key);
+	size_t hash = hmap_hash(key);
 	hmap_slot_t *s;
 	void *old;
 
@@ -162,7 +167,7 @@ void *hmap_del(hmap_t *m, const char *key)
 	if (m->n == 0)
 		return NULL;
 	mask = m->cap - 1;
-	s = hmap__find(m, key, hmap__hash(key));
+	s = hmap__find(m, key, hmap_hash(key));
 	if (s->key == NULL)
 		return NULL;
 	value = s->value;

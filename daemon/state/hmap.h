@@ -42,6 +42,13 @@ void *hmap_put(hmap_t *m, const char *key, void *value);
  */
 void hmap_prefetch(const hmap_t *m, const char *key);
 
+/* hmap_hash - the hash the map gives key (what hmap_slot_t.hash holds). */
+size_t hmap_hash(const char *key);
+
+/* hmap_prefetch_hash - hmap_prefetch() for a key whose hmap_hash() is
+ * known, without reading the key. */
+void hmap_prefetch_hash(const hmap_t *m, size_t hash);
+
 /* hmap_reserve - make room for n entries without growing. */
 void hmap_reserve(hmap_t *m, size_t n);
 

@@ -49,6 +49,14 @@ void state_free(state_t **self_p);
  */
 int state_decide(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx, evlist_t *out,
 		 char *err, size_t errlen);
+/*
+ * state_decide_take - the same, but the events may take what they carry
+ * out of cmd instead of copying it (a centre to register).  What is taken
+ * is left NULL in cmd, which still goes to cmd_release().  When it
+ * refuses, cmd is as it was.
+ */
+int state_decide_take(const state_t *st, cmd_t *cmd, const state_ctx_t *ctx, evlist_t *out,
+		      char *err, size_t errlen);
 
 /*
  * state_apply - apply one event.  Its seq must be state_last_seq() + 1.

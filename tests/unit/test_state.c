@@ -320,6 +320,73 @@ Test(state, decide_numbers_from_last_seq_plus_one)
 	state_free(&st);
 }
 
+/* decide_take moves a centre to register into its event; a refusal, and
+ * any other command, leave the command as it was. */
+Test(state, decide_take_moves_a_centre_to_register_and_nothing_else)
+{
+	const char *const s_it[] = {"it", NULL};
+	state_t *st = fixture(NULL), *copy = fixture(NULL);
+	state_ctx_t ctx = {.now_ms = 7, .actor = "a", .request_id = "r"};
+	cmd_t c = centre_cmd(CMD_CENTRE_REGISTER, 0, "AVILA", "CIFP Ávila", CENTRE_KIND_VET_CENTRE,
+			     "CYL", "ES", "Ávila", s_it);
+	cmd_t same = centre_cmd(CMD_CENTRE_REGISTER, 0, "AVILA", "CIFP Ávila",
+				CENTRE_KIND_VET_CENTRE, "CYL", "ES", "Ávila", s_it);
+	cmd_t again = centre_cmd(CMD_CENTRE_REGISTER, 0, "AVILA", "Other", CENTRE_KIND_COMPANY,
+				 "CYL", "ES", "", s_it);
+	cmd_t upd =
+	    centre_cmd(CMD_CENTRE_UPDATE, CENTRE_F_NAME, "AVILA", "Renamed", 0, "", "", "", NULL);
+	cmd_t bad = centre_cmd(CMD_CENTRE_REGISTER, 0, "SORIA", "CIFP Soria",
+			       CENTRE_KIND_VET_CENTRE, "XX", "ES", "", s_it);
+	evlist_t out = {0}, ref = {0};
+	char *a, *b;
+
+	cr_assert_eq(state_decide_take(st, &c, &ctx, &out, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(out.n, 1);
+	cr_assert_null(c.u.centre.id, "the centre stayed in the command");
+	cr_assert_null(c.u.centre.sectors.v);
+	cr_assert_str_eq(out.v[0].u.centre.id, "AVILA");
+	cr_assert_str_eq(out.v[0].u.centre.region, "Ávila");
+	cr_assert_eq(out.v[0].u.centre.registered_ms, 7);
+	cr_assert_eq(out.v[0].u.centre.updated_ms, 7);
+	cmd_release(&c); /* what is left of it */
+
+	/* The same as state_decide gives, once applied. */
+	cr_assert_eq(state_decide(copy, &same, &ctx, &ref, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(state_apply_take(st, &out.v[0], err, sizeof err), 0, "%s", err);
+	cr_assert_eq(state_apply_take(copy, &ref.v[0], err, sizeof err), 0, "%s", err);
+	a = state_dump(st);
+	b = state_dump(copy);
+	cr_assert_str_eq(a, b);
+	free(a);
+	free(b);
+	evlist_clear(&out);
+
+	/* Refusals keep the command whole. */
+	cr_assert_eq(state_decide_take(st, &again, &ctx, &out, err, sizeof err),
+		     -VA_ALREADY_EXISTS);
+	cr_assert_str_eq(again.u.centre.name, "Other");
+	cr_assert_eq(state_decide_take(st, &bad, &ctx, &out, err, sizeof err), -VA_NOT_FOUND, "%s",
+		     err);
+	cr_assert(strstr(err, "XX") != NULL, "message: %s", err);
+	cr_assert_str_eq(bad.u.centre.id, "SORIA");
+	cr_assert_eq(out.n, 0);
+
+	/* An update copies: the command keeps its centre. */
+	cr_assert_eq(state_decide_take(st, &upd, &ctx, &out, err, sizeof err), 0, "%s", err);
+	cr_assert_str_eq(upd.u.centre.name, "Renamed");
+	cr_assert_str_eq(out.v[0].u.centre.name, "Renamed");
+	cr_assert_str_eq(out.v[0].u.centre.region, "Ávila");
+
+	evlist_release(&out);
+	evlist_release(&ref);
+	cmd_release(&same);
+	cmd_release(&again);
+	cmd_release(&upd);
+	cmd_release(&bad);
+	state_free(&st);
+	state_free(&copy);
+}
+
 Test(state, apply_refuses_a_wrong_seq)
 {
 	state_t *st = fixture(NULL);
