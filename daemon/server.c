@@ -39,6 +39,7 @@
 #include <stdnoreturn.h>
 #include <sys/stat.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -106,6 +107,7 @@ typedef struct snapshot_job {
 	int rc;
 	uint64_t t_fork; /* uv_hrtime() at the fork */
 	uint64_t t_exit; /* and when the child was seen to exit */
+	double cpu_s;    /* the child's CPU time, user and system */
 	char err[SERVER_ERR_MAX];
 } snapshot_job_t;
 
@@ -292,10 +294,10 @@ static void server__snapshot_done(uv_work_t *w, int status)
 		log_warn("could not put the snapshot at seq %llu in place: %s",
 			 (unsigned long long)job->seq, job->err);
 	} else {
-		log_info("wrote a snapshot at seq %llu (the child ran %.2f s, in place %.2f s "
-			 "after the fork)",
+		log_info("wrote a snapshot at seq %llu (the child ran %.2f s with %.2f s of CPU, "
+			 "in place %.2f s after the fork)",
 			 (unsigned long long)job->seq, (double)(job->t_exit - job->t_fork) / 1e9,
-			 (double)(uv_hrtime() - job->t_fork) / 1e9);
+			 job->cpu_s, (double)(uv_hrtime() - job->t_fork) / 1e9);
 		/* Segments are removed only up to the older snapshot kept, so a
 		 * damaged newest snapshot can still fall back to it. */
 		srv->snap_seqs[1] = srv->snap_seqs[0];
@@ -380,6 +382,7 @@ static void server__snapshot_poll(uv_timer_t *t)
 {
 	server_t *srv = t->data;
 	snapshot_job_t *job = srv->snap;
+	struct rusage ru;
 	int status = 0;
 	pid_t pid;
 
@@ -387,9 +390,11 @@ static void server__snapshot_poll(uv_timer_t *t)
 		uv_timer_stop(t);
 		return;
 	}
-	pid = waitpid(job->pid, &status, WNOHANG);
+	pid = wait4(job->pid, &status, WNOHANG, &ru);
 	if (pid == 0)
 		return;
+	job->cpu_s = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		     (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 	uv_timer_stop(t);
 	job->pid = 0;
 	job->t_exit = uv_hrtime();
