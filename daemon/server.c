@@ -51,6 +51,7 @@
 #include "codec.h"
 #include "defaults.h"
 #include "feed.h"
+#include "hugemend.h"
 #include "journal.h"
 #include "bounds.h"
 #include "log.h"
@@ -149,9 +150,8 @@ struct server {
 	metrics_t *metrics;  /* status and metrics queries (metrics.h) */
 	uint64_t sync_ns;    /* duration of the last journal_write */
 	uint64_t release_t0; /* when releasing what a snapshot held began (uv_hrtime) */
-	char *unshare_pos;   /* the part of the heap still to make writable */
-	char *unshare_end;
-	feed_t *feed; /* catch-up pages and heartbeats (feed.h) */
+	hugemend_t mend;     /* after a snapshot child (hugemend.h) */
+	feed_t *feed;        /* catch-up pages and heartbeats (feed.h) */
 	/* security */
 	auth_t *auth;                /* CURVE or plain; principals */
 	auth_peers_t *router_peers;  /* addresses for failed handshakes */
@@ -324,53 +324,22 @@ static void server__maybe_write_snapshot(server_t *srv)
 }
 
 /*
- * After a snapshot child exits, the parent's pages are its own again but
- * still write-protected from the fork: the first write to each is one
- * more page fault, paid by whichever command happens to touch it.  Asking
- * the kernel to make the heap writable (MADV_POPULATE_WRITE, Linux 5.14)
- * does the same work in bulk, 8 MiB per turn of the loop; where the
- * kernel cannot, nothing is lost but that.  Then what the state put off
- * while the child ran is done, a step per turn as well: doing it all at
- * once stalled every client for hundreds of milliseconds after a large
- * snapshot.
+ * After a snapshot child exits, the parent's memory is mended first
+ * (hugemend.h: huge pages split while the child lived are collapsed back,
+ * and pages are made writable), 8 MiB per turn of the loop.  Then what
+ * the state put off while the child ran is done, a step per turn as
+ * well: doing it all at once stalled every client for hundreds of
+ * milliseconds after a large snapshot.
  */
 #define SERVER_UNSHARE_STEP ((size_t)8 << 20)
 #define SERVER_RELEASE_STEP 256
-
-/* The heap's range from /proc/self/maps; both NULL if not found. */
-static void server__heap_range(char **start, char **end)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	char line[512];
-	unsigned long a, b;
-
-	*start = *end = NULL;
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof line, f) != NULL)
-		if (strstr(line, "[heap]") != NULL && sscanf(line, "%lx-%lx", &a, &b) == 2) {
-			*start = (char *)a;
-			*end = (char *)b;
-		}
-	fclose(f);
-}
 
 static void server__release_step(uv_idle_t *h)
 {
 	server_t *srv = h->data;
 
-	if (srv->unshare_pos < srv->unshare_end) {
-		size_t n = (size_t)(srv->unshare_end - srv->unshare_pos);
-
-		if (n > SERVER_UNSHARE_STEP)
-			n = SERVER_UNSHARE_STEP;
-#ifdef MADV_POPULATE_WRITE
-		if (madvise(srv->unshare_pos, n, MADV_POPULATE_WRITE) < 0 && errno != EFAULT)
-			srv->unshare_end = srv->unshare_pos; /* not supported: stop */
-#endif
-		srv->unshare_pos += n;
+	if (hugemend_step(&srv->mend, SERVER_UNSHARE_STEP))
 		return;
-	}
 	if (state_release_held(srv->state, SERVER_RELEASE_STEP) > 0)
 		return;
 	uv_idle_stop(h);
@@ -399,8 +368,7 @@ static void server__snapshot_poll(uv_timer_t *t)
 	job->pid = 0;
 	job->t_exit = uv_hrtime();
 	state_hold_frees(srv->state, false);
-	server__heap_range(&srv->unshare_pos, &srv->unshare_end);
-	if (srv->unshare_pos < srv->unshare_end || state_held(srv->state) > 0) {
+	if (hugemend_begin(&srv->mend) > 0 || state_held(srv->state) > 0) {
 		srv->release_t0 = uv_hrtime();
 		uv_idle_start(&srv->release_idle, server__release_step);
 	}
