@@ -2113,16 +2113,44 @@ static void codec__out_enum(codec_out_t *o, uint32_t field, int32_t v)
 	codec__out_uint(o, field, (uint64_t)(int64_t)v);
 }
 
-static void codec__out_contact(codec_out_t *o, const centre_contact_t *c)
+/* Writes (or counts) the fields of one message. */
+typedef void (*codec_body_fn)(codec_out_t *o, const void *msg);
+
+/* A submessage whose body is n bytes, as field `field`. */
+static void codec__out_sized(codec_out_t *o, uint32_t field, codec_body_fn body, const void *msg,
+			     size_t n)
 {
+	codec__out_varint(o, CODEC_TAG(field, CODEC_WIRE_BYTES));
+	codec__out_varint(o, n);
+	if (o->p != NULL)
+		body(o, msg);
+	else
+		o->n += n;
+}
+
+/* A submessage as field `field`: its size first, then tag, length, body. */
+static void codec__out_message(codec_out_t *o, uint32_t field, codec_body_fn body, const void *msg)
+{
+	codec_out_t size = {NULL, 0};
+
+	body(&size, msg);
+	codec__out_sized(o, field, body, msg, size.n);
+}
+
+/* The CentreContact message's fields. */
+static void codec__out_contact(codec_out_t *o, const void *msg)
+{
+	const centre_contact_t *c = msg;
+
 	codec__out_enum(o, 1, (int32_t)c->role);
 	codec__out_string(o, 2, c->name);
 	codec__out_strings(o, 3, &c->channels);
 }
 
 /* The Centre message's fields (proto/vetalliance.proto). */
-static void codec__out_centre_body(codec_out_t *o, const centre_t *c)
+static void codec__out_centre_body(codec_out_t *o, const void *msg)
 {
+	const centre_t *c = msg;
 	const centre_more_t *m = centre_more(c);
 
 	codec__out_string(o, 1, c->id);
@@ -2134,36 +2162,13 @@ static void codec__out_centre_body(codec_out_t *o, const centre_t *c)
 	codec__out_strings(o, 7, &c->sectors);
 	codec__out_uint(o, 8, (uint64_t)c->registered_ms);
 	codec__out_uint(o, 9, (uint64_t)c->updated_ms);
-	for (size_t i = 0; i < m->n_contacts; i++) {
-		codec_out_t size = {NULL, 0};
-
-		codec__out_contact(&size, &m->contacts[i]);
-		codec__out_varint(o, CODEC_TAG(10, CODEC_WIRE_BYTES));
-		codec__out_varint(o, size.n);
-		if (o->p != NULL)
-			codec__out_contact(o, &m->contacts[i]);
-		else
-			o->n += size.n;
-	}
+	for (size_t i = 0; i < m->n_contacts; i++)
+		codec__out_message(o, 10, codec__out_contact, &m->contacts[i]);
 	for (size_t i = 0; i < CENTRE_FACTS; i++)
 		codec__out_enum(o, (uint32_t)(11 + i), m->facts[i]);
 	codec__out_string(o, 19, m->province);
 	codec__out_uint(o, 20, m->hours_known);
 	codec__out_uint(o, 21, m->teacher_hours);
-}
-
-/* A Centre as field `field` of the message being written. */
-static void codec__out_centre(codec_out_t *o, uint32_t field, const centre_t *c)
-{
-	codec_out_t size = {NULL, 0};
-
-	codec__out_centre_body(&size, c);
-	codec__out_varint(o, CODEC_TAG(field, CODEC_WIRE_BYTES));
-	codec__out_varint(o, size.n);
-	if (o->p != NULL)
-		codec__out_centre_body(o, c);
-	else
-		o->n += size.n;
 }
 
 /* A reply without a result: the Reply message's fields 1-4. */
@@ -2432,7 +2437,8 @@ static void codec__out_centre_event(codec_out_t *o, const event_t *ev)
 	codec__out_uint(o, 2, (uint64_t)ev->time_ms);
 	codec__out_string(o, 3, ev->actor);
 	codec__out_string(o, 4, ev->request_id);
-	codec__out_centre(o, ev->type == EV_CENTRE_REGISTERED ? 20 : 21, &ev->u.centre);
+	codec__out_message(o, ev->type == EV_CENTRE_REGISTERED ? 20 : 21, codec__out_centre_body,
+			   &ev->u.centre);
 }
 
 static size_t codec__centre_event_pack(const event_t *ev, uint8_t **buf_p, char *topic,
@@ -2929,10 +2935,13 @@ static int codec__snap_centre(const centre_t *c, void *arg)
 {
 	snap_out_t *o = arg;
 	codec_out_t w = {NULL, 0};
+	size_t body, need;
 
-	codec__out_centre(&w, o->field, c);
-	if (o->cap - o->len < w.n) {
-		size_t cap = o->cap * 2 > o->len + w.n ? o->cap * 2 : o->len + w.n;
+	codec__out_centre_body(&w, c);
+	body = w.n;
+	need = body + 20; /* with its tag and length */
+	if (o->cap - o->len < need) {
+		size_t cap = o->cap * 2 > o->len + need ? o->cap * 2 : o->len + need;
 		uint8_t *b = realloc(o->buf, cap);
 
 		if (b == NULL)
@@ -2940,9 +2949,8 @@ static int codec__snap_centre(const centre_t *c, void *arg)
 		o->buf = b;
 		o->cap = cap;
 	}
-	w.p = o->buf;
-	w.n = o->len;
-	codec__out_centre(&w, o->field, c);
+	w = (codec_out_t){o->buf, o->len};
+	codec__out_sized(&w, o->field, codec__out_centre_body, c, body);
 	o->len = w.n;
 	return 0;
 }

@@ -38,7 +38,6 @@
 #include <string.h>
 #include <stdnoreturn.h>
 #include <sys/stat.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -831,9 +830,9 @@ static void server__query(server_t *srv, const query_t *q, zmq_msg_t *frames, si
 
 /*
  * Decides, applies and stages one command.  Returns 0 or a negative code
- * with a message; on success *seq_p is the seq of its last event.
+ * with a message; on success *seq_p is the seq of its last event.  What
+ * the events take out of cmd is gone from it (state_decide_take).
  */
-/* What the events take out of cmd is gone from it (state_decide_take). */
 static int server__execute(server_t *srv, cmd_t *cmd, const state_ctx_t *ctx, uint64_t *seq_p,
 			   char *err, size_t errlen)
 {

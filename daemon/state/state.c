@@ -24,7 +24,7 @@
 
 /* The idempotency table: a hash for lookups and a ring of entries in the
  * order they were first seen, for forgetting the oldest.  An entry is one
- * allocation: the seq and the key "actor\x1frequest_id". */
+ * allocation: the seq, the key "actor\x1frequest_id" and the key's hash. */
 typedef struct recent_entry {
 	uint64_t seq;
 	size_t hash; /* hmap_hash(key) */
