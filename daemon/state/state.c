@@ -675,8 +675,8 @@ static int state__decide_partner(const state_t *st, const cmd_t *cmd, const stat
 	return 0;
 }
 
-/* `take`: NULL, or the command's centre to move into the event instead
- * of copying it (state_decide_take()). */
+/* `take`: NULL, or the command's centre, to move into the event of a
+ * registration instead of copying it (state_decide_take()). */
 static int state__decide_centre(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx,
 				centre_t *take, evlist_t *out, char *err, size_t errlen)
 {
@@ -928,18 +928,9 @@ static int state__decide_session(const state_t *st, const cmd_t *cmd, const stat
 	return 0;
 }
 
-int state_decide_take(const state_t *st, cmd_t *cmd, const state_ctx_t *ctx, evlist_t *out,
-		      char *err, size_t errlen)
-{
-	if (cmd->type != CMD_CENTRE_REGISTER)
-		return state_decide(st, cmd, ctx, out, err, errlen);
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	return state__decide_centre(st, cmd, ctx, &cmd->u.centre, out, err, errlen);
-}
-
-int state_decide(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx, evlist_t *out,
-		 char *err, size_t errlen)
+/* `take`: NULL, or cmd's own centre (state_decide_take()). */
+static int state__decide(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx,
+			 centre_t *take, evlist_t *out, char *err, size_t errlen)
 {
 	event_t *ev;
 
@@ -951,7 +942,7 @@ int state_decide(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx, ev
 		return state__decide_partner(st, cmd, ctx, out, err, errlen);
 	case CMD_CENTRE_REGISTER:
 	case CMD_CENTRE_UPDATE:
-		return state__decide_centre(st, cmd, ctx, NULL, out, err, errlen);
+		return state__decide_centre(st, cmd, ctx, take, out, err, errlen);
 	case CMD_SECTOR_DEFINE:
 		if (state_sector_get(st, cmd->u.sector.id) != NULL)
 			return model_fail(err, errlen, VA_ALREADY_EXISTS,
@@ -1010,6 +1001,19 @@ int state_decide(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx, ev
 		return state__decide_session(st, cmd, ctx, out, err, errlen);
 	}
 	return model_fail(err, errlen, VA_INVALID_ARGUMENT, "unknown command");
+}
+
+int state_decide(const state_t *st, const cmd_t *cmd, const state_ctx_t *ctx, evlist_t *out,
+		 char *err, size_t errlen)
+{
+	return state__decide(st, cmd, ctx, NULL, out, err, errlen);
+}
+
+int state_decide_take(const state_t *st, cmd_t *cmd, const state_ctx_t *ctx, evlist_t *out,
+		      char *err, size_t errlen)
+{
+	return state__decide(st, cmd, ctx, cmd->type == CMD_CENTRE_REGISTER ? &cmd->u.centre : NULL,
+			     out, err, errlen);
 }
 
 /* -------------------------------------------------------------- apply */
