@@ -30,6 +30,7 @@
  * events; a repeat is answered OK with the original seq, behind the same
  * durability barrier, and changes nothing.
  */
+#include <assert.h>
 #include <czmq.h>
 #include <errno.h>
 #include <signal.h>
@@ -124,7 +125,8 @@ struct server {
 	journal_t *journal;
 	batch_t batches[2];
 	batch_t *cur;
-	batch_t *syncing; /* NULL when no commit is in flight */
+	batch_t *syncing;   /* NULL when no commit is in flight */
+	batch_t *releasing; /* the batch whose replies and events go out now */
 	uv_work_t sync_work;
 	int sync_running; /* the worker owns the journal */
 	int sync_rc;
@@ -229,9 +231,17 @@ static void server__publish(server_t *srv, pub_event_t *ev)
 		log_debug("could not publish an event: %s", zmq_strerror(zmq_errno()));
 }
 
-/* The batch is durable: replies first, then the events in seq order. */
+/*
+ * The batch is durable: replies first, then the events in seq order.
+ * Nothing may be added to a batch while it is released (the bridge never
+ * hands the server a request from inside a send, zuv.h): a command added
+ * here would have its reply dropped and its event published, never
+ * written.
+ */
 static void server__release_batch(server_t *srv, batch_t *b)
 {
+	assert(srv->releasing == NULL);
+	srv->releasing = b;
 	for (size_t i = 0; i < b->n_replies; i++) {
 		if (srv->closed)
 			zuv_msg_free(&b->replies[i]);
@@ -244,7 +254,7 @@ static void server__release_batch(server_t *srv, batch_t *b)
 	/* One service pass for the whole batch: it flushes the replies and,
 	 * as after any send, re-reads the socket's state. */
 	if (b->n_replies > 0 && !srv->closed)
-		zuv_sock_service(&srv->rz);
+		zuv_sock_flush(&srv->rz);
 	b->n_replies = 0;
 	for (size_t i = 0; i < b->n_events; i++) {
 		if (srv->pub != NULL)
@@ -254,6 +264,7 @@ static void server__release_batch(server_t *srv, batch_t *b)
 	}
 	b->n_events = 0;
 	journal_batch_reset(b->jb);
+	srv->releasing = NULL;
 }
 
 /* ---------------------------------------------------------- snapshots */
@@ -585,6 +596,7 @@ static void server__answer(server_t *srv, zmq_msg_t *frames, size_t nframes, con
 		zuv_sock_send(&srv->rz, msg);
 	} else {
 		/* The reply waits: its request stays in flight until then. */
+		assert(srv->cur != srv->releasing);
 		batch__add_reply(srv->cur, msg, srv->answer_pending ? srv->answer_slot : NO_SLOT);
 		srv->answer_pending = 0;
 	}
@@ -839,6 +851,7 @@ static int server__execute(server_t *srv, cmd_t *cmd, const state_ctx_t *ctx, ui
 	evlist_t *evs = &srv->scratch;
 	int rc;
 
+	assert(srv->releasing == NULL);
 	evlist_clear(evs);
 	rc = state_decide_take(srv->state, cmd, ctx, evs, err, errlen);
 	if (rc < 0)

@@ -11,7 +11,7 @@
 
 #define ZUV_DEFAULT_BUDGET 256
 
-static void zuv__service(zuv_sock_t *zs);
+static void zuv__service(zuv_sock_t *zs, int receive);
 static void zuv__on_idle(uv_idle_t *idle);
 static void zuv__on_retry(uv_timer_t *t);
 
@@ -222,7 +222,13 @@ static int zuv__recv_one(zuv_sock_t *zs)
 	return 1;
 }
 
-static void zuv__service(zuv_sock_t *zs)
+/*
+ * One pass: flush, receive up to the budget when `receive` is set, flush
+ * again, re-arm.  Only the loop's own callbacks receive; a pass run for a
+ * send (the owner's call) leaves waiting input to the idle handle, so the
+ * owner's on_recv never runs inside the owner's own code.
+ */
+static void zuv__service(zuv_sock_t *zs, int receive)
 {
 	unsigned received = 0;
 	int pushed_back = 0, events = 0;
@@ -233,7 +239,7 @@ static void zuv__service(zuv_sock_t *zs)
 	zs->in_service = 1;
 	for (;;) {
 		pushed_back = !zuv__flush(zs);
-		if (zs->on_recv == NULL || received >= zs->budget)
+		if (!receive || zs->on_recv == NULL || received >= zs->budget)
 			break;
 		if (!zuv__recv_one(zs))
 			break;
@@ -269,7 +275,10 @@ static void zuv__service(zuv_sock_t *zs)
 	 * would spin on a head addressed to a slow peer). */
 	int more_in = zs->on_recv != NULL && ((events & ZMQ_POLLIN) || received >= zs->budget);
 	int more_out = zs->out_head != NULL && !pushed_back && (events & ZMQ_POLLOUT);
-	zuv__idle_set(zs, more_in || more_out);
+	/* A pass that did not receive cannot tell that the input a receiving
+	 * pass left behind is gone, so it only ever adds the idle. */
+	if (receive || more_in || more_out)
+		zuv__idle_set(zs, more_in || more_out);
 	/* A safety net for waiting replies: the activation of a blocked peer
 	 * can be consumed by a send to another peer, and then no edge comes
 	 * for it.  While anything waits, look again every few milliseconds. */
@@ -285,17 +294,17 @@ static void zuv__on_poll(uv_poll_t *poll, int status, int events)
 	(void)events;
 	if (status < 0)
 		log_warn("poll on a zeromq socket failed: %s", uv_strerror(status));
-	zuv__service(zs);
+	zuv__service(zs, 1);
 }
 
 static void zuv__on_idle(uv_idle_t *idle)
 {
-	zuv__service(idle->data);
+	zuv__service(idle->data, 1);
 }
 
 static void zuv__on_retry(uv_timer_t *t)
 {
-	zuv__service(t->data);
+	zuv__service(t->data, 1);
 }
 
 int zuv_sock_init(uv_loop_t *loop, zuv_sock_t *zs, void *handle, zuv_recv_cb on_recv, void *data)
@@ -335,7 +344,9 @@ int zuv_sock_init(uv_loop_t *loop, zuv_sock_t *zs, void *handle, zuv_recv_cb on_
 	rc = uv_poll_start(&zs->poll, UV_READABLE, zuv__on_poll);
 	if (rc < 0)
 		return rc;
-	zuv__service(zs);
+	/* Messages may already be waiting, their edge consumed: the idle
+	 * handle receives them on the loop's first turn. */
+	zuv__service(zs, 0);
 	return 0;
 }
 
@@ -361,13 +372,13 @@ int zuv_sock_send(zuv_sock_t *zs, zuv_msg_t *msg)
 		return -1;
 	/* Inside service() the flush after the callbacks sends it. */
 	if (!zs->in_service)
-		zuv__service(zs);
+		zuv__service(zs, 0);
 	return 0;
 }
 
-void zuv_sock_service(zuv_sock_t *zs)
+void zuv_sock_flush(zuv_sock_t *zs)
 {
-	zuv__service(zs);
+	zuv__service(zs, 0);
 }
 
 static void zuv__on_closed(uv_handle_t *h)

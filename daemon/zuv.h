@@ -14,9 +14,16 @@
  *   - when input remains (budget used up, or ZMQ_EVENTS still says
  *     POLLIN) a uv_idle_t calls service() again on the next loop turn, so
  *     one busy socket cannot starve timers and other sockets;
- *   - every send goes through zuv_sock_send(), which queues and services,
- *     so a send from a timer or a threadpool completion never swallows the
- *     edge.
+ *   - every send goes through zuv_sock_send(), which queues, flushes and
+ *     re-reads ZMQ_EVENTS, so a send from a timer or a threadpool
+ *     completion never swallows the edge.
+ *
+ * Input is received only from the loop's own callbacks (the poll, the
+ * idle, the retry timer), never inside a call the owner makes: a send
+ * that finds input waiting starts the idle handle instead.  So the
+ * owner's on_recv never runs in the middle of the owner's own work (a
+ * server releasing a batch of replies cannot be handed new requests
+ * into that batch).
  *
  * Outbound messages that meet EAGAIN (ROUTER_MANDATORY with a peer at its
  * high-water mark) stay queued, in order, and go out when the socket
@@ -99,8 +106,9 @@ void zuv_msg_free(zuv_msg_t **msg_p);
 
 /*
  * zuv_sock_init - watch `handle` on `loop`; `on_recv` may be NULL for a
- * send-only socket; `data` is stored in zs->data.  Services the socket once before returning
- * (messages may already be waiting).  Returns 0 or a negative libuv error code.
+ * send-only socket; `data` is stored in zs->data.  Messages already
+ * waiting are received on the loop's first turn, not here.  Returns 0 or
+ * a negative libuv error code.
  */
 int zuv_sock_init(uv_loop_t *loop, zuv_sock_t *zs, void *handle, zuv_recv_cb on_recv, void *data);
 
@@ -112,13 +120,13 @@ int zuv_sock_send(zuv_sock_t *zs, zuv_msg_t *msg);
 
 /*
  * zuv_sock_queue - queue `msg` without sending yet; the caller must call
- * zuv_sock_service() after the last one (a batch of replies then costs one
+ * zuv_sock_flush() after the last one (a batch of replies then costs one
  * pass instead of one each).  Returns as zuv_sock_send().
  */
 int zuv_sock_queue(zuv_sock_t *zs, zuv_msg_t *msg);
 
-/* zuv_sock_service - run one service pass now. */
-void zuv_sock_service(zuv_sock_t *zs);
+/* zuv_sock_flush - send what is queued and re-arm; never receives. */
+void zuv_sock_flush(zuv_sock_t *zs);
 
 /*
  * zuv_sock_close - stop watching, drop what is still queued, and call

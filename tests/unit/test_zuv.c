@@ -13,6 +13,8 @@
  *     counted, and do not hold up the queue behind them;
  *   - messages already waiting when the socket is wrapped are delivered
  *     (the edge was consumed before zuv saw the socket);
+ *   - the owner's own calls (init, send, flush) never deliver input: it
+ *     comes on the loop's next turn;
  *   - a queue the socket pushes back on goes out, in order, when a peer
  *     arrives; closing drops what is queued;
  *   - zuv_sock_close calls its callback and leaves the loop with no
@@ -423,7 +425,12 @@ Test(zuv, unroutable_send_from_outside_a_callback, .init = setup, .fini = teardo
 
 /* ------------------------------------------------- waiting before init */
 
-Test(zuv, messages_waiting_before_init_are_delivered, .init = setup, .fini = teardown)
+/*
+ * Five messages "m0".."m4" waiting on a new ROUTER before zuv sees it.
+ * The wait for them (zmq_poll) also consumes the edge of ZMQ_FD, so only
+ * zuv's own reading of ZMQ_EVENTS can find them.
+ */
+static void five_waiting(void)
 {
 	zmq_pollitem_t item;
 
@@ -434,11 +441,14 @@ Test(zuv, messages_waiting_before_init_are_delivered, .init = setup, .fini = tea
 		snprintf(s, sizeof s, "m%d", i);
 		send_str(H.dealer, s);
 	}
-	/* Wait until they are there; this zmq_poll also consumes the edge of
-	 * ZMQ_FD, so only the service pass of zuv_sock_init can see them. */
 	item = (zmq_pollitem_t){.socket = H.router, .events = ZMQ_POLLIN};
 	cr_assert_eq(zmq_poll(&item, 1, 5000), 1);
 	usleep(50 * 1000); /* let all five arrive */
+}
+
+Test(zuv, messages_waiting_before_init_are_delivered, .init = setup, .fini = teardown)
+{
+	five_waiting();
 	wrap_router(&H);
 	run_until_replies(&H, 5);
 	for (int i = 0; i < 5; i++) {
@@ -446,6 +456,31 @@ Test(zuv, messages_waiting_before_init_are_delivered, .init = setup, .fini = tea
 		snprintf(s, sizeof s, "m%d", i);
 		cr_assert_str_eq(H.replies[i].first, s);
 	}
+}
+
+/*
+ * The owner's own calls (init, a send from a timer or a completion, a
+ * flush) never hand it input: a server releasing a batch of replies
+ * would otherwise be given new requests in the middle of it.  The input
+ * is received on the loop's next turn instead, with no new edge.
+ */
+Test(zuv, the_owners_calls_never_deliver_input, .init = setup, .fini = teardown)
+{
+	zuv_msg_t *msg;
+
+	five_waiting();
+	wrap_router(&H);
+	cr_assert_eq(H.echoed, 0, "zuv_sock_init delivered input");
+	msg = zuv_msg_new(2);
+	cr_assert_not_null(msg);
+	zmq_msg_init_size(&msg->frames[0], 7);
+	memcpy(zmq_msg_data(&msg->frames[0]), "\0nobody", 7);
+	cr_assert_eq(zuv_sock_send(&H.zs, msg), 0);
+	cr_assert_eq(H.echoed, 0, "zuv_sock_send delivered input");
+	zuv_sock_flush(&H.zs);
+	cr_assert_eq(H.echoed, 0, "zuv_sock_flush delivered input");
+	run_until_replies(&H, 5);
+	cr_assert_eq(H.echoed, 5);
 }
 
 /* --------------------------------------------------- queue and closing */
