@@ -336,8 +336,6 @@ struct bench {
 	int stop;
 	char idprefix[24]; /* "vb-<prefix>-" */
 	size_t idprefix_len;
-	/* Reply field numbers, from the generated descriptor. */
-	uint32_t f_rid, f_status, f_message, f_seq;
 	double cpu_start_s, engine_cpu_start_s;
 };
 
@@ -653,11 +651,9 @@ static int parse_rid(const struct bench *b, const char *rid, unsigned long *cl, 
 }
 
 /*
- * A reply's fields as the engine needs them, read straight from the wire
- * bytes: unpacking each reply into a heap tree and freeing it cost more
- * client CPU than the rest of a request's handling.  The field numbers
- * come from the generated descriptor (bench_run), so the .proto stays the
- * one source of the contract.
+ * A reply's fields as the engine needs them.  protobuf-c unpacks into a
+ * block on the stack (most replies fit; a larger one spills to the heap),
+ * so a reply costs no allocation.
  */
 struct reply_view {
 	char rid[VA_REQUEST_ID_MAX + 1]; /* "" if absent or too long */
@@ -666,82 +662,47 @@ struct reply_view {
 	char message[160]; /* truncated */
 };
 
-static int wire_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+struct reply_arena {
+	size_t used;
+	_Alignas(16) unsigned char buf[4096];
+};
+
+static void *reply_arena_alloc(void *data, size_t size)
 {
-	uint64_t x = 0;
+	struct reply_arena *a = data;
+	size_t need = (size + 15) & ~(size_t)15;
+	void *p;
 
-	for (unsigned shift = 0; shift < 64; shift += 7) {
-		uint8_t byte;
-
-		if (*p == end)
-			return -1;
-		byte = *(*p)++;
-		x |= (uint64_t)(byte & 0x7f) << shift;
-		if (!(byte & 0x80)) {
-			*v = x;
-			return 0;
-		}
-	}
-	return -1;
+	if (need > sizeof a->buf - a->used)
+		return malloc(size);
+	p = a->buf + a->used;
+	a->used += need;
+	return p;
 }
 
-static void wire_string(char *dst, size_t cap, const uint8_t *src, uint64_t len)
+static void reply_arena_free(void *data, void *p)
 {
-	size_t n = len < cap - 1 ? (size_t)len : cap - 1;
+	struct reply_arena *a = data;
 
-	memcpy(dst, src, n);
-	dst[n] = '\0';
+	if ((unsigned char *)p < a->buf || (unsigned char *)p >= a->buf + sizeof a->buf)
+		free(p);
 }
 
-/* reply_view_parse - returns 0, or -1 if the bytes are not a message. */
-static int reply_view_parse(const struct bench *b, const uint8_t *p, size_t len,
-			    struct reply_view *v)
+/* reply_view_parse - returns 0, or -1 if the bytes are not a Reply. */
+static int reply_view_parse(const uint8_t *p, size_t len, struct reply_view *v)
 {
-	const uint8_t *end = p + len;
+	struct reply_arena arena = {.used = 0};
+	ProtobufCAllocator alloc = {reply_arena_alloc, reply_arena_free, &arena};
+	Vetalliance__V1__Reply *r = vetalliance__v1__reply__unpack(&alloc, len, p);
 
-	v->rid[0] = '\0';
-	v->status = 0;
-	v->seq = 0;
-	v->message[0] = '\0';
-	while (p < end) {
-		uint64_t key, x;
-		uint64_t field;
-
-		if (wire_varint(&p, end, &key) < 0)
-			return -1;
-		field = key >> 3;
-		switch (key & 7) {
-		case 0: /* varint */
-			if (wire_varint(&p, end, &x) < 0)
-				return -1;
-			if (field == b->f_status)
-				v->status = (int)(int32_t)x;
-			else if (field == b->f_seq)
-				v->seq = x;
-			break;
-		case 1: /* 64-bit */
-			if (end - p < 8)
-				return -1;
-			p += 8;
-			break;
-		case 2: /* length-delimited */
-			if (wire_varint(&p, end, &x) < 0 || x > (uint64_t)(end - p))
-				return -1;
-			if (field == b->f_rid && x <= VA_REQUEST_ID_MAX)
-				wire_string(v->rid, sizeof v->rid, p, x);
-			else if (field == b->f_message)
-				wire_string(v->message, sizeof v->message, p, x);
-			p += x;
-			break;
-		case 5: /* 32-bit */
-			if (end - p < 4)
-				return -1;
-			p += 4;
-			break;
-		default:
-			return -1;
-		}
-	}
+	if (r == NULL)
+		return -1;
+	v->status = (int)r->status;
+	v->seq = r->seq;
+	snprintf(v->rid, sizeof v->rid, "%s",
+		 strlen(r->request_id) <= VA_REQUEST_ID_MAX ? r->request_id : "");
+	snprintf(v->message, sizeof v->message, "%s", r->message);
+	vetalliance__v1__reply__free_unpacked(r, &alloc);
 	return 0;
 }
 
@@ -755,7 +716,7 @@ static void bench_on_reply(struct bench *b, struct bclient *c, const void *data,
 	struct slot *sl;
 	int status;
 
-	if (reply_view_parse(b, data, len, &r) < 0) {
+	if (reply_view_parse(data, len, &r) < 0) {
 		res->undecodable++;
 		return;
 	}
@@ -942,13 +903,8 @@ static int bench_run(const struct run_cfg *cfg, int sfd, struct run_result *res)
 	int hwm = (int)cfg->window + 1000, linger = 0;
 	int64_t t, last_expire;
 	uint64_t seed;
-	const ProtobufCMessageDescriptor *rd = &vetalliance__v1__reply__descriptor;
 	int status = EX_SOFTWARE;
 
-	b.f_rid = protobuf_c_message_descriptor_get_field_by_name(rd, "request_id")->id;
-	b.f_status = protobuf_c_message_descriptor_get_field_by_name(rd, "status")->id;
-	b.f_message = protobuf_c_message_descriptor_get_field_by_name(rd, "message")->id;
-	b.f_seq = protobuf_c_message_descriptor_get_field_by_name(rd, "seq")->id;
 	snprintf(b.idprefix, sizeof b.idprefix, "vb-%s-", cfg->prefix);
 	b.idprefix_len = strlen(b.idprefix);
 	b.ctx = zmq_ctx_new();

@@ -51,37 +51,73 @@ static int codec__fail(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /*
- * An arena for unpacking one message: protobuf-c allocates every string
- * and sub-message separately, and replay decodes millions of events, so
- * the pieces come from a stack buffer (heap only past it) and freeing the
- * unpacked message costs nothing.
+ * The arena protobuf-c unpacks into: it allocates every string and
+ * sub-message on its own, and replay unpacks every event of the journal,
+ * so the pieces are bumps of a pointer in a block on the stack, then in
+ * heap chunks (a snapshot), all freed at once.
  */
+typedef struct codec_chunk {
+	struct codec_chunk *next;
+	size_t used;
+	size_t size;
+	_Alignas(16) unsigned char data[];
+} codec_chunk_t;
+
+#define CODEC_CHUNK ((size_t)1 << 20)
+
 typedef struct codec_arena {
 	size_t used;
-	size_t spilled; /* pieces that went to the heap */
+	codec_chunk_t *chunks;
 	_Alignas(16) unsigned char buf[8192];
 } codec_arena_t;
 
 static void *codec__arena_alloc(void *data, size_t size)
 {
 	codec_arena_t *a = data;
+	codec_chunk_t *c = a->chunks;
 	size_t need = (size + 15) & ~(size_t)15;
+	void *p;
 
 	if (need <= sizeof a->buf - a->used) {
-		void *p = a->buf + a->used;
+		p = a->buf + a->used;
 		a->used += need;
 		return p;
 	}
-	a->spilled++;
-	return malloc(size);
+	if (c == NULL || c->size - c->used < need) {
+		size_t size_c = need > CODEC_CHUNK ? need : CODEC_CHUNK;
+		if ((c = malloc(sizeof *c + size_c)) == NULL)
+			return NULL;
+		c->next = a->chunks;
+		c->used = 0;
+		c->size = size_c;
+		a->chunks = c;
+	}
+	p = c->data + c->used;
+	c->used += need;
+	return p;
 }
 
 static void codec__arena_free(void *data, void *p)
 {
-	codec_arena_t *a = data;
+	(void)data;
+	(void)p; /* freed with the whole arena */
+}
 
-	if ((unsigned char *)p < a->buf || (unsigned char *)p >= a->buf + sizeof a->buf)
-		free(p);
+static ProtobufCAllocator codec__arena_allocator(codec_arena_t *a)
+{
+	a->used = 0;
+	a->chunks = NULL;
+	return (ProtobufCAllocator){codec__arena_alloc, codec__arena_free, a};
+}
+
+static void codec__arena_release(codec_arena_t *a)
+{
+	while (a->chunks != NULL) {
+		codec_chunk_t *next = a->chunks->next;
+		free(a->chunks);
+		a->chunks = next;
+	}
+	a->used = 0;
 }
 
 /* ------------------------------------------------- generic validation */
@@ -1309,16 +1345,16 @@ int codec_request_decode_limits(const void *buf, size_t len, const codec_limits_
 				request_t *out, char *err, size_t errlen)
 {
 	codec_arena_t arena;
-	ProtobufCAllocator alloc = {codec__arena_alloc, codec__arena_free, &arena};
+	ProtobufCAllocator alloc = codec__arena_allocator(&arena);
 	PB(Request) * r;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	arena.spilled = 0;
-	arena.used = 0;
 	r = vetalliance__v1__request__unpack(&alloc, len, buf);
-	if (r == NULL)
+	if (r == NULL) {
+		codec__arena_release(&arena);
 		return codec__fail(err, errlen, "malformed request: not a vetalliance.v1.Request");
+	}
 	/* Keep the id for the refusal only if it is itself acceptable. */
 	if (r->request_id != NULL && strlen(r->request_id) <= VA_REQUEST_ID_MAX &&
 	    codec__utf8_valid((const unsigned char *)r->request_id, strlen(r->request_id)))
@@ -1329,7 +1365,7 @@ int codec_request_decode_limits(const void *buf, size_t len, const codec_limits_
 		rc = codec__fail(err, errlen, "request_id: must not be empty");
 	if (rc == 0)
 		rc = codec__decode_body(r, out, err, errlen);
-	vetalliance__v1__request__free_unpacked(r, &alloc);
+	codec__arena_release(&arena);
 	if (rc < 0) {
 		char *id = out->request_id;
 		out->request_id = NULL;
@@ -2042,173 +2078,8 @@ out:
 	return rc;
 }
 
-/* Wire tags: field number << 3 | wire type. */
-enum {
-	CODEC_WIRE_VARINT = 0,
-	CODEC_WIRE_BYTES = 2,
-};
-#define CODEC_TAG(field, wire) ((uint64_t)(field) << 3 | (wire))
-
-/*
- * Centres straight to the wire.  Centre events are most of what the
- * daemon writes, and a snapshot is mostly centres, so a centre is written
- * here without building a protobuf-c message first: byte for byte what
- * protobuf-c 1.4.1 writes for it (codec_event_pack_generic, which the
- * tests compare with).  That is: fields in number order; a string, an
- * integer or an enum at its zero value left out (proto3); an enum as an
- * int32 varint, sign-extended to ten bytes when negative; every entry of
- * a repeated string, empty or not; a submessage as tag, length, bytes.
- *
- * A writer with p == NULL only counts, so one function gives both a
- * message's size and its bytes.
- */
-typedef struct codec_out {
-	uint8_t *p; /* NULL: count only */
-	size_t n;   /* bytes so far */
-} codec_out_t;
-
-static void codec__out_varint(codec_out_t *o, uint64_t v)
-{
-	if (o->p != NULL) {
-		o->n += codec_varint_put(o->p + o->n, v);
-		return;
-	}
-	do {
-		o->n++;
-		v >>= 7;
-	} while (v != 0);
-}
-
-static void codec__out_bytes(codec_out_t *o, uint32_t field, const char *s, size_t len)
-{
-	codec__out_varint(o, CODEC_TAG(field, CODEC_WIRE_BYTES));
-	codec__out_varint(o, len);
-	if (o->p != NULL && len > 0)
-		memcpy(o->p + o->n, s, len);
-	o->n += len;
-}
-
-static void codec__out_string(codec_out_t *o, uint32_t field, const char *s)
-{
-	if (s != NULL && *s != '\0')
-		codec__out_bytes(o, field, s, strlen(s));
-}
-
-static void codec__out_strings(codec_out_t *o, uint32_t field, const strlist_t *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		codec__out_bytes(o, field, l->v[i] ? l->v[i] : "", l->v[i] ? strlen(l->v[i]) : 0);
-}
-
-static void codec__out_uint(codec_out_t *o, uint32_t field, uint64_t v)
-{
-	if (v == 0)
-		return;
-	codec__out_varint(o, CODEC_TAG(field, CODEC_WIRE_VARINT));
-	codec__out_varint(o, v);
-}
-
-static void codec__out_enum(codec_out_t *o, uint32_t field, int32_t v)
-{
-	codec__out_uint(o, field, (uint64_t)(int64_t)v);
-}
-
-/* Writes (or counts) the fields of one message. */
-typedef void (*codec_body_fn)(codec_out_t *o, const void *msg);
-
-/* A submessage whose body is n bytes, as field `field`. */
-static void codec__out_sized(codec_out_t *o, uint32_t field, codec_body_fn body, const void *msg,
-			     size_t n)
-{
-	codec__out_varint(o, CODEC_TAG(field, CODEC_WIRE_BYTES));
-	codec__out_varint(o, n);
-	if (o->p != NULL)
-		body(o, msg);
-	else
-		o->n += n;
-}
-
-/* A submessage as field `field`: its size first, then tag, length, body. */
-static void codec__out_message(codec_out_t *o, uint32_t field, codec_body_fn body, const void *msg)
-{
-	codec_out_t size = {NULL, 0};
-
-	body(&size, msg);
-	codec__out_sized(o, field, body, msg, size.n);
-}
-
-/* The CentreContact message's fields. */
-static void codec__out_contact(codec_out_t *o, const void *msg)
-{
-	const centre_contact_t *c = msg;
-
-	codec__out_enum(o, 1, (int32_t)c->role);
-	codec__out_string(o, 2, c->name);
-	codec__out_strings(o, 3, &c->channels);
-}
-
-/* The Centre message's fields (proto/vetalliance.proto). */
-static void codec__out_centre_body(codec_out_t *o, const void *msg)
-{
-	const centre_t *c = msg;
-	const centre_more_t *m = centre_more(c);
-
-	codec__out_string(o, 1, c->id);
-	codec__out_string(o, 2, c->name);
-	codec__out_enum(o, 3, (int32_t)c->kind);
-	codec__out_string(o, 4, c->partner);
-	codec__out_string(o, 5, c->country);
-	codec__out_string(o, 6, c->region);
-	codec__out_strings(o, 7, &c->sectors);
-	codec__out_uint(o, 8, (uint64_t)c->registered_ms);
-	codec__out_uint(o, 9, (uint64_t)c->updated_ms);
-	for (size_t i = 0; i < m->n_contacts; i++)
-		codec__out_message(o, 10, codec__out_contact, &m->contacts[i]);
-	for (size_t i = 0; i < CENTRE_FACTS; i++)
-		codec__out_enum(o, (uint32_t)(11 + i), m->facts[i]);
-	codec__out_string(o, 19, m->province);
-	codec__out_uint(o, 20, m->hours_known);
-	codec__out_uint(o, 21, m->teacher_hours);
-}
-
-/* A reply without a result: the Reply message's fields 1-4. */
-static void codec__out_plain_reply(codec_out_t *o, const char *request_id, int status,
-				   const char *message, uint64_t seq)
-{
-	codec__out_string(o, 1, request_id);
-	codec__out_enum(o, 2, status < 0 ? -status : status);
-	codec__out_string(o, 3, message);
-	codec__out_uint(o, 4, seq);
-}
-
-/* Most replies carry no result; they are written straight into the
- * frame, which holds a short one without an allocation. */
-static int codec__plain_reply_pack(const char *request_id, int status, const char *message,
-				   uint64_t seq, zmq_msg_t *frame)
-{
-	codec_out_t o = {NULL, 0};
-
-	codec__out_plain_reply(&o, request_id, status, message, seq);
-	if (zmq_msg_init_size(frame, o.n) != 0) {
-		zmq_msg_init(frame);
-		return -VA_INTERNAL;
-	}
-	o.p = zmq_msg_data(frame);
-	o.n = 0;
-	codec__out_plain_reply(&o, request_id, status, message, seq);
-	return 0;
-}
-
 int codec_reply_pack(const char *request_id, int status, const char *message, uint64_t seq,
 		     const result_t *result, zmq_msg_t *frame)
-{
-	if (result == NULL || result->type == RESULT_NONE)
-		return codec__plain_reply_pack(request_id, status, message, seq, frame);
-	return codec_reply_pack_generic(request_id, status, message, seq, result, frame);
-}
-
-int codec_reply_pack_generic(const char *request_id, int status, const char *message, uint64_t seq,
-			     const result_t *result, zmq_msg_t *frame)
 {
 	PB(StateResult) state_res = VETALLIANCE__V1__STATE_RESULT__INIT;
 	codec_list_t state_lists[5] = {{0}};
@@ -2430,47 +2301,7 @@ out:
 
 /* ------------------------------------------------------------- events */
 
-/* An Event with a centre payload (field 20 registered, 21 updated). */
-static void codec__out_centre_event(codec_out_t *o, const event_t *ev)
-{
-	codec__out_uint(o, 1, ev->seq);
-	codec__out_uint(o, 2, (uint64_t)ev->time_ms);
-	codec__out_string(o, 3, ev->actor);
-	codec__out_string(o, 4, ev->request_id);
-	codec__out_message(o, ev->type == EV_CENTRE_REGISTERED ? 20 : 21, codec__out_centre_body,
-			   &ev->u.centre);
-}
-
-static size_t codec__centre_event_pack(const event_t *ev, uint8_t **buf_p, char *topic,
-				       size_t topic_len)
-{
-	const char *name =
-	    ev->type == EV_CENTRE_REGISTERED ? "centre.registered" : "centre.updated";
-	codec_out_t o = {NULL, 0};
-	size_t n = strlen(name);
-
-	*buf_p = NULL;
-	if (n + 1 > topic_len)
-		return 0;
-	memcpy(topic, name, n + 1);
-	codec__out_centre_event(&o, ev);
-	o.p = malloc(o.n);
-	if (o.p == NULL)
-		return 0;
-	o.n = 0;
-	codec__out_centre_event(&o, ev);
-	*buf_p = o.p;
-	return o.n;
-}
-
 size_t codec_event_pack(const event_t *ev, uint8_t **buf_p, char *topic, size_t topic_len)
-{
-	if (ev->type == EV_CENTRE_REGISTERED || ev->type == EV_CENTRE_UPDATED)
-		return codec__centre_event_pack(ev, buf_p, topic, topic_len);
-	return codec_event_pack_generic(ev, buf_p, topic, topic_len);
-}
-
-size_t codec_event_pack_generic(const event_t *ev, uint8_t **buf_p, char *topic, size_t topic_len)
 {
 	PB(Event) e = VETALLIANCE__V1__EVENT__INIT;
 	PB(Partner) partner;
@@ -2567,238 +2398,19 @@ out:
 	return len;
 }
 
-/*
- * The fast path for centre events.  Replay decodes mostly
- * centre_registered and centre_updated events of one simple shape: the
- * Event's seq, time_ms, actor and request_id and one Centre of fields 1-9
- * (no contacts, no facts).  That shape is read here straight from the
- * wire, each singular field at most once, into what the protobuf-c path
- * builds from it.  Anything else (another field, a repeated singular
- * field, another wire type, a varint that is not minimal or does not fit
- * in 64 bits, more than CODEC_LIST_MAX sectors, more text than
- * CODEC_FAST_TEXT) is left to that path, which also words every refusal.
- *
- * What protobuf-c 1.4.1 does when it unpacks, and this path does alike: a
- * string is copied as it is, without a UTF-8 check (only requests are
- * checked, by the generic pass); an enum is the low 32 bits of its varint
- * taken as an int; an int64 is the varint's 64 bits in two's complement.
- * A string holding a NUL byte, which its C string would end at, is left
- * to protobuf-c.
- */
-#define CODEC_FAST_TEXT 4096 /* bytes of strings, each with its NUL */
-
-typedef struct codec_wire {
-	const uint8_t *p;
-	size_t left;
-} codec_wire_t;
-
-typedef struct codec_text {
-	size_t used;
-	char buf[CODEC_FAST_TEXT];
-} codec_text_t;
-
-/* A varint at w of at most 10 bytes, padded or not, as protobuf-c takes
- * it (bits past 64 dropped).  Returns 1 and *v, or 0. */
-static int codec__wire_varint_any(codec_wire_t *w, uint64_t *v)
-{
-	uint64_t r = 0;
-
-	for (size_t i = 0; i < 10 && i < w->left; i++) {
-		r |= (uint64_t)(w->p[i] & 0x7f) << (7 * i);
-		if (w->p[i] & 0x80)
-			continue;
-		w->p += i + 1;
-		w->left -= i + 1;
-		*v = r;
-		return 1;
-	}
-	return 0;
-}
-
-/* The same, minimal: no padding zero byte at the end, a value within 64
- * bits.  Returns 1 and *v, or 0 with w as it was. */
-static int codec__wire_varint(codec_wire_t *w, uint64_t *v)
-{
-	codec_wire_t at = *w;
-	size_t n;
-
-	if (!codec__wire_varint_any(w, v))
-		return 0;
-	n = (size_t)(w->p - at.p);
-	if ((n > 1 && w->p[-1] == 0) || (n == 10 && w->p[-1] > 1)) {
-		*w = at;
-		return 0;
-	}
-	return 1;
-}
-
-/* A length-delimited string at w, copied with a NUL into t.  Returns
- * the copy, or NULL when it runs past w, holds a NUL or t is full. */
-static char *codec__wire_string(codec_wire_t *w, codec_text_t *t)
-{
-	uint64_t n;
-	char *dst;
-
-	if (!codec__wire_varint(w, &n) || n > w->left || n >= sizeof t->buf - t->used ||
-	    memchr(w->p, 0, (size_t)n) != NULL)
-		return NULL;
-	dst = t->buf + t->used;
-	memcpy(dst, w->p, (size_t)n);
-	dst[n] = '\0';
-	t->used += (size_t)n + 1;
-	w->p += n;
-	w->left -= (size_t)n;
-	return dst;
-}
-
-/* The Centre at w (all of it) into view, its strings in t and its
- * sectors in sectors[].  Returns 1, or 0 when it is not the simple shape. */
-static int codec__centre_fast(codec_wire_t w, centre_t *view, char *sectors[CODEC_LIST_MAX],
-			      codec_text_t *t)
-{
-	/* The singular string fields by field number (3 is kind). */
-	char **const strs[] = {NULL,           &view->id,      &view->name,  NULL,
-			       &view->partner, &view->country, &view->region};
-	unsigned seen = 0;
-
-	while (w.left > 0) {
-		uint64_t tag, v;
-		char **str = NULL;
-		unsigned bit;
-
-		if (!codec__wire_varint(&w, &tag))
-			return 0;
-		bit = 1u << ((tag >> 3) & 15); /* a singular field's: read once */
-		switch (tag) {
-		case CODEC_TAG(1, CODEC_WIRE_BYTES):
-		case CODEC_TAG(2, CODEC_WIRE_BYTES):
-		case CODEC_TAG(4, CODEC_WIRE_BYTES):
-		case CODEC_TAG(5, CODEC_WIRE_BYTES):
-		case CODEC_TAG(6, CODEC_WIRE_BYTES):
-			str = strs[tag >> 3];
-			break;
-		case CODEC_TAG(7, CODEC_WIRE_BYTES):
-			if (view->sectors.n == CODEC_LIST_MAX)
-				return 0;
-			str = &sectors[view->sectors.n++];
-			bit = 0;
-			break;
-		case CODEC_TAG(3, CODEC_WIRE_VARINT):
-		case CODEC_TAG(8, CODEC_WIRE_VARINT):
-		case CODEC_TAG(9, CODEC_WIRE_VARINT):
-			if (!codec__wire_varint(&w, &v))
-				return 0;
-			if (tag == CODEC_TAG(3, CODEC_WIRE_VARINT))
-				view->kind = (centre_kind_t)(int32_t)(uint32_t)v;
-			else if (tag == CODEC_TAG(8, CODEC_WIRE_VARINT))
-				view->registered_ms = (int64_t)v;
-			else
-				view->updated_ms = (int64_t)v;
-			break;
-		default:
-			return 0;
-		}
-		if (seen & bit)
-			return 0;
-		seen |= bit;
-		if (str != NULL && (*str = codec__wire_string(&w, t)) == NULL)
-			return 0;
-	}
-	view->sectors.v = view->sectors.n ? sectors : NULL;
-	return 1;
-}
-
-int codec_event_decode_fast(const void *bytes, size_t len, event_t *out)
-{
-	const uint8_t *buf = bytes;
-	codec_wire_t w = {buf, len}, payload = {NULL, 0};
-	codec_text_t text;
-	char *sectors[CODEC_LIST_MAX];
-	char *actor = NULL, *request_id = NULL;
-	centre_t view = {0};
-	uint64_t seq = 0, time_ms = 0, tag, n;
-	ev_type_t type = EV_CENTRE_REGISTERED;
-	unsigned seen = 0;
-
-	if (len == 0)
-		return 0;
-	text.used = 0;
-	while (w.left > 0) {
-		unsigned bit;
-		int ok;
-
-		if (!codec__wire_varint(&w, &tag))
-			return 0;
-		switch (tag) {
-		case CODEC_TAG(1, CODEC_WIRE_VARINT):
-			bit = 1u << 1;
-			ok = codec__wire_varint(&w, &seq);
-			break;
-		case CODEC_TAG(2, CODEC_WIRE_VARINT):
-			bit = 1u << 2;
-			ok = codec__wire_varint(&w, &time_ms);
-			break;
-		case CODEC_TAG(3, CODEC_WIRE_BYTES):
-			bit = 1u << 3;
-			ok = (actor = codec__wire_string(&w, &text)) != NULL;
-			break;
-		case CODEC_TAG(4, CODEC_WIRE_BYTES):
-			bit = 1u << 4;
-			ok = (request_id = codec__wire_string(&w, &text)) != NULL;
-			break;
-		case CODEC_TAG(20, CODEC_WIRE_BYTES):
-		case CODEC_TAG(21, CODEC_WIRE_BYTES):
-			bit = 1u << 5; /* one oneof: one of the two, once */
-			ok = codec__wire_varint(&w, &n) && n <= w.left;
-			if (!ok)
-				break;
-			payload.p = w.p;
-			payload.left = (size_t)n;
-			w.p += n;
-			w.left -= (size_t)n;
-			type = tag == CODEC_TAG(20, CODEC_WIRE_BYTES) ? EV_CENTRE_REGISTERED
-								      : EV_CENTRE_UPDATED;
-			break;
-		default:
-			return 0;
-		}
-		if (!ok || (seen & bit))
-			return 0;
-		seen |= bit;
-	}
-	if (payload.p == NULL || !codec__centre_fast(payload, &view, sectors, &text))
-		return 0;
-	memset(out, 0, sizeof *out);
-	out->seq = seq;
-	out->time_ms = (int64_t)time_ms;
-	out->actor = dup_or_empty(actor);
-	out->request_id = dup_or_empty(request_id);
-	out->type = type;
-	centre_pack(&out->u.centre, &view);
-	return 1;
-}
-
 int codec_event_decode(const void *buf, size_t len, event_t *out, char *err, size_t errlen)
 {
-	if (codec_event_decode_fast(buf, len, out))
-		return 0;
-	return codec_event_decode_generic(buf, len, out, err, errlen);
-}
-
-int codec_event_decode_generic(const void *buf, size_t len, event_t *out, char *err, size_t errlen)
-{
 	codec_arena_t arena;
-	ProtobufCAllocator alloc = {codec__arena_alloc, codec__arena_free, &arena};
+	ProtobufCAllocator alloc = codec__arena_allocator(&arena);
 	PB(Event) * e;
 	int rc = 0;
 
-	arena.used = 0;
-	arena.spilled = 0;
-	e = vetalliance__v1__event__unpack(&alloc, len, buf);
-
 	memset(out, 0, sizeof *out);
-	if (e == NULL)
+	e = vetalliance__v1__event__unpack(&alloc, len, buf);
+	if (e == NULL) {
+		codec__arena_release(&arena);
 		return codec__fail(err, errlen, "malformed event");
+	}
 	out->seq = e->seq;
 	out->time_ms = e->time_ms;
 	out->actor = dup_or_empty(e->actor);
@@ -2869,9 +2481,7 @@ int codec_event_decode_generic(const void *buf, size_t len, event_t *out, char *
 		memset(out, 0, sizeof *out);
 		break;
 	}
-	/* Everything in the stack arena: nothing to free piece by piece. */
-	if (arena.spilled > 0)
-		vetalliance__v1__event__free_unpacked(e, &alloc);
+	codec__arena_release(&arena);
 	return rc;
 }
 
@@ -2904,55 +2514,21 @@ static void codec__recent_copy(const char *actor, const char *request_id, uint64
 	codec__recent_add(model_strdup(actor), model_strdup(request_id), seq, arg);
 }
 
-/*
- * The centres of a snapshot are appended to the packed StateSnapshot one
- * by one, each as its own `centres` field (tag, length, Centre): the
- * same bytes protobuf would produce for the repeated field, without a
- * tree of millions of messages built first.  The snapshot child then
- * lives shorter, and while it lives the parent pays for every shared page
- * it writes.
- */
-typedef struct snap_out {
-	uint8_t *buf;
-	size_t len;
+/* The centres of a snapshot, as wire views, in storage order. */
+typedef struct snap_centres {
+	codec_list_t list;
+	codec_scratch_t *scratch;
+	size_t n;
 	size_t cap;
-	uint32_t field; /* the centres field's number */
-} snap_out_t;
-
-size_t codec_varint_put(uint8_t *p, uint64_t v)
-{
-	size_t n = 0;
-
-	while (v >= 0x80) {
-		p[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	p[n++] = (uint8_t)v;
-	return n;
-}
+} snap_centres_t;
 
 static int codec__snap_centre(const centre_t *c, void *arg)
 {
-	snap_out_t *o = arg;
-	codec_out_t w = {NULL, 0};
-	size_t body, need;
+	snap_centres_t *sc = arg;
 
-	codec__out_centre_body(&w, c);
-	body = w.n;
-	need = body + 20; /* with its tag and length */
-	if (o->cap - o->len < need) {
-		size_t cap = o->cap * 2 > o->len + need ? o->cap * 2 : o->len + need;
-		uint8_t *b = realloc(o->buf, cap);
-
-		if (b == NULL)
-			return -1;
-		o->buf = b;
-		o->cap = cap;
-	}
-	w = (codec_out_t){o->buf, o->len};
-	codec__out_sized(&w, o->field, codec__out_centre_body, c, body);
-	o->len = w.n;
-	return 0;
+	if (sc->n == sc->cap)
+		return -1;
+	return centre_to_pb(sc->list.ptrs[sc->n++], c, sc->scratch) < 0 ? -1 : 0;
 }
 
 size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf_p)
@@ -2966,9 +2542,10 @@ size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf
 	codec_alliance_t *aw = NULL;
 	PB(Alliance) **aptrs = NULL;
 	codec_list_t lp = {0}, ls = {0}, li = {0}, lk = {0};
-	snap_out_t out = {0};
+	snap_centres_t centres = {0};
 	snap_recent_t recent = {0};
 	codec_scratch_t scratch = {0};
+	uint8_t *buf = NULL;
 	codec_session_snap_t sessions = {0};
 	size_t np, ns, ni, nk, na, len = 0;
 
@@ -3025,21 +2602,23 @@ size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf
 	if (codec__session_snap_pack(st, &snap, &sessions) < 0)
 		goto out;
 
-	out.field = protobuf_c_message_descriptor_get_field_by_name(
-			&vetalliance__v1__state_snapshot__descriptor, "centres")
-			->id;
-	out.len = vetalliance__v1__state_snapshot__get_packed_size(&snap);
-	out.cap = out.len + 128 * state_centre_count(st) + 64;
-	if ((out.buf = malloc(out.cap)) == NULL)
+	centres.cap = state_centre_count(st);
+	centres.scratch = &scratch;
+	if (codec__list(&centres.list, centres.cap, sizeof(PB(Centre))) < 0 ||
+	    state_centre_each(st, codec__snap_centre, &centres) != 0)
 		goto out;
-	vetalliance__v1__state_snapshot__pack(&snap, out.buf);
-	if (state_centre_each(st, codec__snap_centre, &out) != 0)
+	snap.n_centres = centres.n;
+	snap.centres = (PB(Centre) **)centres.list.ptrs;
+	len = vetalliance__v1__state_snapshot__get_packed_size(&snap);
+	if ((buf = malloc(len > 0 ? len : 1)) == NULL) {
+		len = 0;
 		goto out;
-	*buf_p = out.buf;
-	len = out.len;
-	out.buf = NULL;
+	}
+	vetalliance__v1__state_snapshot__pack(&snap, buf);
+	*buf_p = buf;
 out:
-	free(out.buf);
+	free(centres.list.ptrs);
+	free(centres.list.items);
 	codec_mobility_snapshot_release(&snap); /* mobilities */
 	for (size_t i = 0; i < recent.n; i++) {
 		free(recent.items[i].actor);
@@ -3069,173 +2648,27 @@ out:
 	return len;
 }
 
-/*
- * A growing arena for unpacking a whole snapshot (millions of pieces):
- * chunks of 1 MiB, each piece a bump of a pointer, all freed at once.
- */
-typedef struct codec_chunk {
-	struct codec_chunk *next;
-	size_t used;
-	size_t size;
-	_Alignas(16) unsigned char data[];
-} codec_chunk_t;
-
-static void *codec__chunks_alloc(void *arg, size_t size)
-{
-	codec_chunk_t **head = arg, *c = *head;
-	size_t need = (size + 15) & ~(size_t)15;
-
-	if (c == NULL || c->size - c->used < need) {
-		size_t chunk = need > (1u << 20) ? need : (1u << 20);
-		c = malloc(sizeof *c + chunk);
-		if (c == NULL)
-			return NULL;
-		c->next = *head;
-		c->used = 0;
-		c->size = chunk;
-		*head = c;
-	}
-	void *p = c->data + c->used;
-	c->used += need;
-	return p;
-}
-
-static void codec__chunks_free(void *arg, void *p)
-{
-	(void)arg;
-	(void)p; /* freed with the whole arena */
-}
-
-static void codec__chunks_release(codec_chunk_t **head)
-{
-	while (*head != NULL) {
-		codec_chunk_t *next = (*head)->next;
-		free(*head);
-		*head = next;
-	}
-}
-
-/*
- * Loading a snapshot.  Nearly all of a large snapshot is its centres
- * (field 7, written last).  Unpacking the whole message first would hold
- * every centre twice - as protobuf-c's tree and in the state - and be slow;
- * instead the top level is walked once: every other field is copied as it
- * is into a smaller message that protobuf-c unpacks, and each centre is
- * read on its own, through the fast path for centres (or protobuf-c for a
- * centre with contacts or facts) and stored at once.
- */
-#define CODEC_SNAP_CENTRES 7
-
-/* One top-level field at w: its number, and the whole field's bytes (tag
- * included) in [*start, w->p); a length-delimited field's contents in
- * *body (body->p NULL for any other wire type).  Returns 1,
- * or 0 when the bytes are not a field. */
-static int codec__snap_field(codec_wire_t *w, uint64_t *field, const uint8_t **start,
-			     codec_wire_t *body)
-{
-	uint64_t tag, n;
-
-	*start = w->p;
-	body->p = NULL;
-	if (!codec__wire_varint_any(w, &tag) || (tag >> 3) == 0)
-		return 0;
-	*field = tag >> 3;
-	switch (tag & 7) {
-	case 0:
-		return codec__wire_varint_any(w, &n);
-	case 1:
-	case 5:
-		n = (tag & 7) == 1 ? 8 : 4;
-		break;
-	case 2:
-		if (!codec__wire_varint_any(w, &n) || n > w->left)
-			return 0;
-		body->p = w->p;
-		body->left = (size_t)n;
-		break;
-	default:
-		return 0; /* groups are not used */
-	}
-	if (n > w->left)
-		return 0;
-	w->p += n;
-	w->left -= (size_t)n;
-	return 1;
-}
-
-/* Stores the centre whose wire bytes are body. */
-static int codec__snap_load_centre(state_t *st, codec_wire_t body)
-{
-	char *sectors[CODEC_LIST_MAX];
-	codec_text_t text;
-	centre_t view = {0}, c = {0};
-	PB(Centre) * pb;
-
-	text.used = 0;
-	if (codec__centre_fast(body, &view, sectors, &text)) {
-		centre_pack(&c, &view);
-	} else {
-		pb = vetalliance__v1__centre__unpack(NULL, body.left, body.p);
-		if (pb == NULL)
-			return -1;
-		centre_pack_from_pb(&c, pb);
-		vetalliance__v1__centre__free_unpacked(pb, NULL);
-	}
-	state_restore_centre_take(st, &c);
-	return 0;
-}
-
 int codec_snapshot_load(const void *buf, size_t len, struct state **st_p, char *err, size_t errlen)
 {
-	codec_chunk_t *chunks = NULL;
-	ProtobufCAllocator alloc = {codec__chunks_alloc, codec__chunks_free, &chunks};
+	codec_arena_t arena;
+	ProtobufCAllocator alloc = codec__arena_allocator(&arena);
 	PB(StateSnapshot) * snap;
-	codec_wire_t w = {buf, len}, body = {NULL, 0};
-	uint8_t *rest = malloc(len > 0 ? len : 1);
-	size_t rest_len = 0, n_centres = 0;
-	const uint8_t *start;
-	uint64_t field;
-	state_t *st;
+	state_t *st = NULL;
+	int rc = 0;
 
 	*st_p = NULL;
-	if (rest == NULL)
-		return codec__fail(err, errlen, "snapshot: out of memory");
-	/* Everything but the centres, as it is; count the centres. */
-	while (w.left > 0) {
-		if (!codec__snap_field(&w, &field, &start, &body)) {
-			free(rest);
-			return codec__fail(
-			    err, errlen, "snapshot: not a vetalliance.v1.StateSnapshot (byte %zu)",
-			    (size_t)(start - (const uint8_t *)buf));
-		}
-		if (field == CODEC_SNAP_CENTRES && body.p != NULL) {
-			n_centres++;
-			continue;
-		}
-		if (field == CODEC_SNAP_CENTRES) {
-			free(rest);
-			return codec__fail(err, errlen,
-					   "snapshot: centres at byte %zu are not a message",
-					   (size_t)(start - (const uint8_t *)buf));
-		}
-		memcpy(rest + rest_len, start, (size_t)(w.p - start));
-		rest_len += (size_t)(w.p - start);
-	}
-	snap = vetalliance__v1__state_snapshot__unpack(&alloc, rest_len, rest);
-	free(rest);
+	snap = vetalliance__v1__state_snapshot__unpack(&alloc, len, buf);
 	if (snap == NULL) {
-		codec__chunks_release(&chunks);
-		return codec__fail(err, errlen, "snapshot: not a vetalliance.v1.StateSnapshot");
+		rc = codec__fail(err, errlen, "snapshot: not a vetalliance.v1.StateSnapshot");
+		goto out;
 	}
 	if (snap->format != 1) {
-		unsigned format = snap->format;
-		codec__chunks_release(&chunks);
-		return codec__fail(err, errlen, "snapshot: unknown format %u", format);
+		rc = codec__fail(err, errlen, "snapshot: unknown format %u", snap->format);
+		goto out;
 	}
-	st = state_new();
-	if (st == NULL) {
-		codec__chunks_release(&chunks);
-		return codec__fail(err, errlen, "snapshot: out of memory");
+	if ((st = state_new()) == NULL) {
+		rc = codec__fail(err, errlen, "snapshot: out of memory");
+		goto out;
 	}
 	for (size_t i = 0; i < snap->n_partners; i++) {
 		partner_t p = {0};
@@ -3255,18 +2688,11 @@ int codec_snapshot_load(const void *buf, size_t len, struct state **st_p, char *
 		state_restore_interest(st, &in);
 		interest_release(&in);
 	}
-	state_restore_reserve(st, n_centres);
-	w.p = buf;
-	w.left = len;
-	while (w.left > 0) {
-		/* The walk above checked every field. */
-		codec__snap_field(&w, &field, &start, &body);
-		if (field == CODEC_SNAP_CENTRES && codec__snap_load_centre(st, body) < 0) {
-			codec__chunks_release(&chunks);
-			state_free(&st);
-			return codec__fail(err, errlen, "snapshot: centre at byte %zu is malformed",
-					   (size_t)(start - (const uint8_t *)buf));
-		}
+	state_restore_reserve(st, snap->n_centres);
+	for (size_t i = 0; i < snap->n_centres; i++) {
+		centre_t c = {0};
+		centre_pack_from_pb(&c, snap->centres[i]);
+		state_restore_centre_take(st, &c);
 	}
 	for (size_t i = 0; i < snap->n_commitments; i++) {
 		confirmation_t k = {0};
@@ -3280,16 +2706,19 @@ int codec_snapshot_load(const void *buf, size_t len, struct state **st_p, char *
 		state_restore_alliance(st, &a);
 		alliance_release(&a);
 	}
-	codec_mobility_snapshot_load(snap, st); /* mobilities */
+	codec_mobility_snapshot_load(snap, st);
 	codec__session_snap_load(snap, st);
 	for (size_t i = 0; i < snap->n_recent_requests; i++)
 		state_restore_recent(st, snap->recent_requests[i]->actor,
 				     snap->recent_requests[i]->request_id,
 				     snap->recent_requests[i]->seq);
 	state_restore_last_seq(st, snap->last_seq);
-	codec__chunks_release(&chunks);
 	*st_p = st;
-	return 0;
+	st = NULL;
+out:
+	state_free(&st);
+	codec__arena_release(&arena);
+	return rc;
 }
 
 /* ------------------------------------- shared with codec_mobility.c */

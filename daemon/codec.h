@@ -148,47 +148,18 @@ typedef struct result {
  */
 int codec_reply_pack(const char *request_id, int status, const char *message, uint64_t seq,
 		     const result_t *result, zmq_msg_t *frame);
-/* codec_reply_pack_generic - the same through protobuf-c for every reply
- * (codec_reply_pack writes a reply without a result itself, to the same
- * bytes): for the tests that compare the two. */
-int codec_reply_pack_generic(const char *request_id, int status, const char *message, uint64_t seq,
-			     const result_t *result, zmq_msg_t *frame);
-
-/* codec_varint_put - write v as a protobuf varint at p (room for 10
- * bytes); returns the bytes written. */
-size_t codec_varint_put(uint8_t *p, uint64_t v);
-
 /*
  * codec_event_pack - encode an Event into a malloc'd buffer (*buf_p, the
  * caller frees) and write its type, the PUB topic ("centre.registered"),
  * to topic[topic_len].  Returns the encoded length, or 0 on failure.
- * Centre events are written without protobuf-c, to the same bytes
- * (codec.c, "Centres straight to the wire").
  */
 size_t codec_event_pack(const event_t *ev, uint8_t **buf_p, char *topic, size_t topic_len);
-/* codec_event_pack_generic - the same through protobuf-c for every
- * event: for tests and the fuzz target, which compare the two. */
-size_t codec_event_pack_generic(const event_t *ev, uint8_t **buf_p, char *topic, size_t topic_len);
 
 /*
  * codec_event_decode - the reverse, for replay: fills *out (release with
  * event_release).  Returns 0 or -VA_INVALID_ARGUMENT with a message.
- * Centre events of the common shape are read without protobuf-c, with
- * the same result (codec.c, "The fast path for centre events").
  */
 int codec_event_decode(const void *buf, size_t len, event_t *out, char *err, size_t errlen);
-/*
- * codec_event_decode_fast - the fast path alone: a centre event of the
- * common shape straight from buf.  Returns 1 with *out filled as
- * codec_event_decode_generic() fills it, or 0 with *out untouched when the
- * bytes are anything else (then the generic path decides).
- */
-int codec_event_decode_fast(const void *buf, size_t len, event_t *out);
-
-/* codec_event_decode_generic - the same through protobuf-c only, without
- * the fast path for centre events: for tests and the fuzz target, which
- * compare the two. */
-int codec_event_decode_generic(const void *buf, size_t len, event_t *out, char *err, size_t errlen);
 
 struct state;
 

@@ -97,6 +97,19 @@ static int page__reserve(page_t *pg, size_t more)
 	return 0;
 }
 
+/* v as a protobuf varint at p (room for 10 bytes); the bytes written. */
+static size_t feed__varint(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
 static int page__add(uint64_t seq, const void *bytes, size_t len, void *arg)
 {
 	page_t *pg = arg;
@@ -110,7 +123,7 @@ static int page__add(uint64_t seq, const void *bytes, size_t len, void *arg)
 	if (page__reserve(pg, len + 11 + FEED_TRAILER) < 0)
 		return -VA_RESOURCE_EXHAUSTED;
 	pg->buf[pg->len++] = TAG_PAGE_EVENTS;
-	pg->len += codec_varint_put(pg->buf + pg->len, len);
+	pg->len += feed__varint(pg->buf + pg->len, len);
 	memcpy(pg->buf + pg->len, bytes, len);
 	pg->len += len;
 	pg->event_bytes += len;
@@ -124,7 +137,7 @@ static void page__scalar(page_t *pg, uint8_t tag, uint64_t v)
 	if (v == 0)
 		return; /* proto3: a zero scalar is not written */
 	pg->buf[pg->len++] = tag;
-	pg->len += codec_varint_put(pg->buf + pg->len, v);
+	pg->len += feed__varint(pg->buf + pg->len, v);
 }
 
 static void feed__free_buf(void *data, void *hint)
@@ -149,8 +162,8 @@ static void feed__reply(feed_t *f, feed_req_t *r, page_t *pg, int status, const 
 	page__scalar(pg, TAG_PAGE_LAST, pg->durable_seq);
 	page__scalar(pg, TAG_PAGE_MORE, pg->next_seq <= pg->durable_seq);
 	body_len = pg->len - body_start;
-	hdr_len = codec_varint_put(hdr, (FIELD_REPLY_EVENTS << 3) | 2);
-	hdr_len += codec_varint_put(hdr + hdr_len, body_len);
+	hdr_len = feed__varint(hdr, (FIELD_REPLY_EVENTS << 3) | 2);
+	hdr_len += feed__varint(hdr + hdr_len, body_len);
 
 	if (codec_reply_pack(r->request_id, status, message, pg->durable_seq, NULL, &reply) < 0 ||
 	    zmq_msg_size(&reply) + hdr_len > FEED_HEADROOM) {

@@ -196,38 +196,6 @@ static int verify_state_dir(const char *dir)
 	return 0;
 }
 
-/*
- * The state is many small objects, and a start-up replays millions of
- * them: with 4 KiB pages, each page of the heap costs a fault as it is
- * first touched, which on a virtual machine is most of the replay's time.
- * glibc's malloc backs its heap with transparent huge pages when the
- * tunable glibc.malloc.hugetlb=1 is set, but it reads tunables only at
- * program start.  So unless the environment already says something of
- * that tunable (hugetlb=0 keeps the default), the daemon sets it and
- * executes itself again, once; if that fails it goes on as it is.
- */
-static void main__reexec_with_huge_pages(char **argv)
-{
-	const char *cur = getenv("GLIBC_TUNABLES");
-	char self[PATH_MAX], *val;
-	ssize_t n;
-
-	if (cur != NULL && strstr(cur, "glibc.malloc.hugetlb") != NULL)
-		return;
-	/* The binary's own path, so that the process keeps its name
-	 * (executing /proc/self/exe would rename it "exe"). */
-	n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n <= 0 || (size_t)n >= sizeof self - 1)
-		return;
-	self[n] = '\0';
-	if (asprintf(&val, "%s%sglibc.malloc.hugetlb=1", cur != NULL ? cur : "",
-		     cur != NULL && *cur != '\0' ? ":" : "") < 0)
-		return;
-	if (setenv("GLIBC_TUNABLES", val, 1) == 0)
-		execv(self, argv);
-	free(val);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -285,7 +253,6 @@ int main(int argc, char **argv)
 	char err[1024];
 	int ch, exit_code = 0;
 
-	main__reexec_with_huge_pages(argv);
 	memset(&d, 0, sizeof d);
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		size_t k;

@@ -1,12 +1,7 @@
 /*
  * replay - the journal's replay at start-up: every record is decoded and
  * applied through state_apply_take(), the event's payload moved into the
- * state rather than copied.
- *
- * Measured on two cores: handing decoding to a second thread made the
- * replay slower (1.00 -> 1.27x the time), not faster - the strings a
- * decoder thread allocates are freed by the applying thread, and the two
- * then contend for the decoder's malloc arena.  So it runs on one thread.
+ * state rather than copied, one record at a time on the loop's thread.
  */
 #ifndef VA_REPLAY_H
 #define VA_REPLAY_H

@@ -51,7 +51,6 @@
 #include "codec.h"
 #include "defaults.h"
 #include "feed.h"
-#include "hugemend.h"
 #include "journal.h"
 #include "bounds.h"
 #include "log.h"
@@ -132,10 +131,9 @@ struct server {
 	int sync_rc;
 	char sync_err[SERVER_ERR_MAX];
 	int disk_full;
-	snapshot_job_t *snap;   /* taken, not yet in place */
-	uv_timer_t snap_timer;  /* polls the snapshot child */
-	uv_idle_t release_idle; /* what the state held during a snapshot, a step a turn */
-	uint64_t durable_seq;   /* last seq on disk */
+	snapshot_job_t *snap;                      /* taken, not yet in place */
+	uv_timer_t snap_timer;                     /* polls the snapshot child */
+	uint64_t durable_seq;                      /* last seq on disk */
 	uint64_t snap_seqs[SERVER_SNAPSHOTS_KEPT]; /* newest first */
 	uint64_t since_snapshot;                   /* events */
 	uint64_t since_snapshot_bytes;             /* journal bytes */
@@ -148,11 +146,9 @@ struct server {
 	uint64_t refused;
 	uint64_t commits;
 	uint64_t committed_events;
-	metrics_t *metrics;  /* status and metrics queries (metrics.h) */
-	uint64_t sync_ns;    /* duration of the last journal_write */
-	uint64_t release_t0; /* when releasing what a snapshot held began (uv_hrtime) */
-	hugemend_t mend;     /* after a snapshot child (hugemend.h) */
-	feed_t *feed;        /* catch-up pages and heartbeats (feed.h) */
+	metrics_t *metrics; /* status and metrics queries (metrics.h) */
+	uint64_t sync_ns;   /* duration of the last journal_write */
+	feed_t *feed;       /* catch-up pages and heartbeats (feed.h) */
 	/* security */
 	auth_t *auth;                /* CURVE or plain; principals */
 	auth_peers_t *router_peers;  /* addresses for failed handshakes */
@@ -333,30 +329,6 @@ static void server__maybe_write_snapshot(server_t *srv)
 	uv_queue_work(srv->loop, &job->work, server__snapshot_work, server__snapshot_done);
 }
 
-/*
- * After a snapshot child exits, the parent's memory is mended first
- * (hugemend.h: huge pages split while the child lived are collapsed back,
- * and pages are made writable), 8 MiB per turn of the loop.  Then what
- * the state put off while the child ran is done, a step per turn as
- * well: doing it all at once stalled every client for hundreds of
- * milliseconds after a large snapshot.
- */
-#define SERVER_UNSHARE_STEP ((size_t)8 << 20)
-#define SERVER_RELEASE_STEP 256
-
-static void server__release_step(uv_idle_t *h)
-{
-	server_t *srv = h->data;
-
-	if (hugemend_step(&srv->mend, SERVER_UNSHARE_STEP))
-		return;
-	if (state_release_held(srv->state, SERVER_RELEASE_STEP) > 0)
-		return;
-	uv_idle_stop(h);
-	log_debug("the pages and memory a snapshot child held back were released in %.1f ms",
-		  (double)(uv_hrtime() - srv->release_t0) / 1e6);
-}
-
 static void server__snapshot_poll(uv_timer_t *t)
 {
 	server_t *srv = t->data;
@@ -377,11 +349,6 @@ static void server__snapshot_poll(uv_timer_t *t)
 	uv_timer_stop(t);
 	job->pid = 0;
 	job->t_exit = uv_hrtime();
-	state_hold_frees(srv->state, false);
-	if (hugemend_begin(&srv->mend) > 0 || state_held(srv->state) > 0) {
-		srv->release_t0 = uv_hrtime();
-		uv_idle_start(&srv->release_idle, server__release_step);
-	}
 	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		log_warn("the snapshot at seq %llu failed (the child's status %d)",
 			 (unsigned long long)job->seq, status);
@@ -444,11 +411,6 @@ static void server__maybe_snapshot(server_t *srv)
 	}
 	if (pid == 0)
 		server__snapshot_child(srv, job->seq);
-	/* Until the child exits, the state leaves alone the pages the child
-	 * still shares (state_hold_frees: frees kept, updated centres moved,
-	 * new entries in a small table of their own). */
-	state_hold_frees(srv->state, true);
-	uv_idle_stop(&srv->release_idle);
 	job->pid = pid;
 	srv->snap = job;
 	srv->since_snapshot = 0;
@@ -1372,12 +1334,10 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 	srv->retry.data = srv;
 	uv_timer_init(loop, &srv->snap_timer);
 	srv->snap_timer.data = srv;
-	uv_idle_init(loop, &srv->release_idle);
-	srv->release_idle.data = srv;
 	uv_timer_init(loop, &srv->reminder_timer);
 	srv->reminder_timer.data = srv;
 	uv_timer_start(&srv->reminder_timer, server__reminder_tick, 0, SERVER_REMINDER_TICK_MS);
-	srv->open_handles = 5;
+	srv->open_handles = 4;
 	rc = zuv_sock_init(loop, &srv->rz, zsock_resolve(srv->router), server__on_request, srv);
 	if (rc < 0) {
 		snprintf(err, errlen, "could not watch the command socket: %s", uv_strerror(rc));
@@ -1408,7 +1368,6 @@ fail:
 		uv_close((uv_handle_t *)&srv->prepare, NULL);
 		uv_close((uv_handle_t *)&srv->retry, NULL);
 		uv_close((uv_handle_t *)&srv->snap_timer, NULL);
-		uv_close((uv_handle_t *)&srv->release_idle, NULL);
 		uv_close((uv_handle_t *)&srv->reminder_timer, NULL);
 		uv_run(loop, UV_RUN_NOWAIT);
 	}
@@ -1485,8 +1444,6 @@ static void server__maybe_finish(server_t *srv)
 	uv_close((uv_handle_t *)&srv->retry, server__handle_closed);
 	uv_timer_stop(&srv->snap_timer);
 	uv_close((uv_handle_t *)&srv->snap_timer, server__handle_closed);
-	uv_idle_stop(&srv->release_idle);
-	uv_close((uv_handle_t *)&srv->release_idle, server__handle_closed);
 	uv_timer_stop(&srv->reminder_timer);
 	uv_close((uv_handle_t *)&srv->reminder_timer, server__handle_closed);
 	/* Replies still queued for a slow peer are dropped with the socket;

@@ -35,19 +35,8 @@ void *hmap_get(const hmap_t *m, const char *key);
  */
 void *hmap_put(hmap_t *m, const char *key, void *value);
 
-/*
- * hmap_prefetch - start loading the slot where key's lookup begins into
- * the cache, so that an hmap_get() or hmap_put() of the same key a little
- * later does not wait for memory.  A hint: no effect on the contents.
- */
-void hmap_prefetch(const hmap_t *m, const char *key);
-
 /* hmap_hash - the hash the map gives key (what hmap_slot_t.hash holds). */
 size_t hmap_hash(const char *key);
-
-/* hmap_prefetch_hash - hmap_prefetch() for a key whose hmap_hash() is
- * known, without reading the key. */
-void hmap_prefetch_hash(const hmap_t *m, size_t hash);
 
 /* hmap_reserve - make room for n entries without growing. */
 void hmap_reserve(hmap_t *m, size_t n);

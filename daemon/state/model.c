@@ -14,10 +14,8 @@
 static void *model__xrealloc(void *p, size_t size)
 {
 	p = realloc(p, size);
-	if (p == NULL && size > 0) {
-		fputs("<2>out of memory\n", stderr);
+	if (p == NULL && size > 0)
 		abort();
-	}
 	return p;
 }
 

@@ -20,8 +20,6 @@
 #include "state/session.h"
 #include "state/state.h"
 
-#define STATE_CENTRE_SLAB 4096 /* centres per slab */
-
 /* The idempotency table: a hash for lookups and a ring of entries in the
  * order they were first seen, for forgetting the oldest.  An entry is one
  * allocation: the seq, the key "actor\x1frequest_id" and the key's hash. */
@@ -40,23 +38,6 @@ typedef struct recent {
 	size_t n;
 } recent_t;
 
-/*
- * Memory the state would free in place - a replaced centre, an evicted
- * idempotency entry - kept here while a hold is on (state_hold_frees()):
- * a forked snapshot child shares the parent's pages, and free() writes
- * into the chunk it frees, so each free into an old page costs the parent
- * a copy of that page for as long as the child lives.
- */
-typedef struct held {
-	int on;
-	centre_t *centres;
-	size_t n_centres;
-	size_t cap_centres;
-	void **ptrs;
-	size_t n_ptrs;
-	size_t cap_ptrs;
-} held_t;
-
 struct state {
 	uint64_t last_seq;
 	partner_t *partners;
@@ -66,174 +47,18 @@ struct state {
 	interest_t *interests;
 	size_t n_interests;
 	hmap_t centres; /* id -> centre_t *, keyed by the centre's own id */
-	/* While a hold is on, centres registered or updated go in here
-	 * instead (looked up first), so that the large table's pages stay
-	 * shared with a snapshot child; merged into `centres` when the hold
-	 * ends. */
-	hmap_t young;
-	size_t young_merged; /* slots of `young` merged so far */
-	size_t young_done;   /* and the entries among them */
-	/* The centres themselves, in slabs of STATE_CENTRE_SLAB that never
-	 * move: a centre is never removed, so one allocation per slab instead
-	 * of one per centre (start-up replays a million of them). */
-	centre_t **centre_slabs;
-	size_t n_centre_slots;
-	/* A bit per slot whose centre moved to another slot during a hold
-	 * (state__centre_store); those slots are skipped, and reused once no
-	 * hold is on. */
-	uint64_t *centre_dead;
-	size_t n_dead;
-	size_t *dead_free; /* dead slots to reuse, by index */
-	size_t n_dead_free;
-	size_t cap_dead_free;
+	/* The centres in the order they were registered (snapshots and
+	 * lists start from it); each is one allocation that stays where it
+	 * is when the centre is updated. */
+	centre_t **centre_order;
+	size_t n_centres;
+	size_t cap_centres;
 	commitments_t *commitments;
 	alliances_t *alliances;
 	mobilities_t *mobilities;
 	recent_t recent;
 	sessions_t *sessions; /* sessions, deadlines, reminders sent */
-	held_t held;
 };
-
-#define STATE__SLOT(st, i) (&(st)->centre_slabs[(i) / STATE_CENTRE_SLAB][(i) % STATE_CENTRE_SLAB])
-#define STATE__DEAD(st, i) (((st)->centre_dead[(i) / 64] >> ((i) % 64)) & 1u)
-
-/* state__centre_slot - a zeroed centre_t from the slabs: a dead slot
- * when `reuse` is set and there is one, else a new one at the end. */
-static centre_t *state__centre_slot(state_t *st, int reuse)
-{
-	size_t n = st->n_centre_slots;
-
-	if (reuse && st->n_dead_free > 0) {
-		size_t i = st->dead_free[--st->n_dead_free];
-		centre_t *slot = STATE__SLOT(st, i);
-
-		st->centre_dead[i / 64] &= ~((uint64_t)1 << (i % 64));
-		st->n_dead--;
-		memset(slot, 0, sizeof *slot);
-		return slot;
-	}
-	if (n % STATE_CENTRE_SLAB == 0) {
-		size_t k = n / STATE_CENTRE_SLAB, words = STATE_CENTRE_SLAB / 64;
-		centre_t **slabs = realloc(st->centre_slabs, (k + 1) * sizeof *slabs);
-		uint64_t *dead;
-
-		if (slabs == NULL)
-			abort();
-		st->centre_slabs = slabs;
-		slabs[k] = calloc(STATE_CENTRE_SLAB, sizeof **slabs);
-		dead = realloc(st->centre_dead, (k + 1) * words * sizeof *dead);
-		if (slabs[k] == NULL || dead == NULL)
-			abort();
-		memset(dead + k * words, 0, words * sizeof *dead);
-		st->centre_dead = dead;
-	}
-	st->n_centre_slots++;
-	return STATE__SLOT(st, n);
-}
-
-/* The index of a slot in the slabs. */
-static size_t state__slot_index(const state_t *st, const centre_t *slot)
-{
-	for (size_t k = 0; k * STATE_CENTRE_SLAB < st->n_centre_slots; k++) {
-		const centre_t *slab = st->centre_slabs[k];
-
-		if (slot >= slab && slot < slab + STATE_CENTRE_SLAB)
-			return k * STATE_CENTRE_SLAB + (size_t)(slot - slab);
-	}
-	abort(); /* not a slot of this state */
-}
-
-/* Grows *v (of *cap elements of `size` bytes) to hold one more than n. */
-static void *state__room(void *v, size_t n, size_t *cap, size_t size)
-{
-	if (n < *cap)
-		return v;
-	*cap = *cap ? *cap * 2 : 1024;
-	v = realloc(v, *cap * size);
-	if (v == NULL)
-		abort();
-	return v;
-}
-
-/* Releases *c now, or later when a hold is on. */
-static void state__drop_centre(state_t *st, centre_t *c)
-{
-	held_t *h = &st->held;
-
-	if (!h->on) {
-		centre_release(c);
-		return;
-	}
-	h->centres = state__room(h->centres, h->n_centres, &h->cap_centres, sizeof *h->centres);
-	h->centres[h->n_centres++] = *c;
-	memset(c, 0, sizeof *c);
-}
-
-/* Frees p now, or later when a hold is on. */
-static void state__drop(state_t *st, void *p)
-{
-	held_t *h = &st->held;
-
-	if (!h->on) {
-		free(p);
-		return;
-	}
-	h->ptrs = state__room(h->ptrs, h->n_ptrs, &h->cap_ptrs, sizeof *h->ptrs);
-	h->ptrs[h->n_ptrs++] = p;
-}
-
-void state_hold_frees(state_t *st, bool hold)
-{
-	st->held.on = hold;
-	/* Entries may be added to the young table again, anywhere in it:
-	 * merging starts over (merging an entry twice changes nothing). */
-	if (hold) {
-		st->young_merged = 0;
-		st->young_done = 0;
-	}
-}
-
-size_t state_release_held(state_t *st, size_t max)
-{
-	held_t *h = &st->held;
-	size_t done = 0;
-
-	if (h->on)
-		return state_held(st);
-	/* The young entries first: the large table's keys of the centres
-	 * they replace point into centres held below. */
-	while (st->young_merged < st->young.cap && done < max) {
-		const hmap_slot_t *y = &st->young.slots[st->young_merged++];
-
-		if (y->key != NULL) {
-			hmap_put(&st->centres, y->key, y->value);
-			st->young_done++;
-			done++;
-		}
-	}
-	if (st->young.cap > 0 && st->young_merged == st->young.cap) {
-		hmap_release(&st->young);
-		st->young_merged = 0;
-		st->young_done = 0;
-	}
-	if (st->young.n > 0)
-		return state_held(st);
-	for (; h->n_centres > 0 && done < max; done++)
-		centre_release(&h->centres[--h->n_centres]);
-	for (; h->n_ptrs > 0 && done < max; done++)
-		free(h->ptrs[--h->n_ptrs]);
-	if (h->n_centres == 0 && h->n_ptrs == 0) {
-		free(h->centres);
-		free(h->ptrs);
-		memset(h, 0, sizeof *h);
-	}
-	return h->n_centres + h->n_ptrs;
-}
-
-size_t state_held(const state_t *st)
-{
-	return st->young.n - st->young_done + st->held.n_centres + st->held.n_ptrs;
-}
 
 #define RECENT_KEY_MAX 512
 
@@ -252,32 +77,15 @@ static void state__recent_key(char *key, size_t len, const char *actor, const ch
 	key[a + 1 + r] = '\0';
 }
 
-/*
- * The oldest entry is one nobody has touched for a long time: it, and its
- * slot in the map, are in no cache.  Each eviction therefore starts
- * loading the entries two and one places after it and, from the hash the
- * nearer one holds, that one's slot, so that the next evictions find
- * them loaded.
- */
-static void state__recent_prefetch(const recent_t *r)
-{
-	if (r->n > 2)
-		__builtin_prefetch(r->ring[(r->head + 2) % r->cap]);
-	if (r->n > 1 && !r->replaying)
-		hmap_prefetch_hash(&r->map, r->ring[(r->head + 1) % r->cap]->hash);
-}
-
 static void state__recent_drop_oldest(state_t *st)
 {
 	recent_t *r = &st->recent;
 	recent_entry_t *e = r->ring[r->head];
 
-	state__recent_prefetch(r);
-
 	/* The map may hold a newer entry of the same key (see replay). */
 	if (!r->replaying && hmap_get(&r->map, e->key) == e)
 		hmap_del(&r->map, e->key);
-	state__drop(st, e);
+	free(e);
 	r->ring[r->head] = NULL;
 	r->head = (r->head + 1) % r->cap;
 	r->n--;
@@ -428,8 +236,6 @@ void state_free(state_t **self_p)
 	if (self_p == NULL || *self_p == NULL)
 		return;
 	st = *self_p;
-	state_hold_frees(st, false);
-	state_release_held(st, SIZE_MAX);
 	for (size_t i = 0; i < st->n_partners; i++)
 		partner_release(&st->partners[i]);
 	free(st->partners);
@@ -439,14 +245,11 @@ void state_free(state_t **self_p)
 	for (size_t i = 0; i < st->n_interests; i++)
 		interest_release(&st->interests[i]);
 	free(st->interests);
-	for (size_t i = 0; i < st->n_centre_slots; i++)
-		if (!STATE__DEAD(st, i))
-			centre_release(STATE__SLOT(st, i));
-	for (size_t i = 0; i * STATE_CENTRE_SLAB < st->n_centre_slots; i++)
-		free(st->centre_slabs[i]);
-	free(st->centre_slabs);
-	free(st->centre_dead);
-	free(st->dead_free);
+	for (size_t i = 0; i < st->n_centres; i++) {
+		centre_release(st->centre_order[i]);
+		free(st->centre_order[i]);
+	}
+	free(st->centre_order);
 	hmap_release(&st->centres);
 	commitments_free(&st->commitments);
 	alliances_free(&st->alliances);
@@ -472,13 +275,13 @@ int state_is_empty(const state_t *st)
 
 size_t state_centre_count(const state_t *st)
 {
-	return st->n_centre_slots - st->n_dead; /* a centre is never removed */
+	return st->n_centres; /* a centre is never removed */
 }
 
 int state_centre_each(const state_t *st, int (*fn)(const centre_t *c, void *arg), void *arg)
 {
-	for (size_t i = 0; i < st->n_centre_slots; i++) {
-		int rc = STATE__DEAD(st, i) ? 0 : fn(STATE__SLOT(st, i), arg);
+	for (size_t i = 0; i < st->n_centres; i++) {
+		int rc = fn(st->centre_order[i], arg);
 
 		if (rc != 0)
 			return rc;
@@ -504,13 +307,9 @@ const sector_t *state_sector_get(const state_t *st, const char *id)
 	return NULL;
 }
 
-/* The centre stored under id, or NULL: the young table first. */
+/* The centre stored under id, or NULL. */
 static centre_t *state__centre_find(const state_t *st, const char *id)
 {
-	centre_t *c;
-
-	if (st->young.n > 0 && (c = hmap_get(&st->young, id)) != NULL)
-		return c;
 	return hmap_get(&st->centres, id);
 }
 
@@ -585,14 +384,12 @@ static int state__filter_match(const char *filter, const char *value)
 size_t state_centre_list(const state_t *st, const char *partner, const char *country,
 			 const char *sector, const centre_t ***out_p)
 {
-	const centre_t **out = state__xalloc(st->n_centre_slots, sizeof *out);
+	const centre_t **out = state__xalloc(st->n_centres, sizeof *out);
 	size_t n = 0;
 
-	for (size_t i = 0; i < st->n_centre_slots; i++) {
-		const centre_t *c = STATE__SLOT(st, i);
+	for (size_t i = 0; i < st->n_centres; i++) {
+		const centre_t *c = st->centre_order[i];
 
-		if (STATE__DEAD(st, i))
-			continue;
 		if (!state__filter_match(partner, c->partner) ||
 		    !state__filter_match(country, c->country))
 			continue;
@@ -1051,52 +848,31 @@ static void state__apply_interest(state_t *st, const interest_t *in)
 
 /*
  * Stores *c (moved; *c is zeroed) under its id in place of `old`, the
- * centre stored under that id now (NULL: none).  During a hold the
- * replaced centre's slot is left as it is - its page is likely shared
- * with the snapshot child - and the centre moves to a new slot; the old
- * one is marked dead and reused after the hold.
+ * centre stored under that id now (NULL: none).  An update keeps the
+ * centre's allocation, so pointers to it stay valid.
  */
 static void state__centre_store(state_t *st, centre_t *old, centre_t *c)
 {
-	centre_t *slot, prev;
+	centre_t prev;
 
-	if (old != NULL && st->held.on) {
-		size_t i = state__slot_index(st, old);
-
-		prev = *old;
-		slot = state__centre_slot(st, 0);
-		st->centre_dead[i / 64] |= (uint64_t)1 << (i % 64);
-		st->n_dead++;
-		st->dead_free = state__room(st->dead_free, st->n_dead_free, &st->cap_dead_free,
-					    sizeof *st->dead_free);
-		st->dead_free[st->n_dead_free++] = i;
-	} else {
-		slot = old != NULL ? old : state__centre_slot(st, !st->held.on);
-		prev = *slot;
+	if (old == NULL) {
+		if (st->n_centres == st->cap_centres) {
+			st->cap_centres = st->cap_centres ? st->cap_centres * 2 : 64;
+			st->centre_order =
+			    realloc(st->centre_order, st->cap_centres * sizeof *st->centre_order);
+			if (st->centre_order == NULL)
+				abort();
+		}
+		old = state__xalloc(1, sizeof *old);
+		st->centre_order[st->n_centres++] = old;
 	}
-	*slot = *c;
+	prev = *old;
+	*old = *c;
 	memset(c, 0, sizeof *c);
-	/* The map still holds prev's id as the key: release prev only once
-	 * the new id has replaced it (for the large table, when the hold
-	 * ends: see state_hold_frees()). */
-	if (st->held.on) {
-		hmap_put(&st->young, slot->id, slot);
-	} else {
-		hmap_put(&st->centres, slot->id, slot);
-		/* Still in the young table, not merged yet: keep its key
-		 * pointing at the live id too. */
-		if (st->young.n > 0 && hmap_get(&st->young, slot->id) != NULL)
-			hmap_put(&st->young, slot->id, slot);
-	}
-	if (old != NULL)
-		state__drop_centre(st, &prev);
-}
-
-void state_prefetch(const state_t *st, const event_t *ev)
-{
-	if ((ev->type == EV_CENTRE_REGISTERED || ev->type == EV_CENTRE_UPDATED) &&
-	    ev->u.centre.id != NULL)
-		hmap_prefetch(&st->centres, ev->u.centre.id);
+	/* The map's key is the stored id: point it at the new one before
+	 * the old one is freed. */
+	hmap_put(&st->centres, old->id, old);
+	centre_release(&prev);
 }
 
 /* `take`: the event's centre is moved into the state instead of copied
@@ -1286,6 +1062,12 @@ void state_restore_centre(state_t *st, const centre_t *c)
 void state_restore_reserve(state_t *st, size_t centres)
 {
 	hmap_reserve(&st->centres, centres);
+	if (centres > st->cap_centres) {
+		st->centre_order = realloc(st->centre_order, centres * sizeof *st->centre_order);
+		if (st->centre_order == NULL)
+			abort();
+		st->cap_centres = centres;
+	}
 }
 
 void state_restore_centre_take(state_t *st, centre_t *c)

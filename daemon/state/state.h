@@ -66,37 +66,6 @@ int state_decide_take(const state_t *st, cmd_t *cmd, const state_ctx_t *ctx, evl
 int state_apply(state_t *st, const event_t *ev, char *err, size_t errlen);
 
 /*
- * state_hold_frees - while `hold` is true, the memory of replaced centres
- * and of forgotten idempotency entries is kept instead of freed, a
- * replaced centre moves to a new slot instead of being overwritten, and
- * centres stored go to a small table of their own instead of the large
- * one.  The server holds while a forked snapshot child runs: every page
- * the parent writes that the child still shares is copied, and each copy
- * is a page fault.  Queries see no difference.  Ending the hold releases
- * nothing by itself: see state_release_held().
- */
-void state_hold_frees(state_t *st, bool hold);
-
-/*
- * state_release_held - when no hold is on, do up to `max` steps of what a
- * hold put off (merge the small table into the large one, then free what
- * was kept), so that the loop can spread it over its turns.  Returns the
- * steps left; 0 when nothing is left.
- */
-size_t state_release_held(state_t *st, size_t max);
-
-/* state_held - the steps state_release_held() has left to do. */
-size_t state_held(const state_t *st);
-
-/*
- * state_prefetch - a hint that `ev` will be applied soon: starts loading
- * the memory its application will look up (a centre's hash slot), so a
- * caller that knows the next events in advance - the replay - does not
- * wait for each lookup in turn.  Changes nothing.
- */
-void state_prefetch(const state_t *st, const event_t *ev);
-
-/*
  * state_apply_take - state_apply() that may move the event's payload into
  * the state instead of copying it: afterwards *ev must only be released.
  */

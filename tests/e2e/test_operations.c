@@ -639,46 +639,21 @@ static char *daemon_environ(pid_t pid)
 	return buf;
 }
 
-/* Started plainly, the daemon runs with malloc on huge pages (it sets the
- * glibc tunable and executes itself again, keeping its pid); a tunable
- * the environment already names is left as it is. */
-Test(operations, malloc_runs_on_huge_pages_unless_the_environment_says_otherwise)
+/* The daemon runs as the process it was started as: its own name, and
+ * the environment it was given (it sets no tunables of its own). */
+Test(operations, the_daemon_keeps_its_name_and_environment)
 {
-	char *env;
+	char path[64], *env, *comm;
 
 	unsetenv("GLIBC_TUNABLES");
 	cr_assert_eq(vt_daemon_start(&d, NULL), 0);
 	env = daemon_environ(d.pid);
-	cr_expect(strstr(env, "GLIBC_TUNABLES=glibc.malloc.hugetlb=1\n") != NULL,
-		  "no tunable in the daemon's environment:\n%s", env);
+	cr_expect(strstr(env, "GLIBC_TUNABLES") == NULL, "the daemon set a tunable:\n%s", env);
 	free(env);
-	{
-		char path[64], *comm;
-
-		snprintf(path, sizeof path, "/proc/%ld/comm", (long)d.pid);
-		comm = vt_read_file(path);
-		cr_assert_not_null(comm);
-		cr_expect_str_eq(comm, "vetallianced\n", "the process lost its name");
-		free(comm);
-	}
-	cr_assert_eq(vt_daemon_stop(&d), 0);
-
-	setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=0", 1);
-	cr_assert_eq(vt_daemon_restart(&d, NULL), 0);
-	env = daemon_environ(d.pid);
-	cr_expect(strstr(env, "GLIBC_TUNABLES=glibc.malloc.hugetlb=0\n") != NULL, "%s", env);
-	cr_expect(strstr(env, "hugetlb=1") == NULL, "the daemon overrode hugetlb=0:\n%s", env);
-	free(env);
-
-	setenv("GLIBC_TUNABLES", "glibc.malloc.check=0", 1);
-	cr_assert_eq(vt_daemon_stop(&d), 0);
-	cr_assert_eq(vt_daemon_restart(&d, NULL), 0);
-	env = daemon_environ(d.pid);
-	/* glibc parses the variable in place: the separator may read as a NUL. */
-	cr_expect(strstr(env, "GLIBC_TUNABLES=glibc.malloc.check=0") != NULL &&
-		      strstr(env, "glibc.malloc.hugetlb=1\n") != NULL,
-		  "the other tunable was not kept:\n%s", env);
-	free(env);
-	unsetenv("GLIBC_TUNABLES");
+	snprintf(path, sizeof path, "/proc/%ld/comm", (long)d.pid);
+	comm = vt_read_file(path);
+	cr_assert_not_null(comm);
+	cr_expect_str_eq(comm, "vetallianced\n", "the process lost its name");
+	free(comm);
 	cr_assert_eq(vt_daemon_stop(&d), 0);
 }

@@ -824,49 +824,6 @@ Test(codec, reply_status_message_seq)
 	vetalliance__v1__reply__free_unpacked(r, NULL);
 }
 
-/* A reply without a result is written without protobuf-c: the same
- * bytes as protobuf-c writes, short and long, every status of either
- * sign, empty and NULL strings, seq at its edges. */
-Test(codec, a_reply_without_result_packs_as_protobuf_c_does)
-{
-	static const char *const ids[] = {NULL, "", "r-1", "VLQQKT-49-1234567", "León-ü"};
-	static const char *const messages[] = {
-	    NULL, "", "centre 'X' not found",
-	    "journal: the disk is full; commands are refused until space returns (queries are "
-	    "served)"};
-	static const uint64_t seqs[] = {0, 1, 127, 128, 16384, UINT64_MAX};
-	result_t none = {.type = RESULT_NONE};
-	size_t n = 0;
-
-	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
-		for (size_t m = 0; m < sizeof messages / sizeof messages[0]; m++)
-			for (size_t k = 0; k < sizeof seqs / sizeof seqs[0]; k++)
-				for (int status = -VA_STATUS_COUNT; status <= VA_STATUS_COUNT;
-				     status++) {
-					zmq_msg_t a, b;
-					const result_t *res = (n++ % 2) ? &none : NULL;
-
-					cr_assert_eq(codec_reply_pack(ids[i], status, messages[m],
-								      seqs[k], res, &a),
-						     0);
-					cr_assert_eq(codec_reply_pack_generic(ids[i], status,
-									      messages[m], seqs[k],
-									      res, &b),
-						     0);
-					cr_assert_eq(
-					    zmq_msg_size(&a), zmq_msg_size(&b),
-					    "status %d seq %llu: %zu bytes, protobuf-c %zu", status,
-					    (unsigned long long)seqs[k], zmq_msg_size(&a),
-					    zmq_msg_size(&b));
-					cr_assert_eq(memcmp(zmq_msg_data(&a), zmq_msg_data(&b),
-							    zmq_msg_size(&a)),
-						     0, "status %d: other bytes than protobuf-c's",
-						     status);
-					zmq_msg_close(&a);
-					zmq_msg_close(&b);
-				}
-}
-
 static partner_t P1 = {"CYL", "Junta", "ES", "Europe/Madrid", "Castilla y León"};
 static partner_t P2 = {"SBH", "SBH", "DE", "Europe/Berlin", NULL};
 static sector_t S1 = {"it", "IT", true};

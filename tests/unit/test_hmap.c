@@ -1,7 +1,6 @@
 /*
  * The state core's hash map (daemon/state/hmap.c): lookups, replacement and
- * deletion on small tables and on tables large enough to be mapped on
- * their own, and prefetching as a pure hint.
+ * deletion on small tables and on tables that have grown many times.
  */
 #include <criterion/criterion.h>
 #include <stdint.h>
@@ -26,7 +25,6 @@ static char *keys_new(size_t n)
 static void fill(hmap_t *m, char *keys, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		hmap_prefetch(m, keys + i * KEY_LEN);
 		cr_assert_null(hmap_put(m, keys + i * KEY_LEN, (void *)(uintptr_t)(i + 1)));
 	}
 	cr_assert_eq(m->n, n);
@@ -43,7 +41,6 @@ Test(hmap, an_empty_map_finds_nothing_and_deletes_nothing)
 {
 	hmap_t m = {0};
 
-	hmap_prefetch(&m, "x");
 	cr_assert_null(hmap_get(&m, "x"));
 	cr_assert_null(hmap_del(&m, "x"));
 	hmap_release(&m);
