@@ -10,7 +10,7 @@
 
 #include <vetalliance/error.h>
 
-#include "codec.h"
+#include "codec/codec.h"
 #include "defaults.h"
 
 static int defaults__fail(char *err, size_t errlen, const char *fmt, ...)

@@ -25,13 +25,13 @@
 #include <vetalliance/client.h>
 #include <vetalliance/error.h>
 
-#include "config.h"
-#include "rules_file.h"
+#include "ops/config.h"
+#include "ops/rules_file.h"
 #include "journal.h"
 #include "log.h"
-#include "metrics.h"
-#include "notify.h"
-#include "principals.h"
+#include "ops/metrics.h"
+#include "ops/notify.h"
+#include "security/principals.h"
 #include "server.h"
 #include "snapfile.h"
 #include "state/session.h"

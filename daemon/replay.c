@@ -8,7 +8,7 @@
 
 #include <vetalliance/error.h>
 
-#include "codec.h"
+#include "codec/codec.h"
 
 typedef struct replay {
 	state_t *st;

@@ -23,12 +23,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "authz.h"
-#include "bounds.h"
-#include "codec.h"
+#include "security/authz.h"
+#include "security/bounds.h"
+#include "codec/codec.h"
 #include "defaults.h"
-#include "principals.h"
-#include "rules_file.h"
+#include "security/principals.h"
+#include "ops/rules_file.h"
 #include "state/rules.h"
 #include "state/model.h"
 #include "state/state.h"

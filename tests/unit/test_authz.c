@@ -12,7 +12,7 @@
 
 #include <vetalliance/error.h>
 
-#include "authz.h"
+#include "security/authz.h"
 #include "statetest.h"
 #include "state/model.h"
 #include "state/state.h"

@@ -8,7 +8,7 @@
 
 #include <vetalliance/error.h>
 
-#include "bounds.h"
+#include "security/bounds.h"
 #include "state/model.h"
 
 static char err[512];

@@ -12,7 +12,7 @@
 
 #include <vetalliance/error.h>
 
-#include "codec.h"
+#include "codec/codec.h"
 #include "state/model.h"
 #include "state/state.h"
 #include "statetest.h"

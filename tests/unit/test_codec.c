@@ -17,7 +17,7 @@
 #include <vetalliance/client.h>
 #include <vetalliance/error.h>
 
-#include "codec.h"
+#include "codec/codec.h"
 #include "state/model.h"
 #include "vetalliance.pb-c.h"
 

@@ -14,7 +14,7 @@
 
 #include <vetalliance/error.h>
 
-#include "codec.h"
+#include "codec/codec.h"
 #include "statetest.h"
 #include "state/commitment.h"
 #include "state/model.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "ops/config.h"
 #include "log.h"
 
 static char path[256];

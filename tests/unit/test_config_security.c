@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "ops/config.h"
 
 static char dir[256], path[300];
 

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <uv.h>
 
-#include "metrics.h"
+#include "ops/metrics.h"
 
 Test(metrics, nearest_rank_percentiles)
 {

@@ -16,8 +16,8 @@
 
 #include <vetalliance/error.h>
 
-#include "codec.h"
-#include "rules_file.h"
+#include "codec/codec.h"
+#include "ops/rules_file.h"
 #include "state/mobility.h"
 #include "state/model.h"
 #include "state/rules.h"

@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "notify.h"
+#include "ops/notify.h"
 
 Test(notify, abstract_address_length_is_offset_plus_name)
 {

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "principals.h"
+#include "security/principals.h"
 
 #define KEY_A "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
 #define KEY_B "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID"

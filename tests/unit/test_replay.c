@@ -10,7 +10,7 @@
 
 #include <vetalliance/error.h>
 
-#include "codec.h"
+#include "codec/codec.h"
 #include "journal.h"
 #include "replay.h"
 #include "state/state.h"

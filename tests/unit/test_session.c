@@ -16,7 +16,7 @@
 
 #include <vetalliance/error.h>
 
-#include "codec.h"
+#include "codec/codec.h"
 #include "state/alliance.h"
 #include "state/model.h"
 #include "state/session.h"

@@ -16,7 +16,7 @@
 
 #include <vetalliance/error.h>
 
-#include "codec.h"
+#include "codec/codec.h"
 #include "statetest.h"
 #include "state/model.h"
 #include "state/state.h"

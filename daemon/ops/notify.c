@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "notify.h"
+#include "ops/notify.h"
 
 int notify_address(const char *value, struct sockaddr_un *sa, socklen_t *len)
 {

@@ -16,7 +16,7 @@
 
 #include <vetalliance/client.h>
 
-#include "config.h"
+#include "ops/config.h"
 #include "log.h"
 #include "state/session.h"
 

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sockmon.h"
+#include "ops/sockmon.h"
 
 static void sockmon__on_event(zuv_sock_t *zs, zmq_msg_t *frames, size_t nframes)
 {

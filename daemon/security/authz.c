@@ -16,7 +16,7 @@
 
 #include <vetalliance/error.h>
 
-#include "authz.h"
+#include "security/authz.h"
 #include "state/alliance.h"
 #include "state/state.h"
 

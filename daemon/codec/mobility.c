@@ -13,7 +13,7 @@
 #include <vetalliance/client.h>
 #include <vetalliance/error.h>
 
-#include "codec_mobility.h"
+#include "codec/mobility.h"
 #include "state/mobility.h"
 #include "state/rules.h"
 #include "state/state.h"

@@ -15,8 +15,8 @@
 #include <time.h>
 
 #include "log.h"
-#include "metrics.h"
-#include "sockmon.h"
+#include "ops/metrics.h"
+#include "ops/sockmon.h"
 
 struct metrics {
 	uv_loop_t *loop;

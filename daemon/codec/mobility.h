@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "codec.h"
+#include "codec/codec.h"
 #include "snapshot.pb-c.h"
 #include "vetalliance.pb-c.h"
 

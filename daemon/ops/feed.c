@@ -12,8 +12,8 @@
 
 #include <vetalliance/error.h>
 
-#include "codec.h"
-#include "feed.h"
+#include "codec/codec.h"
+#include "ops/feed.h"
 #include "log.h"
 #include "vetalliance.pb-c.h"
 

@@ -29,7 +29,7 @@
 #include <uv.h>
 #include <zmq.h>
 
-#include "principals.h"
+#include "security/principals.h"
 
 #define AUTH_ZAP_DOMAIN "vetalliance"
 

@@ -21,11 +21,11 @@
 #include <vetalliance/error.h>
 
 #include "clock.h"
-#include "codec.h"
-#include "metrics.h"
-#include "principals.h"
+#include "codec/codec.h"
+#include "ops/metrics.h"
+#include "security/principals.h"
 #include "snapshot.pb-c.h"
-#include "codec_mobility.h"
+#include "codec/mobility.h"
 #include "state/alliance.h"
 #include "state/commitment.h"
 #include "state/criteria.h"

@@ -16,9 +16,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "auth.h"
+#include "security/auth.h"
 #include "log.h"
-#include "sockmon.h"
+#include "ops/sockmon.h"
 
 /* libzmq 4.3.4 takes it; Debian's zmq.h keeps the name among the drafts. */
 #ifndef ZMQ_ZAP_ENFORCE_DOMAIN

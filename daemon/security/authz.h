@@ -29,7 +29,7 @@
 
 #include <stddef.h>
 
-#include "principals.h"
+#include "security/principals.h"
 #include "state/model.h"
 
 struct state;

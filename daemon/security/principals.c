@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "principals.h"
+#include "ops/config.h"
+#include "security/principals.h"
 
 struct principals {
 	principal_t *v;

@@ -10,7 +10,7 @@
 
 #include <vetalliance/error.h>
 
-#include "rules_file.h"
+#include "ops/rules_file.h"
 
 typedef struct rparse {
 	const char *source;
