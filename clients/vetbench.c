@@ -3,8 +3,10 @@
  *
  *   vetbench [--endpoint E] [--clients N] [--window W]
  *            [--requests R | --duration S] [--warmup S]
- *            [--mix realistic|register|update|query] [--prefix P]
- *            [--timeout MS] [--json]
+ *            [--mix realistic|register|update|query|consortium] [--scale S]
+ *            [--prefix P] [--timeout MS] [--json]
+ *   vetbench --seed consortium --clock-file FILE [--scale S] [--endpoint E]
+ *            [--window W] [--timeout MS] [--progress] [--json]
  *   vetbench --cold-start --daemon PATH --events N [--state-dir DIR]
  *            [--repeat K] [--daemon-arg ARG]... [--clients N] [--window W]
  *            [--json]
@@ -38,6 +40,8 @@
  * Ids: centres are "B<prefix>-<client>-<n>" and request ids carry the
  * prefix too, so runs with different prefixes (random by default) never
  * collide against the same daemon, which remembers request ids.
+ *
+ * Seed mode and the consortium mix: vetbench_seed.h and vetbench_mix.h.
  *
  * Cold-start mode.  Creates a state directory, starts the daemon on
  * ipc:// endpoints in a temporary directory, fills it with N centre
@@ -95,6 +99,9 @@
 
 #include <vetalliance/client.h>
 #include <vetalliance/error.h>
+
+#include "vetbench_mix.h"
+#include "vetbench_seed.h"
 
 #define EXIT_FAILED 1
 
@@ -196,17 +203,33 @@ static uint64_t hist_percentile(const struct hist *h, double p)
 
 /* ----------------------------------------------------- the workload */
 
-enum op { OP_REGISTER, OP_UPDATE, OP_INTEREST, OP_CENTRE_GET, OP_PARTNER_LIST, OP_COUNT };
-
-static const char *const op_names[OP_COUNT] = {
-    [OP_REGISTER] = "centre_register",  [OP_UPDATE] = "centre_update",
-    [OP_INTEREST] = "interest_mark",    [OP_CENTRE_GET] = "centre_get",
-    [OP_PARTNER_LIST] = "partner_list",
+/* The ops of the centre mixes, then those of the consortium mix
+ * (OP_MIX + enum mix_op, vetbench_mix.h). */
+enum op {
+	OP_REGISTER,
+	OP_UPDATE,
+	OP_INTEREST,
+	OP_CENTRE_GET,
+	OP_PARTNER_LIST,
+	OP_MIX,
+	OP_COUNT = OP_MIX + MIX_OPS
 };
 
-enum mix { MIX_REALISTIC, MIX_REGISTER, MIX_UPDATE, MIX_QUERY, MIX_COUNT };
+static const char *op_name(unsigned op)
+{
+	static const char *const names[OP_MIX] = {
+	    [OP_REGISTER] = "centre_register",  [OP_UPDATE] = "centre_update",
+	    [OP_INTEREST] = "interest_mark",    [OP_CENTRE_GET] = "centre_get",
+	    [OP_PARTNER_LIST] = "partner_list",
+	};
 
-static const char *const mix_names[MIX_COUNT] = {"realistic", "register", "update", "query"};
+	return op < OP_MIX ? names[op] : mix_op_names[op - OP_MIX];
+}
+
+enum mix { MIX_REALISTIC, MIX_REGISTER, MIX_UPDATE, MIX_QUERY, MIX_CONSORTIUM, MIX_COUNT };
+
+static const char *const mix_names[MIX_COUNT] = {"realistic", "register", "update", "query",
+						 "consortium"};
 
 /* The reference data of daemon/data/defaults.zpl that requests name. */
 struct partner_ref {
@@ -225,19 +248,8 @@ static const struct partner_ref partners[] = {
 };
 #define N_PARTNERS (sizeof partners / sizeof partners[0])
 
-static char *const sectors[] = {
-    "logistics",
-    "international-commerce",
-    "mechatronics",
-    "railway-electric-power",
-    "it",
-    "electronics",
-    "food-processing",
-    "sports-animation",
-    "child-education",
-    "care-assistance",
-};
-#define N_SECTORS (sizeof sectors / sizeof sectors[0])
+/* The ten key sectors of the reference data: seed_sectors (vetbench_seed.h). */
+#define N_SECTORS SEED_SECTORS
 
 /* Centre kinds, weighted: mostly VET centres, then companies. */
 static const Vetalliance__V1__CentreKind kinds[10] = {
@@ -266,6 +278,7 @@ struct run_cfg {
 	int timeout_ms;
 	const char *prefix;
 	unsigned pool;         /* centres each client registers before WARMUP */
+	double scale;          /* of the seeded consortium state (--mix consortium) */
 	const va_keys_t *keys; /* CURVE keys (security), or NULL */
 };
 
@@ -300,6 +313,7 @@ struct slot {
 	uint64_t n; /* the client's request number, in the request id */
 	int64_t sent_ns;
 	uint32_t centre; /* the centre a register or update names */
+	uint32_t item;   /* what a consortium request works on (vetbench_mix.h) */
 	uint8_t op;
 	uint8_t busy;
 	uint8_t recorded;
@@ -318,6 +332,7 @@ struct bclient {
 	size_t n_acked, cap_acked;
 	unsigned reg_inflight;
 	uint64_t rng;
+	mix_client_t *mix; /* --mix consortium */
 };
 
 struct bench {
@@ -423,7 +438,7 @@ static size_t pick_sectors(uint64_t *rng, char **out)
 
 		idx[i] = idx[j];
 		idx[j] = t;
-		out[i] = sectors[idx[i]];
+		out[i] = seed_sectors[idx[i]];
 	}
 	return n;
 }
@@ -456,6 +471,8 @@ static int choose_op(struct bench *b, struct bclient *c)
 	case MIX_QUERY:
 		r = rng_below(&c->rng, 100);
 		return r < 80 && c->n_acked > 0 ? OP_CENTRE_GET : OP_PARTNER_LIST;
+	case MIX_CONSORTIUM:
+		return OP_MIX + (int)mix_choose(c->mix, &c->rng);
 	default:
 		/* 70% registrations, 20% updates of centres registered earlier
 		 * in the run, 10% interest marks. */
@@ -488,12 +505,16 @@ static int bench_send(struct bench *b, struct bclient *c, enum op op)
 	const struct partner_ref *p;
 	unsigned s = c->free_slots[c->n_free - 1];
 	struct slot *sl = &c->slots[s];
-	uint32_t centre_n = 0;
+	uint32_t centre_n = 0, item = 0;
+	mix_req_t mr;
 	size_t len;
 	int rc;
 
 	snprintf(rid, sizeof rid, "%s%u-%u-%" PRIu64, b->idprefix, c->idx, s, c->next_n);
 	req.request_id = rid;
+	if (op >= OP_MIX)
+		op = OP_MIX +
+		     mix_build(c->mix, (enum mix_op)(op - OP_MIX), &c->rng, &req, &mr, &item);
 	switch (op) {
 	case OP_REGISTER:
 		centre_n = c->next_centre;
@@ -529,7 +550,7 @@ static int bench_send(struct bench *b, struct bclient *c, enum op op)
 		break;
 	case OP_INTEREST:
 		interest.partner = (char *)partners[rng_below(&c->rng, N_PARTNERS)].id;
-		interest.sector = sectors[rng_below(&c->rng, N_SECTORS)];
+		interest.sector = seed_sectors[rng_below(&c->rng, N_SECTORS)];
 		interest.interested = rng_below(&c->rng, 4) != 0;
 		mark.interest = &interest;
 		req.body_case = VETALLIANCE__V1__REQUEST__BODY_INTEREST_MARK;
@@ -543,10 +564,11 @@ static int bench_send(struct bench *b, struct bclient *c, enum op op)
 		req.centre_get = &get;
 		break;
 	case OP_PARTNER_LIST:
-	default:
 		req.body_case = VETALLIANCE__V1__REQUEST__BODY_PARTNER_LIST;
 		req.partner_list = &plist;
 		break;
+	default:
+		break; /* built by mix_build */
 	}
 
 	len = vetalliance__v1__request__get_packed_size(&req);
@@ -571,6 +593,7 @@ static int bench_send(struct bench *b, struct bclient *c, enum op op)
 	}
 	sl->n = c->next_n - 1;
 	sl->centre = centre_n;
+	sl->item = item;
 	sl->op = (uint8_t)op;
 	sl->busy = 1;
 	sl->recorded = b->phase == PHASE_MEASURE;
@@ -734,6 +757,8 @@ static void bench_on_reply(struct bench *b, struct bclient *c, const void *data,
 	}
 	if (status == VA_OK && sl->op <= OP_INTEREST && r.seq > res->seq_max)
 		res->seq_max = r.seq;
+	if (sl->op >= OP_MIX)
+		mix_done(c->mix, (enum mix_op)(sl->op - OP_MIX), sl->item, status == VA_OK);
 	if (status != VA_OK && b->phase == PHASE_PREPARE && !res->prepare_failed) {
 		res->prepare_failed = 1;
 		snprintf(res->fail_msg, sizeof res->fail_msg, "%s: %s", va_status_name(status),
@@ -801,6 +826,8 @@ static void bench_expire(struct bench *b, int64_t t)
 				b->res->timeouts++;
 				stats_count(b->res, (enum op)sl->op, VA_DEADLINE_EXCEEDED, NULL);
 			}
+			if (sl->op >= OP_MIX)
+				mix_done(c->mix, (enum mix_op)(sl->op - OP_MIX), sl->item, 0);
 			if (b->phase == PHASE_PREPARE && !b->res->prepare_failed) {
 				b->res->prepare_failed = 1;
 				snprintf(b->res->fail_msg, sizeof b->res->fail_msg,
@@ -880,6 +907,7 @@ static void bench_release(struct bench *b)
 			free(b->cl[i].slots);
 			free(b->cl[i].free_slots);
 			free(b->cl[i].acked);
+			mix_client_free(&b->cl[i].mix);
 		}
 	}
 	free(b->cl);
@@ -922,6 +950,16 @@ static int bench_run(const struct run_cfg *cfg, int sfd, struct run_result *res)
 		c->rng = seed + (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ULL;
 		if (c->rng == 0)
 			c->rng = 1;
+		if (cfg->mix == MIX_CONSORTIUM &&
+		    (c->mix = mix_client_new(i, cfg->clients, cfg->scale, cfg->prefix)) == NULL) {
+			fprintf(
+			    stderr,
+			    "vetbench: the consortium state of scale %g has too few centres for "
+			    "%u clients\n",
+			    cfg->scale, cfg->clients);
+			status = EX_USAGE;
+			goto out;
+		}
 		c->slots = xcalloc(cfg->window, sizeof *c->slots);
 		c->free_slots = xcalloc(cfg->window, sizeof *c->free_slots);
 		for (unsigned s = 0; s < cfg->window; s++)
@@ -1207,7 +1245,7 @@ static json_t *run_json(const struct run_result *res)
 		if (st->sent == 0)
 			continue;
 		json_object_set_new(
-		    ops, op_names[op],
+		    ops, op_name(op),
 		    json_pack("{s:I, s:I, s:I, s:o, s:o}", "sent", (json_int_t)st->sent, "replies",
 			      (json_int_t)st->replies, "ok", (json_int_t)st->ok, "errors",
 			      errors_json(st), "latency_us", latency_json(&st->lat)));
@@ -1288,7 +1326,7 @@ static void print_table(const struct run_result *res)
 	       "p99 us", "p99.9 us", "max us");
 	for (unsigned op = 0; op < OP_COUNT; op++)
 		if (res->ops[op].sent > 0)
-			print_row(op_names[op], &res->ops[op]);
+			print_row(op_name(op), &res->ops[op]);
 	print_row("all", &res->all);
 }
 
@@ -1315,6 +1353,10 @@ enum {
 	O_PUB_ENDPOINT,
 	O_RATE,
 	O_START_TIMEOUT,
+	O_SEED,
+	O_CLOCK_FILE,
+	O_SCALE,
+	O_PROGRESS,
 	O_HELP,
 	O_VERSION,
 	O_KEY, /* security */
@@ -1342,6 +1384,10 @@ static const struct option long_options[] = {
     {"latency", no_argument, NULL, O_LATENCY},
     {"pub-endpoint", required_argument, NULL, O_PUB_ENDPOINT},
     {"rate", required_argument, NULL, O_RATE},
+    {"seed", required_argument, NULL, O_SEED},
+    {"clock-file", required_argument, NULL, O_CLOCK_FILE},
+    {"scale", required_argument, NULL, O_SCALE},
+    {"progress", no_argument, NULL, O_PROGRESS},
     {"help", no_argument, NULL, O_HELP},
     {"version", no_argument, NULL, O_VERSION},
     {"key", required_argument, NULL, O_KEY},
@@ -1357,6 +1403,12 @@ static const struct option long_options[] = {
 	(GIVEN(O_DAEMON) | GIVEN(O_EVENTS) | GIVEN(O_STATE_DIR) | GIVEN(O_REPEAT) |                \
 	 GIVEN(O_DAEMON_ARG) | GIVEN(O_START_TIMEOUT))
 #define LATENCY_ONLY (GIVEN(O_PUB_ENDPOINT) | GIVEN(O_RATE))
+/* What seed mode takes (and --scale, which the consortium mix shares). */
+#define SEED_TAKES                                                                                 \
+	(GIVEN(O_SEED) | GIVEN(O_ENDPOINT) | GIVEN(O_WINDOW) | GIVEN(O_TIMEOUT) | GIVEN(O_JSON) |  \
+	 GIVEN(O_CLOCK_FILE) | GIVEN(O_SCALE) | GIVEN(O_PROGRESS) | GIVEN(O_KEY) |                 \
+	 GIVEN(O_SERVER_KEY))
+#define SEED_ONLY (GIVEN(O_SEED) | GIVEN(O_CLOCK_FILE) | GIVEN(O_PROGRESS))
 /* Throughput options that latency mode does not take. */
 #define NOT_LATENCY                                                                                \
 	(COLD_ONLY | GIVEN(O_CLIENTS) | GIVEN(O_WINDOW) | GIVEN(O_WARMUP) | GIVEN(O_MIX))
@@ -1381,6 +1433,8 @@ struct options {
 	uint64_t given;               /* GIVEN(O_*) */
 	const char *key, *server_key; /* security */
 	va_keys_t keys;
+	int seed;               /* --seed consortium */
+	const char *clock_file; /* the daemon's fake clock, for --seed */
 };
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -1400,8 +1454,10 @@ static void usage(FILE *out)
 {
 	fputs("usage: vetbench [--endpoint E] [--clients N] [--window W]\n"
 	      "                [--requests R | --duration S] [--warmup S]\n"
-	      "                [--mix realistic|register|update|query] [--prefix P]\n"
-	      "                [--timeout MS] [--json]\n"
+	      "                [--mix realistic|register|update|query|consortium] [--scale S]\n"
+	      "                [--prefix P] [--timeout MS] [--json]\n"
+	      "       vetbench --seed consortium --clock-file FILE [--scale S] [--endpoint E]\n"
+	      "                [--window W] [--timeout MS] [--progress] [--json]\n"
 	      "       vetbench --cold-start --daemon PATH --events N [--state-dir DIR]\n"
 	      "                [--repeat K] [--daemon-arg ARG]... [--start-timeout S]\n"
 	      "                [--clients N] [--window W] [--prefix P] [--json]\n"
@@ -1430,6 +1486,16 @@ static void usage(FILE *out)
 	      "                     makes registrations collide\n"
 	      "  --timeout MS       give up on a request after MS ms (default 5000)\n"
 	      "  --json             print one JSON object instead of the table\n"
+	      "\n",
+	      out);
+	fputs("Seed mode: make the state of a large consortium after ten years (at scale 1:\n"
+	      "2 000 centres, 200 alliances, 50 000 mobilities, 20 000 sessions) through the\n"
+	      "daemon's commands, moving its fake clock (started with VETALLIANCE_FAKE_NOW_FILE\n"
+	      "set to FILE) from 2017 to December 2026; every command must be accepted.\n"
+	      "\n"
+	      "  --seed consortium  this mode\n"
+	      "  --clock-file FILE  the daemon's fake clock file, written by the seed\n"
+	      "  --progress         a line on stderr per seeded year\n"
 	      "\n"
 	      "Cold-start mode: start PATH (vetallianced) on ipc:// endpoints in a temporary\n"
 	      "directory, fill it with N centre registrations, stop it with SIGTERM, then time\n"
@@ -1606,7 +1672,7 @@ static int parse_args(int argc, char **argv, struct options *o, int *done)
 					found = m;
 			if (found < 0) {
 				usage_error("unknown --mix '%s' (expected realistic, register, "
-					    "update or query)",
+					    "update, query or consortium)",
 					    optarg);
 				return EX_USAGE;
 			}
@@ -1672,6 +1738,25 @@ static int parse_args(int argc, char **argv, struct options *o, int *done)
 		case O_DAEMON_ARG:
 			o->daemon_args[o->n_daemon_args++] = optarg;
 			break;
+		case O_SEED:
+			if (strcmp(optarg, "consortium") != 0) {
+				usage_error("unknown --seed '%s' (expected consortium)", optarg);
+				return EX_USAGE;
+			}
+			o->seed = 1;
+			break;
+		case O_CLOCK_FILE:
+			o->clock_file = optarg;
+			break;
+		case O_SCALE:
+			if (parse_seconds(optarg, 0.001, 100, &o->run.scale) < 0) {
+				usage_error("invalid --scale '%s': expected a number, 0.001..100",
+					    optarg);
+				return EX_USAGE;
+			}
+			break;
+		case O_PROGRESS:
+			break;
 		case O_START_TIMEOUT:
 			if (parse_seconds(optarg, 0.1, 86400, &o->start_timeout_s) < 0) {
 				usage_error("invalid --start-timeout '%s': expected seconds, "
@@ -1709,6 +1794,30 @@ static int parse_args(int argc, char **argv, struct options *o, int *done)
 	if (o->cold && o->latency) {
 		usage_error("--cold-start and --latency exclude each other");
 		return EX_USAGE;
+	}
+	if (o->run.scale == 0)
+		o->run.scale = 1.0;
+	if (o->seed || (o->given & SEED_ONLY)) {
+		uint64_t extra = o->given & ~SEED_TAKES;
+
+		if (!o->seed) {
+			usage_error("--clock-file and --progress belong to --seed");
+			return EX_USAGE;
+		}
+		for (const struct option *lo = long_options; extra != 0 && lo->name != NULL; lo++)
+			if (lo->val >= O_ENDPOINT && lo->val <= O_VERSION &&
+			    (extra & GIVEN(lo->val))) {
+				usage_error("option '--%s' does not apply to --seed", lo->name);
+				return EX_USAGE;
+			}
+		if (o->clock_file == NULL) {
+			usage_error("--seed needs --clock-file FILE, the daemon's "
+				    "VETALLIANCE_FAKE_NOW_FILE");
+			return EX_USAGE;
+		}
+		if (!(o->given & GIVEN(O_WINDOW)))
+			o->run.window = COLD_WINDOW;
+		return 0;
 	}
 	for (int opt = O_ENDPOINT; opt <= O_START_TIMEOUT; opt++) {
 		uint64_t bit = GIVEN(opt);
@@ -2863,6 +2972,48 @@ out:
 	return status;
 }
 
+/* ------------------------------------------------------------ seed mode */
+
+static int seed_main(const struct options *o)
+{
+	struct seed_cfg cfg = {.endpoint = o->run.endpoint,
+			       .clock_file = o->clock_file,
+			       .scale = o->run.scale,
+			       .window = o->run.window,
+			       .timeout_ms = o->run.timeout_ms,
+			       .keys = o->run.keys,
+			       .progress = (o->given & GIVEN(O_PROGRESS)) != 0};
+	struct seed_result r;
+	int status = seed_consortium(&cfg, &r);
+
+	if (status != 0)
+		return status;
+	if (o->json) {
+		json_t *j = json_pack(
+		    "{s:s, s:f, s:I, s:I, s:f, s:I, s:{s:i, s:i, s:i, s:i, s:i}}", "seed",
+		    "consortium", "scale", o->run.scale, "commands", (json_int_t)r.commands,
+		    "last_seq", (json_int_t)r.last_seq, "seconds", r.seconds, "now_ms",
+		    (json_int_t)r.now_ms, "sizes", "centres", (int)r.sizes.centres, "alliances",
+		    (int)r.sizes.alliances, "mobilities_per_year", (int)r.sizes.mobilities_per_year,
+		    "sessions_per_year", (int)r.sizes.sessions_per_year, "deadlines_per_year",
+		    (int)r.sizes.deadlines_per_year);
+		if (j == NULL)
+			return EX_SOFTWARE;
+		json_dumpf(j, stdout, JSON_COMPACT);
+		putchar('\n');
+		json_decref(j);
+		return 0;
+	}
+	printf("vetbench: seeded the consortium state (scale %g) in %.1f s: %" PRIu64
+	       " commands, last seq %" PRIu64 "\n"
+	       "  %u centres, %u alliances, %u mobilities, %u sessions, %u deadlines;\n"
+	       "  the daemon's clock is at %" PRId64 " ms (keep it for later runs)\n",
+	       o->run.scale, r.seconds, r.commands, r.last_seq, r.sizes.centres, r.sizes.alliances,
+	       r.sizes.mobilities_per_year * 10, r.sizes.sessions_per_year * 10,
+	       r.sizes.deadlines_per_year * 10, r.now_ms);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {0};
@@ -2897,7 +3048,9 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 
-	if (o.cold)
+	if (o.seed)
+		status = seed_main(&o);
+	else if (o.cold)
 		status = cold_main(&o, sfd);
 	else if (o.latency)
 		status = latency_main(&o, sfd);

@@ -103,3 +103,57 @@ Test(vetbench, cold_start_finds_the_state_again)
 	json_decref(r);
 	vt_rm_rf(dir);
 }
+
+/*
+ * The consortium state at a small scale, made through the daemon with
+ * its clock moved year by year: every seed command is accepted (a rule
+ * or a date the seed does not respect fails it), the state holds what
+ * the seed says, and the consortium mix on it then gets no refusal.
+ */
+Test(vetbench, the_consortium_state_seeds_and_the_mix_runs_on_it)
+{
+	char dir[VT_PATH_MAX], clock[VT_PATH_MAX + 16];
+	FILE *f;
+	json_t *r;
+
+	cr_assert_eq(vt_mkdtemp(dir, sizeof dir), 0);
+	snprintf(clock, sizeof clock, "%s/clock", dir);
+	f = fopen(clock, "w");
+	cr_assert_not_null(f);
+	fputs("1483315200000\n", f);
+	cr_assert_eq(fclose(f), 0);
+	setenv("VETALLIANCE_FAKE_NOW_FILE", clock, 1);
+	cr_assert_eq(vt_daemon_start(&d, NULL), 0);
+	{
+		const char *argv[] = {VA_VETBENCH_PATH, "--seed",       "consortium", "--scale",
+				      "0.01",           "--clock-file", clock,        "--endpoint",
+				      d.cmd_ep,         "--json",       NULL};
+		r = run_json(argv);
+	}
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(r, "sizes"), "centres")),
+		     50);
+	cr_assert_gt(json_integer_value(json_object_get(r, "commands")), 2000);
+	json_decref(r);
+	{
+		char *out = VT_CTL_OUT(&d, "--json", "centre", "show", "C0050");
+		cr_assert(strstr(out, "Coordinator of C0050") != NULL, "%s", out);
+		free(out);
+		out = VT_CTL_OUT(&d, "--json", "mobility", "show", "M2019-00001");
+		cr_assert(strstr(out, "\"status\"") != NULL, "%s", out);
+		free(out);
+	}
+	{
+		const char *argv[] = {
+		    VA_VETBENCH_PATH, "--mix",      "consortium", "--scale", "0.01",
+		    "--clients",      "5",          "--window",   "2",       "--requests",
+		    "1500",           "--endpoint", d.cmd_ep,     "--json",  NULL};
+		r = run_json(argv);
+	}
+	cr_assert_eq(json_integer_value(json_object_get(r, "replies")), 1500);
+	cr_assert_eq(json_integer_value(json_object_get(r, "ok")), 1500, "the mix was refused: %s",
+		     json_dumps(json_object_get(r, "errors"), 0));
+	json_decref(r);
+	unsetenv("VETALLIANCE_FAKE_NOW_FILE");
+	cr_assert_eq(vt_daemon_stop(&d), 0);
+	vt_rm_rf(dir);
+}

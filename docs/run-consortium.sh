@@ -1,0 +1,146 @@
+#!/bin/sh
+# The consortium benchmarks of docs/BENCHMARKS.md: the state a large
+# consortium holds after ten years (vetbench --seed consortium), then the
+# consortium mix and the realistic mix on it at 1 x 1, 50 x 1 and 50 x 16,
+# cold starts, and the p99 of commands while a snapshot is taken.
+#
+#   cmake --workflow --preset release && sh docs/run-consortium.sh
+#
+# DAEMONS names the daemons to compare, "label=path" each, interleaved run
+# by run (default: this build's).  RUNS runs each (default 3, the median is
+# printed), DURATION seconds each (default 5).  The seeded state is kept in
+# SEED_DIR (default /tmp/vetalliance-consortium) and made only once; every
+# run starts from a fresh copy of it, on the real clock (the seed ends on
+# 1 December 2026).
+set -eu
+
+B=${B:-build/release/bin}
+DAEMONS=${DAEMONS:-"this=$B/vetallianced"}
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-5}
+SCALE=${SCALE:-1}
+SEED_DIR=${SEED_DIR:-/tmp/vetalliance-consortium}
+D=$(mktemp -d)
+VPID=
+cleanup() {
+	[ -n "$VPID" ] && kill "$VPID" 2>/dev/null || true
+	wait 2>/dev/null || true
+	rm -rf "$D"
+}
+trap cleanup EXIT INT TERM
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# start DAEMON STATE [ARGS...]: the daemon on ipc:// endpoints in $D, once
+# it answers (the reply to `vetctl status`).
+start() {
+	daemon=$1
+	state=$2
+	shift 2
+	"$daemon" --cmd-endpoint "ipc://$D/cmd" --pub-endpoint "ipc://$D/pub" \
+		--state-dir "$state" --log-level notice "$@" 2>>"$D/daemon.log" &
+	VPID=$!
+	until "$B/vetctl" --endpoint "ipc://$D/cmd" --timeout 1000 --attempts 1 status \
+		>/dev/null 2>&1; do
+		kill -0 "$VPID" || { tail "$D/daemon.log"; exit 1; }
+		sleep 0.05
+	done
+}
+
+stop() {
+	kill "$VPID"
+	wait "$VPID" 2>/dev/null || true
+	VPID=
+}
+
+# The seeded state, once.
+if [ ! -f "$SEED_DIR/done" ]; then
+	rm -rf "$SEED_DIR"
+	mkdir -p "$SEED_DIR"
+	echo 1483315200000 >"$SEED_DIR/clock"
+	first=${DAEMONS%% *}
+	VETALLIANCE_FAKE_NOW_FILE="$SEED_DIR/clock" start "${first#*=}" "$SEED_DIR/state" \
+		--snapshot-every 400000
+	"$B/vetbench" --seed consortium --scale "$SCALE" --clock-file "$SEED_DIR/clock" \
+		--endpoint "ipc://$D/cmd" --progress | tee "$SEED_DIR/seed.txt"
+	stop
+	touch "$SEED_DIR/done"
+fi
+cat "$SEED_DIR/seed.txt"
+du -sh "$SEED_DIR/state"
+
+# run LABEL DAEMON MIX CLIENTS WINDOW: one run on a fresh copy; appends
+# replies/s, p50 and p99 to $D/<label>-<mix>-<c>x<w>.{rps,p50,p99}.
+run() {
+	rm -rf "$D/state"
+	cp -r "$SEED_DIR/state" "$D/state"
+	start "$2" "$D/state"
+	"$B/vetbench" --endpoint "ipc://$D/cmd" --mix "$3" --scale "$SCALE" --clients "$4" \
+		--window "$5" --duration "$DURATION" --warmup 1 --json >"$D/out.json"
+	stop
+	/usr/bin/python3 - "$D/out.json" "$D/$1-$3-$4x$5" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for key, val in (("rps", r["throughput_rps"]), ("p50", r["latency_us"]["p50"]),
+                 ("p99", r["latency_us"]["p99"])):
+    open(sys.argv[2] + "." + key, "a").write("%.1f\n" % val)
+PY
+}
+
+for mix in consortium realistic; do
+	for cw in "1 1" "50 1" "50 16"; do
+		set -- $cw
+		i=0
+		while [ "$i" -lt "$RUNS" ]; do
+			for d in $DAEMONS; do
+				run "${d%%=*}" "${d#*=}" "$mix" "$1" "$2"
+			done
+			i=$((i + 1))
+		done
+		for d in $DAEMONS; do
+			f="$D/${d%%=*}-$mix-$1x$2"
+			printf '%-8s %-10s %2s x %2s: %9s replies/s  p50 %9s us  p99 %9s us  (runs: %s)\n' \
+				"${d%%=*}" "$mix" "$1" "$2" "$(median <"$f.rps")" "$(median <"$f.p50")" \
+				"$(median <"$f.p99")" "$(tr '\n' ' ' <"$f.rps")"
+		done
+	done
+done
+
+# Cold start: from spawn until the first answered query, on a copy of the
+# seeded state (its newest snapshot and the journal's tail after it).
+for d in $DAEMONS; do
+	: >"$D/cold"
+	i=0
+	while [ "$i" -lt "$RUNS" ]; do
+		rm -rf "$D/state"
+		cp -r "$SEED_DIR/state" "$D/state"
+		t0=$(date +%s%N)
+		start "${d#*=}" "$D/state"
+		t1=$(date +%s%N)
+		stop
+		echo $(((t1 - t0) / 1000000)) >>"$D/cold"
+		i=$((i + 1))
+	done
+	printf '%-8s cold start of the seeded state: %s ms  (runs: %s)\n' "${d%%=*}" \
+		"$(median <"$D/cold")" "$(tr '\n' ' ' <"$D/cold")"
+done
+
+# Commands while a snapshot is taken: the consortium mix at 50 x 1 with a
+# snapshot every 20 000 events, so several fall in the run.
+for d in $DAEMONS; do
+	rm -rf "$D/state"
+	cp -r "$SEED_DIR/state" "$D/state"
+	start "${d#*=}" "$D/state" --snapshot-every 20000
+	"$B/vetbench" --endpoint "ipc://$D/cmd" --mix consortium --scale "$SCALE" --clients 50 \
+		--window 1 --duration "$DURATION" --warmup 1 --json >"$D/out.json"
+	stop
+	snaps=$(grep -c "wrote a snapshot" "$D/daemon.log" || true)
+	/usr/bin/python3 - "$D/out.json" "${d%%=*}" "$snaps" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print("%-8s consortium 50 x 1, %s snapshots in the run: %.0f replies/s, p50 %.0f us, "
+      "p99 %.0f us" % (sys.argv[2], sys.argv[3], r["throughput_rps"], r["latency_us"]["p50"],
+                       r["latency_us"]["p99"]))
+PY
+	: >"$D/daemon.log"
+done
