@@ -5,7 +5,8 @@
  *            [--type PREFIX]... [--partner ID]... [--centre ID]...
  *            [--alliance ID]... [--exec CMD] [--human] [--count N]
  *
- * The Clone pattern (docs/PROTOCOL.md, "Catch-up"): a SUB socket on the
+ * The Clone pattern (docs/PROTOCOL.md, "Catch-up"), through the client
+ * library's watcher (vetalliance/watch.h): a SUB socket on the
  * PUB endpoint is subscribed first (to each --type prefix and to
  * "daemon.heartbeat"), then a DEALER on the command endpoint asks for the
  * events after the cursor (EventsSince, in pages) until it reaches the
@@ -67,21 +68,14 @@
 #include <zmq.h>
 
 #include <vetalliance/client.h>
+#include <vetalliance/error.h>
 #include <vetalliance/json.h>
+#include <vetalliance/watch.h>
 
 #define SUMMARY_MAX         100
-#define PAGE_EVENTS         10000
-#define PAGE_BYTES          (4u << 20)
-#define REQUEST_TIMEOUT_MS  5000
-#define CURSOR_EVERY_MS     200
-#define HEARTBEAT_DEFAULT   1000
 #define HOOK_BACKOFF_MIN_MS 100
 #define HOOK_BACKOFF_MAX_MS 30000
-#define ONCE_ATTEMPTS       3
-#define PIPELINE            3          /* catch-up requests in flight */
-#define ARENA_CHUNK         (4u << 20) /* unpacking memory, reused per page */
 #define STDOUT_BUFFER       (1u << 20)
-#define HEARTBEAT_TOPIC     "daemon.heartbeat"
 
 enum {
 	O_ENDPOINT = 256,
@@ -152,63 +146,12 @@ struct options {
 	int keyed;
 };
 
-/* A catch-up request in flight: its id and the first seq it asks for. */
-typedef struct inflight {
-	char id[33];
-	uint64_t from;
-} inflight_t;
-
-/*
- * The memory a page is unpacked into.  protobuf-c allocates every string
- * and message of a 10 000-event page one by one; here they come from a
- * list of large chunks, "freed" all at once by arena_reset() before the
- * next page.  Its free is a no-op.
- */
-typedef struct arena_chunk {
-	struct arena_chunk *next;
-	size_t used, cap;
-	_Alignas(16) unsigned char buf[];
-} arena_chunk_t;
-
-typedef struct arena {
-	arena_chunk_t *head; /* the chunk being filled; older ones follow */
-	arena_chunk_t *spare;
-} arena_t;
-
+/* What the event callback needs: the options, and the signals. */
 typedef struct watch {
 	struct options *o;
-	void *sub, *dealer;
 	int sfd;
-	uint64_t cursor;  /* last seq handled */
-	int cursor_known; /* 0 until the start position is settled */
-	int start_now;    /* no cursor: start at the daemon's present */
-	int fresh;        /* no cursor file: compacted history is not an error */
-	uint64_t written; /* cursor value in the file */
-	int64_t written_ms;
-	uint64_t known_last; /* highest durable seq heard of */
-	uint64_t once_target;
-	/* Catch-up requests in flight, oldest first.  The first asks from
-	 * cursor + 1, each next one from where the one before it ends (a full
-	 * page of PAGE_EVENTS later), so the daemon builds a page while the
-	 * previous one is read; a short page breaks the chain and the rest is
-	 * forgotten (their replies are ignored) and asked again. */
-	inflight_t fl[PIPELINE];
-	size_t nfl;
-	uint64_t next_from; /* from_seq of the next pipelined request */
-	int full_pages;     /* 1: the last page was full (PAGE_EVENTS events) */
-	int retry;          /* 1: a refused catch-up is asked again at req_deadline */
-	int64_t req_deadline;
-	arena_t arena;
-	int timeouts;
-	int cmd_warned;
-	int64_t hb_last_ms;
-	int64_t hb_interval;
-	int hb_warned;
+	int stop; /* 1: a signal asked to stop */
 	long long printed;
-	uint64_t delivered, caught_up, dups, gaps;
-	int64_t t0;
-	int stop; /* 1: clean stop requested */
-	int exit_status;
 } watch_t;
 
 static int64_t now_ms(void)
@@ -481,75 +424,6 @@ static int print_human(const va_event_t *ev)
 	return 0;
 }
 
-/* ------------------------------------------------------------- cursor */
-
-/* read_cursor - 1 and *seq when the file holds a cursor, 0 when it does
- * not exist, -1 (after a message) when it is unreadable or malformed. */
-static int read_cursor(const char *path, uint64_t *seq)
-{
-	char buf[64];
-	FILE *f = fopen(path, "r");
-	char *end;
-	size_t n;
-
-	if (f == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		fprintf(stderr, "vetwatch: cannot read the cursor '%s': %s\n", path,
-			strerror(errno));
-		return -1;
-	}
-	n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	errno = 0;
-	*seq = strtoull(buf, &end, 10);
-	while (*end == '\n' || *end == ' ')
-		end++;
-	if (errno != 0 || end == buf || *end != '\0') {
-		fprintf(stderr, "vetwatch: the cursor '%s' does not hold a seq\n", path);
-		return -1;
-	}
-	return 1;
-}
-
-/* write_cursor - replace the file atomically.  Returns 0 or -1 (after a
- * message). */
-static int write_cursor(watch_t *w)
-{
-	const char *path = w->o->cursor_path;
-	char tmp[4096], dir[4096], text[32];
-	int fd, len;
-
-	if (path == NULL || w->written == w->cursor || !w->cursor_known)
-		return 0;
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	len = snprintf(text, sizeof text, "%" PRIu64 "\n", w->cursor);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, text, (size_t)len) != len || fsync(fd) < 0) {
-		fprintf(stderr, "vetwatch: cannot write the cursor '%s': %s\n", tmp,
-			strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	if (rename(tmp, path) < 0) {
-		fprintf(stderr, "vetwatch: cannot rename '%s' to '%s': %s\n", tmp, path,
-			strerror(errno));
-		return -1;
-	}
-	snprintf(dir, sizeof dir, "%s", path);
-	fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	w->written = w->cursor;
-	w->written_ms = now_ms();
-	return 0;
-}
-
 /* ------------------------------------------------------------ filters */
 
 /* The payload message of an event, or NULL. */
@@ -723,488 +597,95 @@ static int run_hook(watch_t *w, const char *line, const char *type, uint64_t seq
 /* ------------------------------------------------------------- events */
 
 /*
- * handle_event - the event with seq cursor + 1: filter, print or hook,
- * advance the cursor.  Returns 0, or -1 to stop (w->exit_status set).
+ * on_event - the watcher's callback for the event after the cursor:
+ * filter, print or hook.  Returns 0, VA_WATCH_DONE when --count is
+ * reached, VA_WATCH_STOP when a signal came during a failing hook (the
+ * event is handled again next time), or -VA_INTERNAL out of memory.
  */
-static int handle_event(watch_t *w, const va_event_t *ev)
+static int on_event(void *arg, const va_event_t *ev)
 {
+	watch_t *w = arg;
 	char type[128];
 	char *line = NULL;
 
 	if (va_event_type(ev, type, sizeof type) < 0)
 		snprintf(type, sizeof type, "unknown");
-	if (wanted(w->o, ev, type)) {
-		if (w->o->exec_cmd != NULL) {
-			line = va_json_event(ev);
-			if (line == NULL)
-				goto oom;
-			if (run_hook(w, line, type, ev->seq) < 0) {
-				free(line);
-				w->exit_status = EX_OK;
-				return -1; /* stopping: the cursor stays before it */
-			}
+	if (!wanted(w->o, ev, type))
+		return 0;
+	if (w->o->exec_cmd != NULL) {
+		line = va_json_event(ev);
+		if (line == NULL)
+			goto oom;
+		if (run_hook(w, line, type, ev->seq) < 0) {
 			free(line);
-		} else if (w->o->human) {
-			if (print_human(ev) < 0)
-				goto oom;
-		} else {
-			line = va_json_event(ev);
-			if (line == NULL)
-				goto oom;
-			size_t n = strlen(line);
-			line[n] = '\n'; /* one write for the line and its end */
-			fwrite(line, 1, n + 1, stdout);
-			free(line);
+			return VA_WATCH_STOP; /* stopping: the cursor stays before it */
 		}
-		w->printed++;
+		free(line);
+	} else if (w->o->human) {
+		if (print_human(ev) < 0)
+			goto oom;
+	} else {
+		size_t n;
+
+		line = va_json_event(ev);
+		if (line == NULL)
+			goto oom;
+		n = strlen(line);
+		line[n] = '\n'; /* one write for the line and its end */
+		fwrite(line, 1, n + 1, stdout);
+		free(line);
 	}
-	w->cursor = ev->seq;
-	w->delivered++;
-	if (w->o->exec_cmd != NULL && write_cursor(w) < 0) {
-		w->exit_status = EX_IOERR;
-		return -1;
-	}
-	if (w->o->count > 0 && w->printed >= w->o->count) {
-		w->exit_status = EX_OK;
-		return -1;
-	}
+	w->printed++;
+	if (w->o->count > 0 && w->printed >= w->o->count)
+		return VA_WATCH_DONE;
 	return 0;
 oom:
 	fputs("vetwatch: out of memory\n", stderr);
-	w->exit_status = EX_SOFTWARE;
-	return -1;
+	return -VA_INTERNAL;
 }
 
-/* flush_out - after a batch: flush stdout, and the cursor if due. */
-static int flush_out(watch_t *w, int force)
+static void on_notice(void *arg, const char *line)
 {
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		perror("vetwatch: cannot write to stdout");
-		w->exit_status = EX_IOERR;
-		return -1;
-	}
-	if (force || now_ms() - w->written_ms >= CURSOR_EVERY_MS) {
-		if (write_cursor(w) < 0) {
-			w->exit_status = EX_IOERR;
-			return -1;
-		}
-	}
-	return 0;
+	(void)arg;
+	fprintf(stderr, "vetwatch: %s\n", line);
 }
 
-/* --------------------------------------------------------------- arena */
-
-static void *arena_alloc(void *data, size_t size)
+/* The exit status for what va_watch_step() returned. */
+static int exit_status(int rc)
 {
-	arena_t *a = data;
-	arena_chunk_t *c = a->head;
-	size_t need = (size + 15) & ~(size_t)15;
-
-	if (c == NULL || c->cap - c->used < need) {
-		size_t cap = need > ARENA_CHUNK ? need : ARENA_CHUNK;
-
-		if (a->spare != NULL && a->spare->cap >= need) {
-			c = a->spare;
-			a->spare = c->next;
-		} else {
-			c = malloc(sizeof *c + cap);
-			if (c == NULL)
-				return NULL;
-			c->cap = cap;
-		}
-		c->used = 0;
-		c->next = a->head;
-		a->head = c;
+	switch (rc) {
+	case VA_WATCH_STOP:
+	case VA_WATCH_DONE:
+		return EX_OK;
+	case -VA_FAILED_PRECONDITION:
+		fputs("vetwatch: read the current state (state_get, e.g. vetctl list queries) and "
+		      "start again with --from the first seq kept (or remove the cursor file)\n",
+		      stderr);
+		return EX_DATAERR;
+	case -VA_UNAVAILABLE:
+		return EX_UNAVAILABLE;
+	case -VA_INTERNAL:
+		return EX_IOERR;
+	default:
+		return EX_SOFTWARE;
 	}
-	void *p = c->buf + c->used;
-	c->used += need;
-	return p;
-}
-
-static void arena_free(void *data, void *p)
-{
-	(void)data;
-	(void)p; /* all at once, in arena_reset() */
-}
-
-/* arena_reset - forget everything allocated; keep the chunks for reuse. */
-static void arena_reset(arena_t *a)
-{
-	while (a->head != NULL) {
-		arena_chunk_t *c = a->head;
-
-		a->head = c->next;
-		c->next = a->spare;
-		a->spare = c;
-	}
-}
-
-static void arena_release(arena_t *a)
-{
-	arena_reset(a);
-	while (a->spare != NULL) {
-		arena_chunk_t *c = a->spare;
-
-		a->spare = c->next;
-		free(c);
-	}
-}
-
-/* ------------------------------------------------------------ catch-up */
-
-/* send_one - send EventsSince from `from` and record it in flight. */
-static int send_one(watch_t *w, uint64_t from)
-{
-	va_request_t req = VETALLIANCE__V1__REQUEST__INIT;
-	Vetalliance__V1__EventsSince es = VETALLIANCE__V1__EVENTS_SINCE__INIT;
-	inflight_t *f = &w->fl[w->nfl];
-	uint8_t buf[256];
-	size_t len;
-
-	va_request_id_new(f->id);
-	f->from = from;
-	req.request_id = f->id;
-	req.body_case = VETALLIANCE__V1__REQUEST__BODY_EVENTS_SINCE;
-	req.events_since = &es;
-	es.from_seq = from;
-	es.max_events = PAGE_EVENTS;
-	es.max_bytes = PAGE_BYTES;
-	len = vetalliance__v1__request__pack(&req, buf);
-	if (zmq_send(w->dealer, buf, len, ZMQ_DONTWAIT) < 0 && zmq_errno() != EAGAIN) {
-		fprintf(stderr, "vetwatch: '%s': %s\n", w->o->cmd_endpoint,
-			zmq_strerror(zmq_errno()));
-		return -1;
-	}
-	/* On EAGAIN the deadline sends it again. */
-	w->nfl++;
-	w->next_from = from + PAGE_EVENTS;
-	return 0;
-}
-
-/* send_catchup - forget the requests in flight and ask again from
- * cursor + 1. */
-static int send_catchup(watch_t *w)
-{
-	w->nfl = 0;
-	w->retry = 0;
-	w->req_deadline = now_ms() + REQUEST_TIMEOUT_MS;
-	/* "now": a seq past any, which answers with no events and the
-	 * daemon's last seq. */
-	return send_one(w, w->start_now ? UINT64_MAX : w->cursor + 1);
-}
-
-/* fill_pipeline - keep PIPELINE requests in flight while the daemon is
- * known to hold more (and, with --once, up to the target only). */
-static int fill_pipeline(watch_t *w)
-{
-	uint64_t last = w->o->once ? w->once_target : w->known_last;
-
-	/* Pages cut short by PAGE_BYTES (large events) have no predictable
-	 * end: ask one at a time then. */
-	if (w->nfl == 0 || !w->cursor_known || w->start_now || !w->full_pages)
-		return 0;
-	while (w->nfl < PIPELINE && w->next_from <= last)
-		if (send_one(w, w->next_from) < 0)
-			return -1;
-	return 0;
-}
-
-/* Start a catch-up unless one is in flight. */
-static int want_catchup(watch_t *w)
-{
-	if (w->nfl > 0 || w->retry)
-		return 0;
-	return send_catchup(w);
-}
-
-/*
- * on_reply - one reply on the DEALER.  Returns 0, or -1 to stop
- * (w->exit_status set).
- */
-static int on_reply(watch_t *w)
-{
-	ProtobufCAllocator alloc = {arena_alloc, arena_free, &w->arena};
-	zmq_msg_t m;
-	va_reply_t *r;
-	uint64_t from;
-	size_t k;
-	int rc = 0;
-
-	zmq_msg_init(&m);
-	if (zmq_msg_recv(&m, w->dealer, ZMQ_DONTWAIT) < 0) {
-		zmq_msg_close(&m);
-		return 0;
-	}
-	arena_reset(&w->arena); /* the previous page's memory */
-	r = vetalliance__v1__reply__unpack(&alloc, zmq_msg_size(&m), zmq_msg_data(&m));
-	zmq_msg_close(&m);
-	if (r == NULL) {
-		fputs("vetwatch: malformed reply from the daemon, ignored\n", stderr);
-		return 0;
-	}
-	for (k = 0; k < w->nfl && strcmp(r->request_id, w->fl[k].id) != 0; k++)
-		;
-	if (k == w->nfl)
-		return 0; /* an answer to a request we gave up on */
-	/* Replies come in order: one before it that got no answer is
-	 * forgotten too (its events show up as a gap, asked again). */
-	from = w->fl[k].from;
-	memmove(w->fl, w->fl + k + 1, (w->nfl - k - 1) * sizeof w->fl[0]);
-	w->nfl -= k + 1;
-	w->req_deadline = now_ms() + REQUEST_TIMEOUT_MS;
-	w->timeouts = 0;
-	if (w->cmd_warned) {
-		fprintf(stderr, "vetwatch: the daemon answers again on '%s'\n", w->o->cmd_endpoint);
-		w->cmd_warned = 0;
-	}
-	Vetalliance__V1__EventPage *pg =
-	    r->result_case == VETALLIANCE__V1__REPLY__RESULT_EVENTS ? r->events : NULL;
-	if (r->status == VETALLIANCE__V1__STATUS__STATUS_FAILED_PRECONDITION && pg != NULL) {
-		if (w->fresh) {
-			fprintf(stderr,
-				"vetwatch: history before seq %" PRIu64 " is no longer kept by the "
-				"daemon; starting there\n",
-				pg->first_seq);
-			w->cursor = pg->first_seq - 1;
-			w->fresh = 0;
-			rc = send_catchup(w);
-			goto out;
-		}
-		fprintf(
-		    stderr,
-		    "vetwatch: events %" PRIu64 "..%" PRIu64 " are no longer kept by the daemon "
-		    "(history starts at seq %" PRIu64 "): %s\n"
-		    "vetwatch: read the current state (state_get, e.g. vetctl list queries) and "
-		    "start again with --from %" PRIu64 " (or remove the cursor file)\n",
-		    w->cursor + 1, pg->first_seq - 1, pg->first_seq, r->message, pg->first_seq);
-		w->exit_status = EX_DATAERR;
-		rc = -1;
-		goto out;
-	}
-	if (r->status != VETALLIANCE__V1__STATUS__STATUS_OK || pg == NULL) {
-		fprintf(stderr, "vetwatch: catch-up refused (status %d): %s; retrying\n",
-			(int)r->status, r->message);
-		w->nfl = 0;
-		w->retry = 1; /* at the deadline */
-		w->req_deadline = now_ms() + 1000;
-		goto out;
-	}
-	if (pg->last_seq > w->known_last)
-		w->known_last = pg->last_seq;
-	if (!w->cursor_known) {
-		if (w->start_now)
-			w->cursor = pg->last_seq;
-		w->start_now = 0;
-		w->cursor_known = 1;
-		w->once_target = pg->last_seq;
-	}
-	w->fresh = 0;
-	if (w->cursor > pg->last_seq && !w->cmd_warned) {
-		fprintf(stderr,
-			"vetwatch: the cursor (%" PRIu64
-			") is ahead of the daemon (last seq %" PRIu64
-			"): was its state replaced?\n",
-			w->cursor, pg->last_seq);
-	}
-	for (size_t i = 0; i < pg->n_events; i++) {
-		const va_event_t *ev = pg->events[i];
-		if (ev->seq <= w->cursor) {
-			w->dups++;
-			continue;
-		}
-		if (ev->seq != w->cursor + 1) {
-			w->gaps++;
-			w->nfl = 0;
-			break; /* not with a sound daemon and in-order replies: ask again */
-		}
-		w->caught_up++;
-		if (handle_event(w, ev) < 0) {
-			rc = -1;
-			goto out;
-		}
-	}
-	if (flush_out(w, 0) < 0) {
-		rc = -1;
-		goto out;
-	}
-	if (w->o->once && w->cursor >= w->once_target) {
-		w->exit_status = EX_OK;
-		rc = -1;
-		goto out;
-	}
-	w->full_pages = pg->n_events == PAGE_EVENTS && pg->next_seq == from + PAGE_EVENTS;
-	if (!w->full_pages)
-		w->nfl = 0; /* a short page: the requests after it ask for the wrong seqs */
-	if (w->cursor < w->known_last) {
-		if (w->nfl == 0)
-			rc = send_catchup(w);
-		if (rc == 0)
-			rc = fill_pipeline(w);
-	}
-out:
-	/* Nothing to free: the arena is reset before the next page. */
-	return rc;
-}
-
-/* alive - anything published proves the daemon is up. */
-static void alive(watch_t *w, uint64_t seq)
-{
-	w->hb_last_ms = now_ms();
-	if (w->hb_warned) {
-		fprintf(stderr, "vetwatch: the daemon is back (seq %" PRIu64 ")\n", seq);
-		w->hb_warned = 0;
-	}
-}
-
-/* on_heartbeat - liveness and the lost tail. */
-static int on_heartbeat(watch_t *w, const va_event_t *ev)
-{
-	const Vetalliance__V1__DaemonHeartbeat *hb = ev->daemon_heartbeat;
-
-	if (hb->interval_ms > 0)
-		w->hb_interval = hb->interval_ms;
-	alive(w, hb->last_seq);
-	if (hb->last_seq > w->known_last)
-		w->known_last = hb->last_seq;
-	if (w->cursor_known && w->cursor < hb->last_seq)
-		return want_catchup(w);
-	return 0;
-}
-
-/*
- * on_sub - one message on the SUB socket.  Returns 1 when one was read, 0
- * when none was waiting, -1 to stop.
- */
-static int on_sub(watch_t *w)
-{
-	zmq_msg_t frames[2];
-	size_t n = 0, extra = 0;
-	va_event_t *ev = NULL;
-	int more = 1, rc = 1;
-
-	zmq_msg_init(&frames[0]);
-	zmq_msg_init(&frames[1]);
-	while (more) {
-		zmq_msg_t *f = n < 2 ? &frames[n] : &frames[1];
-		size_t more_len = sizeof more;
-
-		if (zmq_msg_recv(f, w->sub, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
-			rc = 0;
-			goto out;
-		}
-		if (n < 2)
-			n++;
-		else
-			extra++;
-		if (zmq_getsockopt(w->sub, ZMQ_RCVMORE, &more, &more_len) < 0)
-			more = 0;
-	}
-	if (n != 2 || extra > 0) {
-		fprintf(stderr, "vetwatch: malformed message (%zu frames, expected 2), skipped\n",
-			n + extra);
-		goto out;
-	}
-	ev = vetalliance__v1__event__unpack(NULL, zmq_msg_size(&frames[1]),
-					    zmq_msg_data(&frames[1]));
-	if (ev == NULL) {
-		fprintf(stderr, "vetwatch: malformed event on topic '%.*s', skipped\n",
-			(int)zmq_msg_size(&frames[0]), (const char *)zmq_msg_data(&frames[0]));
-		goto out;
-	}
-	if (ev->payload_case == VETALLIANCE__V1__EVENT__PAYLOAD_DAEMON_HEARTBEAT) {
-		if (on_heartbeat(w, ev) < 0)
-			rc = -1;
-		goto out;
-	}
-	alive(w, ev->seq);
-	if (!w->cursor_known && w->start_now) {
-		/* Live from now: the first event seen is as good a "now" as the
-		 * catch-up's answer (and needs no command endpoint). */
-		w->cursor = ev->seq - 1;
-		w->cursor_known = 1;
-		w->start_now = 0;
-	}
-	if (ev->seq > w->known_last)
-		w->known_last = ev->seq;
-	if (!w->cursor_known || ev->seq <= w->cursor) {
-		w->dups++;
-		goto out;
-	}
-	if (ev->seq != w->cursor + 1) {
-		/* A gap (or a --type subscription): fetch the missing ones, in
-		 * order; this one comes with them. */
-		w->gaps++;
-		if (want_catchup(w) < 0)
-			rc = -1;
-		goto out;
-	}
-	if (handle_event(w, ev) < 0)
-		rc = -1;
-out:
-	if (ev != NULL)
-		vetalliance__v1__event__free_unpacked(ev, NULL);
-	zmq_msg_close(&frames[0]);
-	zmq_msg_close(&frames[1]);
-	return rc;
-}
-
-/* check_timers - a catch-up without reply; heartbeats overdue. */
-static int check_timers(watch_t *w)
-{
-	int64_t now = now_ms();
-
-	if ((w->nfl > 0 || w->retry) && now >= w->req_deadline) {
-		if (!w->retry) {
-			w->timeouts++;
-			if (!w->cmd_warned) {
-				fprintf(stderr,
-					"vetwatch: no answer from the daemon on '%s'; retrying\n",
-					w->o->cmd_endpoint);
-				w->cmd_warned = 1;
-			}
-			if (w->o->once && w->timeouts >= ONCE_ATTEMPTS) {
-				fprintf(stderr, "vetwatch: giving up after %d attempts\n",
-					w->timeouts);
-				w->exit_status = EX_UNAVAILABLE;
-				return -1;
-			}
-		}
-		if (send_catchup(w) < 0) {
-			w->exit_status = EX_SOFTWARE;
-			return -1;
-		}
-	}
-	if (!w->o->once && w->o->hb_timeout != 0 && !w->hb_warned) {
-		int64_t limit = w->o->hb_timeout > 0 ? w->o->hb_timeout : 3 * w->hb_interval;
-		if (now - w->hb_last_ms > limit) {
-			fprintf(stderr,
-				"vetwatch: no heartbeat from the daemon for %" PRId64
-				" ms: it may be "
-				"down (waiting for it)\n",
-				now - w->hb_last_ms);
-			w->hb_warned = 1;
-		}
-	}
-	return 0;
-}
-
-static int set_int(void *s, int opt, int v)
-{
-	return zmq_setsockopt(s, opt, &v, sizeof v);
 }
 
 int main(int argc, char **argv)
 {
 	struct options opts = {0};
 	watch_t w = {0};
-	void *ctx = NULL;
+	va_watch_t *vw = NULL;
+	va_watch_opts_t wo = {0};
+	va_watch_stats_t st;
 	sigset_t mask;
-	int done = 0;
+	int64_t t0;
+	int done = 0, rc = 0;
 	int status = EX_SOFTWARE;
 
 	w.o = &opts;
 	w.sfd = -1;
-	/* Catch-up prints a page at a time; flush_out() flushes after each. */
+	/* Catch-up prints a page at a time; stdout is flushed after each step. */
 	setvbuf(stdout, NULL, _IOFBF, STDOUT_BUFFER);
 	opts.types.v = calloc((size_t)argc + 1, sizeof(char *));
 	opts.partners.v = calloc((size_t)argc + 1, sizeof(char *));
@@ -1228,32 +709,6 @@ int main(int argc, char **argv)
 	}
 	status = EX_SOFTWARE;
 
-	/* Where to start. */
-	if (opts.cursor_path != NULL) {
-		int rc = read_cursor(opts.cursor_path, &w.cursor);
-		if (rc < 0) {
-			status = EX_DATAERR;
-			goto out;
-		}
-		if (rc == 1) {
-			w.cursor_known = 0; /* settled by the first reply */
-		} else if (opts.from > 0) {
-			w.cursor = (uint64_t)opts.from - 1;
-		} else {
-			w.fresh = 1;
-		}
-	} else if (opts.from > 0) {
-		w.cursor = (uint64_t)opts.from - 1;
-	} else if (opts.once) {
-		w.fresh = 1;
-	} else {
-		w.start_now = 1;
-	}
-	w.written = opts.cursor_path != NULL ? w.cursor : 0;
-	if (opts.cursor_path != NULL && w.fresh)
-		w.written = UINT64_MAX; /* write even 0 */
-	w.hb_interval = HEARTBEAT_DEFAULT;
-
 	/* Before zmq_ctx_new(): its I/O threads inherit the mask. */
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
@@ -1269,127 +724,71 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	ctx = zmq_ctx_new();
-	if (ctx == NULL)
-		goto zmq_fail;
-	if (!opts.once) {
-		w.sub = zmq_socket(ctx, ZMQ_SUB);
-		if (w.sub == NULL || set_int(w.sub, ZMQ_LINGER, 0) < 0)
-			goto zmq_fail;
-		if (opts.rcvhwm > 0 && set_int(w.sub, ZMQ_RCVHWM, opts.rcvhwm) < 0)
-			goto zmq_fail;
-		if (opts.keyed && va_keys_apply(&opts.keys, w.sub) < 0)
-			goto zmq_fail;
-		if (opts.types.n == 0) {
-			if (zmq_setsockopt(w.sub, ZMQ_SUBSCRIBE, "", 0) < 0)
-				goto zmq_fail;
-		} else {
-			for (size_t i = 0; i < opts.types.n; i++)
-				if (zmq_setsockopt(w.sub, ZMQ_SUBSCRIBE, opts.types.v[i],
-						   strlen(opts.types.v[i])) < 0)
-					goto zmq_fail;
-			if (zmq_setsockopt(w.sub, ZMQ_SUBSCRIBE, HEARTBEAT_TOPIC,
-					   strlen(HEARTBEAT_TOPIC)) < 0)
-				goto zmq_fail;
-		}
-		if (zmq_connect(w.sub, opts.endpoint) < 0) {
-			fprintf(stderr, "vetwatch: invalid endpoint '%s': %s\n", opts.endpoint,
-				zmq_strerror(zmq_errno()));
-			status = EX_USAGE;
+	wo.pub_endpoint = opts.endpoint;
+	wo.cmd_endpoint = opts.cmd_endpoint;
+	wo.keys = opts.keyed ? &opts.keys : NULL;
+	wo.topics = (const char *const *)opts.types.v;
+	wo.n_topics = opts.types.n;
+	wo.cursor_file = opts.cursor_path;
+	wo.from = opts.from > 0 ? (uint64_t)opts.from : 0;
+	wo.once = opts.once;
+	wo.checkpoint_each = opts.exec_cmd != NULL;
+	wo.heartbeat_timeout_ms = opts.hb_timeout < 0    ? 0
+				  : opts.hb_timeout == 0 ? -1
+							 : (int)opts.hb_timeout;
+	wo.rcvhwm = opts.rcvhwm;
+	wo.notice = on_notice;
+	{
+		char err[512];
+
+		rc = va_watch_new(&vw, &wo, on_event, &w, err, sizeof err);
+		if (rc < 0) {
+			fprintf(stderr, "vetwatch: %s\n", err);
+			status = rc == -VA_INVALID_ARGUMENT ? EX_USAGE : EX_SOFTWARE;
+			if (rc == -VA_INVALID_ARGUMENT && opts.cursor_path != NULL &&
+			    strstr(err, "cursor") != NULL)
+				status = EX_DATAERR;
 			goto out;
 		}
 	}
-	w.dealer = zmq_socket(ctx, ZMQ_DEALER);
-	if (w.dealer == NULL || set_int(w.dealer, ZMQ_LINGER, 0) < 0)
-		goto zmq_fail;
-	if (opts.keyed && va_keys_apply(&opts.keys, w.dealer) < 0)
-		goto zmq_fail;
-	if (zmq_connect(w.dealer, opts.cmd_endpoint) < 0) {
-		fprintf(stderr, "vetwatch: invalid endpoint '%s': %s\n", opts.cmd_endpoint,
-			zmq_strerror(zmq_errno()));
-		status = EX_USAGE;
-		goto out;
-	}
+	t0 = now_ms();
+	for (rc = 0; rc == 0;) {
+		struct pollfd pfd = {.fd = w.sfd, .events = POLLIN};
 
-	/* Subscribed first; now the catch-up. */
-	w.t0 = now_ms();
-	w.hb_last_ms = w.t0;
-	w.written_ms = w.t0;
-	if (send_catchup(&w) < 0)
-		goto out;
-	w.exit_status = -1;
-	while (w.exit_status < 0) {
-		zmq_pollitem_t items[3] = {
-		    {.socket = w.dealer, .events = ZMQ_POLLIN},
-		    {.fd = w.sfd, .events = ZMQ_POLLIN},
-		    {.socket = w.sub, .events = ZMQ_POLLIN},
-		};
-		int nitems = w.sub != NULL ? 3 : 2;
-
-		if (zmq_poll(items, nitems, 100) < 0) {
-			if (zmq_errno() == EINTR)
-				continue;
-			goto zmq_fail;
-		}
-		if (items[1].revents & ZMQ_POLLIN) {
-			w.exit_status = EX_OK; /* SIGINT or SIGTERM: a clean stop */
+		if (poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN)) {
+			rc = VA_WATCH_STOP; /* SIGINT or SIGTERM: a clean stop */
 			break;
 		}
-		if (items[0].revents & ZMQ_POLLIN) {
-			for (int i = 0; i < 64 && w.exit_status < 0; i++) {
-				int ev = 0;
-				size_t elen = sizeof ev;
-				if (on_reply(&w) < 0)
-					break;
-				if (zmq_getsockopt(w.dealer, ZMQ_EVENTS, &ev, &elen) < 0 ||
-				    !(ev & ZMQ_POLLIN))
-					break;
-			}
-		}
-		if (w.exit_status < 0 && nitems == 3 && (items[2].revents & ZMQ_POLLIN)) {
-			/* Drain up to a budget, so replies are not starved. */
-			for (int i = 0; i < 10000 && w.exit_status < 0; i++) {
-				int r = on_sub(&w);
-				if (r <= 0)
-					break;
-			}
-		}
-		if (w.stop && w.exit_status < 0)
-			w.exit_status = EX_OK;
-		if (w.exit_status < 0 && flush_out(&w, 0) < 0)
+		rc = va_watch_step(vw, 100);
+		if (w.stop && rc == 0)
+			rc = VA_WATCH_STOP;
+		if (fflush(stdout) == EOF || ferror(stdout)) {
+			perror("vetwatch: cannot write to stdout");
+			rc = -VA_INTERNAL;
 			break;
-		if (w.exit_status < 0 && check_timers(&w) < 0)
-			break;
+		}
+		if (rc >= 0 && va_watch_checkpoint(vw, 0) < 0)
+			rc = -VA_INTERNAL;
 	}
-	status = w.exit_status;
+	status = exit_status(rc);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		status = EX_IOERR;
-	if (write_cursor(&w) < 0 && status == EX_OK)
+	if (va_watch_checkpoint(vw, 1) < 0 && status == EX_OK)
 		status = EX_IOERR;
 	if (opts.stats) {
-		double secs = (double)(now_ms() - w.t0) / 1000.0;
+		double secs = (double)(now_ms() - t0) / 1000.0;
+
+		va_watch_stats(vw, &st);
 		fprintf(stderr,
 			"vetwatch: %" PRIu64 " events (%" PRIu64 " from catch-up), %" PRIu64
 			" duplicates dropped, %" PRIu64 " gaps repaired, %.3f s, %.0f events/s\n",
-			w.delivered, w.caught_up, w.dups, w.gaps, secs,
-			secs > 0 ? (double)w.delivered / secs : 0.0);
+			st.delivered, st.caught_up, st.duplicates, st.gaps, secs,
+			secs > 0 ? (double)st.delivered / secs : 0.0);
 	}
-	goto out;
-zmq_fail:
-	fprintf(stderr, "vetwatch: %s\n", zmq_strerror(zmq_errno()));
-	status = EX_SOFTWARE;
 out:
-	if (w.sub != NULL)
-		zmq_close(w.sub);
-	if (w.dealer != NULL)
-		zmq_close(w.dealer);
-	if (ctx != NULL) {
-		while (zmq_ctx_term(ctx) < 0 && zmq_errno() == EINTR)
-			;
-	}
+	va_watch_free(&vw);
 	if (w.sfd >= 0)
 		close(w.sfd);
-	arena_release(&w.arena);
 	free(opts.types.v);
 	free(opts.partners.v);
 	free(opts.centres.v);
