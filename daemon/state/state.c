@@ -15,28 +15,11 @@
 
 #include "state/alliance.h"
 #include "state/commitment.h"
+#include "state/dedup.h"
 #include "state/hmap.h"
 #include "state/mobility.h"
 #include "state/session.h"
 #include "state/state.h"
-
-/* The idempotency table: a hash for lookups and a ring of entries in the
- * order they were first seen, for forgetting the oldest.  An entry is one
- * allocation: the seq, the key "actor\x1frequest_id" and the key's hash. */
-typedef struct recent_entry {
-	uint64_t seq;
-	size_t hash; /* hmap_hash(key) */
-	char key[];
-} recent_entry_t;
-
-typedef struct recent {
-	hmap_t map; /* key -> recent_entry_t *; not kept up during replay */
-	int replaying;
-	recent_entry_t **ring;
-	size_t cap;
-	size_t head; /* oldest */
-	size_t n;
-} recent_t;
 
 struct state {
 	uint64_t last_seq;
@@ -56,138 +39,34 @@ struct state {
 	commitments_t *commitments;
 	alliances_t *alliances;
 	mobilities_t *mobilities;
-	recent_t recent;
+	dedup_t recent;       /* the idempotency table */
 	sessions_t *sessions; /* sessions, deadlines, reminders sent */
 };
 
-#define RECENT_KEY_MAX 512
-
-static void state__recent_key(char *key, size_t len, const char *actor, const char *request_id)
-{
-	size_t a = actor ? strlen(actor) : 0, r = request_id ? strlen(request_id) : 0;
-
-	/* Both parts are length-checked at the edge; cut rather than overflow. */
-	if (a > len / 2 - 1)
-		a = len / 2 - 1;
-	if (r > len - a - 2)
-		r = len - a - 2;
-	memcpy(key, actor ? actor : "", a);
-	key[a] = '\x1f';
-	memcpy(key + a + 1, request_id ? request_id : "", r);
-	key[a + 1 + r] = '\0';
-}
-
-static void state__recent_drop_oldest(state_t *st)
-{
-	recent_t *r = &st->recent;
-	recent_entry_t *e = r->ring[r->head];
-
-	/* The map may hold a newer entry of the same key (see replay). */
-	if (!r->replaying && hmap_get(&r->map, e->key) == e)
-		hmap_del(&r->map, e->key);
-	free(e);
-	r->ring[r->head] = NULL;
-	r->head = (r->head + 1) % r->cap;
-	r->n--;
-}
-
-static void state__recent_put(state_t *st, const char *actor, const char *request_id, uint64_t seq)
-{
-	recent_t *r = &st->recent;
-	char key[RECENT_KEY_MAX];
-	recent_entry_t *e;
-	size_t len;
-
-	if (request_id == NULL || *request_id == '\0' || r->cap == 0)
-		return;
-	state__recent_key(key, sizeof key, actor, request_id);
-	if (r->replaying) {
-		/* Replay keeps only the ring: the events of one request are
-		 * consecutive, so comparing with the newest entry finds them;
-		 * the map is built once at the end (state_replay_end). */
-		e = r->n > 0 ? r->ring[(r->head + r->n - 1) % r->cap] : NULL;
-		if (e != NULL && strcmp(e->key, key) == 0) {
-			e->seq = seq;
-			return;
-		}
-	} else if ((e = hmap_get(&r->map, key)) != NULL) {
-		e->seq = seq;
-		return;
-	}
-	if (r->n == r->cap)
-		state__recent_drop_oldest(st);
-	len = strlen(key) + 1;
-	e = malloc(sizeof *e + len);
-	if (e == NULL)
-		abort();
-	e->seq = seq;
-	e->hash = hmap_hash(key);
-	memcpy(e->key, key, len);
-	if (!r->replaying)
-		hmap_put(&r->map, e->key, e);
-	r->ring[(r->head + r->n) % r->cap] = e;
-	r->n++;
-}
-
 void state_set_dedup_window(state_t *st, size_t window)
 {
-	recent_t *r = &st->recent;
-	recent_entry_t **ring;
-	size_t keep = r->n < window ? r->n : window;
-
-	/* Keep the newest `keep` entries, in order, in a ring of the new size. */
-	while (r->n > keep)
-		state__recent_drop_oldest(st);
-	ring = calloc(window ? window : 1, sizeof *ring);
-	if (ring == NULL)
-		abort();
-	for (size_t i = 0; i < r->n; i++)
-		ring[i] = r->ring[(r->head + i) % r->cap];
-	free(r->ring);
-	r->ring = ring;
-	r->cap = window;
-	r->head = 0;
-	hmap_reserve(&r->map, window);
+	dedup_set_window(&st->recent, window);
 }
 
 int state_request_seen(const state_t *st, const char *actor, const char *request_id,
 		       uint64_t *seq_p)
 {
-	char key[RECENT_KEY_MAX];
-	const recent_entry_t *e;
-
-	state__recent_key(key, sizeof key, actor, request_id);
-	e = hmap_get(&st->recent.map, key);
-	if (e == NULL)
-		return 0;
-	*seq_p = e->seq;
-	return 1;
+	return dedup_seen(&st->recent, actor, request_id, seq_p);
 }
 
 void state_replay_begin(state_t *st)
 {
-	st->recent.replaying = 1;
+	dedup_replay_begin(&st->recent);
 }
 
 void state_replay_end(state_t *st)
 {
-	recent_t *r = &st->recent;
-
-	if (!r->replaying)
-		return;
-	r->replaying = 0;
-	hmap_release(&r->map);
-	hmap_reserve(&r->map, r->cap);
-	/* Oldest first, so a key seen twice maps to its newest entry. */
-	for (size_t i = 0; i < r->n; i++) {
-		recent_entry_t *e = r->ring[(r->head + i) % r->cap];
-		hmap_put(&r->map, e->key, e);
-	}
+	dedup_replay_end(&st->recent);
 }
 
 size_t state_recent_count(const state_t *st)
 {
-	return st->recent.n;
+	return dedup_count(&st->recent);
 }
 
 void state_recent_each(const state_t *st,
@@ -195,19 +74,7 @@ void state_recent_each(const state_t *st,
 				  void *arg),
 		       void *arg)
 {
-	const recent_t *r = &st->recent;
-
-	for (size_t i = 0; i < r->n; i++) {
-		const recent_entry_t *e = r->ring[(r->head + i) % r->cap];
-		const char *sep = strchr(e->key, '\x1f');
-		char actor[RECENT_KEY_MAX];
-		size_t alen = sep ? (size_t)(sep - e->key) : 0;
-		if (sep == NULL)
-			continue;
-		memcpy(actor, e->key, alen);
-		actor[alen] = '\0';
-		fn(actor, sep + 1, e->seq, arg);
-	}
+	dedup_each(&st->recent, fn, arg);
 }
 
 state_t *state_new(void)
@@ -255,10 +122,7 @@ void state_free(state_t **self_p)
 	alliances_free(&st->alliances);
 	mobilities_free(&st->mobilities);
 	sessions_free(&st->sessions);
-	for (size_t i = 0; i < st->recent.n; i++)
-		free(st->recent.ring[(st->recent.head + i) % st->recent.cap]);
-	free(st->recent.ring);
-	hmap_release(&st->recent.map);
+	dedup_release(&st->recent);
 	free(st);
 	*self_p = NULL;
 }
@@ -1016,7 +880,7 @@ static int state__apply(state_t *st, event_t *ev, int take, char *err, size_t er
 				  (unsigned long long)ev->seq, (int)ev->type);
 	}
 	st->last_seq = ev->seq;
-	state__recent_put(st, ev->actor, ev->request_id, ev->seq);
+	dedup_put(&st->recent, ev->actor, ev->request_id, ev->seq);
 	return 0;
 }
 
@@ -1108,7 +972,7 @@ void state_restore_mobility(state_t *st, const mobility_t *m)
 
 void state_restore_recent(state_t *st, const char *actor, const char *request_id, uint64_t seq)
 {
-	state__recent_put(st, actor, request_id, seq);
+	dedup_put(&st->recent, actor, request_id, seq);
 }
 
 void state_restore_last_seq(state_t *st, uint64_t seq)
