@@ -1253,3 +1253,261 @@ Test(state, a_snapshot_loads_back_whole_and_damage_is_refused)
 	free(buf);
 	state_free(&st);
 }
+
+/* ----------------------------------------- decide is pure, every noun */
+
+#include "ops/rules_file.h"
+#include "vetalliance.pb-c.h"
+
+#define PBN(name) Vetalliance__V1__##name
+
+/* The state as a snapshot's bytes: every noun, the idempotency table and
+ * the last seq (the caller frees). */
+static uint8_t *snapshot_bytes(const state_t *st, size_t *len)
+{
+	uint8_t *buf = NULL;
+
+	*len = codec_snapshot_pack(st, 1, &buf);
+	cr_assert_gt(*len, 0);
+	return buf;
+}
+
+struct pure_run {
+	state_t *st;
+	rules_t *rules;
+	int apply;       /* 1: the set-up (each must be accepted, and is applied) */
+	size_t accepted; /* checks: decided with events */
+	size_t refused;
+	size_t n;
+};
+
+/* One request: decoded as the server decodes it, then decided (and, in
+ * the set-up, applied). */
+static void pure_step(struct pure_run *r, PBN(Request) * req)
+{
+	state_ctx_t ctx = {.now_ms = 1790000000000, .actor = "admin", .rules = r->rules};
+	struct request dec;
+	evlist_t out = {0};
+	uint8_t *before = NULL, *after = NULL;
+	size_t blen = 0, alen = 0;
+	char rid[16];
+	int rc;
+
+	snprintf(rid, sizeof rid, "p-%zu", r->n++);
+	req->request_id = rid;
+	ctx.request_id = rid;
+	cr_assert_eq(st_decode(&req->base, &dec, err, sizeof err), 0, "%s: %s", rid, err);
+	if (!r->apply)
+		before = snapshot_bytes(r->st, &blen);
+	rc = state_decide(r->st, &dec.cmd, &ctx, &out, err, sizeof err);
+	if (r->apply) {
+		cr_assert_eq(rc, 0, "set-up %s (body %d) refused: %s", rid, (int)req->body_case,
+			     err);
+		for (size_t i = 0; i < out.n; i++)
+			cr_assert_eq(state_apply(r->st, &out.v[i], err, sizeof err), 0, "%s", err);
+	} else {
+		after = snapshot_bytes(r->st, &alen);
+		cr_assert(blen == alen && memcmp(before, after, blen) == 0,
+			  "deciding %s (body %d, rc %d) changed the state", rid,
+			  (int)req->body_case, rc);
+		if (rc == 0)
+			r->accepted++;
+		else
+			r->refused++;
+	}
+	free(before);
+	free(after);
+	evlist_release(&out);
+	request_release(&dec);
+}
+
+#define PURE(r, field, body, value)                                                                \
+	do {                                                                                       \
+		PBN(Request) req_ = VETALLIANCE__V1__REQUEST__INIT;                                \
+		req_.body_case = VETALLIANCE__V1__REQUEST__BODY_##body;                            \
+		req_.field = (value);                                                              \
+		pure_step((r), &req_);                                                             \
+	} while (0)
+
+/* Centres CECOA (IEFP) and SBHC (SBH); alliance A1 of both with an MoU;
+ * mobility M1 proposed, M2 approved, M3 under way; session S1 with SBHC;
+ * deadline D1.  Then `checks` decides every kind of command on it. */
+static void pure_commands(struct pure_run *r, int checks)
+{
+	PBN(Centre) c1 = VETALLIANCE__V1__CENTRE__INIT, c2 = VETALLIANCE__V1__CENTRE__INIT;
+	PBN(CentreRegister) reg1 = VETALLIANCE__V1__CENTRE_REGISTER__INIT, reg2 = reg1;
+	PBN(CentreUpdate) upd = VETALLIANCE__V1__CENTRE_UPDATE__INIT;
+	PBN(AllianceMember)
+	m1 = VETALLIANCE__V1__ALLIANCE_MEMBER__INIT,
+	m2 = m1, *ms[] = {&m1, &m2};
+	PBN(Alliance) al = VETALLIANCE__V1__ALLIANCE__INIT;
+	PBN(AllianceCreate) acre = VETALLIANCE__V1__ALLIANCE_CREATE__INIT;
+	PBN(AllianceJoin) ajoin = VETALLIANCE__V1__ALLIANCE_JOIN__INIT;
+	PBN(AllianceLeave) aleave = VETALLIANCE__V1__ALLIANCE_LEAVE__INIT;
+	PBN(AllianceContact) acon = VETALLIANCE__V1__ALLIANCE_CONTACT__INIT;
+	PBN(AllianceAgree) agree = VETALLIANCE__V1__ALLIANCE_AGREE__INIT;
+	PBN(AllianceVisit) visit = VETALLIANCE__V1__ALLIANCE_VISIT__INIT;
+	PBN(MouContent) mou = VETALLIANCE__V1__MOU_CONTENT__INIT;
+	PBN(MouDraft) draft = VETALLIANCE__V1__MOU_DRAFT__INIT;
+	PBN(MouSign) sign = VETALLIANCE__V1__MOU_SIGN__INIT;
+	PBN(CommitmentConfirm) conf = VETALLIANCE__V1__COMMITMENT_CONFIRM__INIT;
+	PBN(CommitmentWithdraw) wdr = VETALLIANCE__V1__COMMITMENT_WITHDRAW__INIT;
+	PBN(Mobility) mob = VETALLIANCE__V1__MOBILITY__INIT;
+	PBN(MobilityPropose) prop = VETALLIANCE__V1__MOBILITY_PROPOSE__INIT;
+	PBN(MobilityAct) act = VETALLIANCE__V1__MOBILITY_ACT__INIT;
+	PBN(MobilityCertify) cert = VETALLIANCE__V1__MOBILITY_CERTIFY__INIT;
+	PBN(MobilityReviewDecision) rev = VETALLIANCE__V1__MOBILITY_REVIEW_DECISION__INIT;
+	PBN(MobilityPrepare) prep = VETALLIANCE__V1__MOBILITY_PREPARE__INIT;
+	PBN(Session) se = VETALLIANCE__V1__SESSION__INIT;
+	PBN(SessionBook) book = VETALLIANCE__V1__SESSION_BOOK__INIT;
+	PBN(SessionJoin) join = VETALLIANCE__V1__SESSION_JOIN__INIT;
+	PBN(SessionLeave) leave = VETALLIANCE__V1__SESSION_LEAVE__INIT;
+	PBN(SessionCancel) cancel = VETALLIANCE__V1__SESSION_CANCEL__INIT;
+	PBN(SessionReschedule) resch = VETALLIANCE__V1__SESSION_RESCHEDULE__INIT;
+	PBN(Deadline) dl = VETALLIANCE__V1__DEADLINE__INIT;
+	PBN(DeadlineSet) dset = VETALLIANCE__V1__DEADLINE_SET__INIT;
+	PBN(DeadlineDone) ddone = VETALLIANCE__V1__DEADLINE_DONE__INIT;
+	char *sectors[] = {"it"}, *mask[] = {"name"}, *acts[] = {"workshop"}, *outs[] = {"unit 1"};
+	char *teams[] = {"teams"};
+	static const char *const mobs[] = {"M1", "M2", "M3"};
+
+	c1.id = "CECOA", c1.name = "CECOA", c1.partner = "IEFP", c1.country = "PT";
+	c2.id = "SBHC", c2.name = "SBH Centre", c2.partner = "SBH", c2.country = "DE";
+	c1.kind = c2.kind = VETALLIANCE__V1__CENTRE_KIND__CENTRE_KIND_VET_CENTRE;
+	c1.sectors = c2.sectors = sectors;
+	c1.n_sectors = c2.n_sectors = 1;
+	reg1.centre = &c1;
+	reg2.centre = &c2;
+	m1.centre = "CECOA", m2.centre = "SBHC";
+	al.id = "A1", al.name = "First", al.members = ms, al.n_members = 2;
+	al.kind = VETALLIANCE__V1__ALLIANCE_KIND__ALLIANCE_KIND_FORMAL;
+	acre.alliance = &al;
+	mou.objectives = "Exchange apprentices";
+	draft.alliance = "A1", draft.content = &mou;
+	mob.participant_kind = VETALLIANCE__V1__PARTICIPANT_KIND__PARTICIPANT_KIND_LEARNER;
+	mob.participant = "P-1", mob.sending = "CECOA", mob.host = "SBHC", mob.sector = "it";
+	mob.start_date = 20261102, mob.end_date = 20261115;
+	mob.format = VETALLIANCE__V1__MOBILITY_FORMAT__MOBILITY_FORMAT_VIRTUAL;
+	prop.mobility = &mob, prop.by = "CECOA";
+	se.id = "S1", se.host = "CECOA", se.title = "English class", se.duration_min = 60;
+	se.kind = VETALLIANCE__V1__SESSION_KIND__SESSION_KIND_JOINT_CLASS;
+	se.start_ms = 1800000000000, se.time_zone = "Europe/Lisbon", se.capacity = 20;
+	book.session = &se;
+	dl.id = "D1", dl.title = "Interim report", dl.owner = "CECOA", dl.due_ms = 1800000000000;
+	dset.deadline = &dl;
+
+	if (!checks) {
+		PURE(r, centre_register, CENTRE_REGISTER, &reg1);
+		PURE(r, centre_register, CENTRE_REGISTER, &reg2);
+		PURE(r, alliance_create, ALLIANCE_CREATE, &acre);
+		PURE(r, mou_draft, MOU_DRAFT, &draft);
+		for (int i = 0; i < 3; i++) {
+			mob.id = (char *)mobs[i];
+			PURE(r, mobility_propose, MOBILITY_PROPOSE, &prop);
+		}
+		act.by = "SBHC";
+		for (int i = 1; i < 3; i++) {
+			act.id = (char *)mobs[i];
+			PURE(r, mobility_approve, MOBILITY_APPROVE, &act);
+		}
+		act.id = "M3", act.by = "CECOA";
+		PURE(r, mobility_start, MOBILITY_START, &act);
+		PURE(r, session_book, SESSION_BOOK, &book);
+		join.session = "S1", join.centre = "SBHC", join.head_count = 2;
+		PURE(r, session_join, SESSION_JOIN, &join);
+		PURE(r, deadline_set, DEADLINE_SET, &dset);
+		return;
+	}
+	/* Accepted ones, of every noun. */
+	c1.name = "CECOA renamed";
+	upd.centre = &c1, upd.update_mask = mask, upd.n_update_mask = 1;
+	PURE(r, centre_update, CENTRE_UPDATE, &upd);
+	conf.centre = "CECOA",
+	conf.commitment = VETALLIANCE__V1__COMMITMENT__COMMITMENT_EVALUATIONS;
+	PURE(r, commitment_confirm, COMMITMENT_CONFIRM, &conf);
+	acon.alliance = "A1", acon.centre = "CECOA", acon.contact = "Ana";
+	acon.channels = teams, acon.n_channels = 1;
+	PURE(r, alliance_contact, ALLIANCE_CONTACT, &acon);
+	visit.alliance = "A1", visit.is_virtual = 1, visit.reference = "session S0";
+	PURE(r, alliance_visit, ALLIANCE_VISIT, &visit);
+	mou.objectives = "Exchange apprentices and teachers";
+	PURE(r, mou_draft, MOU_DRAFT, &draft);
+	act.id = "M1", act.by = "SBHC";
+	PURE(r, mobility_approve, MOBILITY_APPROVE, &act);
+	act.reason = "no tutor free";
+	PURE(r, mobility_reject, MOBILITY_REJECT, &act);
+	act.id = "M2", act.by = "CECOA", act.reason = NULL;
+	PURE(r, mobility_start, MOBILITY_START, &act);
+	act.reason = "the participant withdrew";
+	PURE(r, mobility_cancel, MOBILITY_CANCEL, &act);
+	act.id = "M3", act.reason = NULL;
+	PURE(r, mobility_complete, MOBILITY_COMPLETE, &act);
+	prep.id = "M2", prep.by = "CECOA", prep.english_level = VETALLIANCE__V1__CEFR__CEFR_B1;
+	PURE(r, mobility_prepare, MOBILITY_PREPARE, &prep);
+	mob.id = "M4";
+	PURE(r, mobility_propose, MOBILITY_PROPOSE, &prop);
+	se.id = "S2", se.start_ms = 1800100000000;
+	PURE(r, session_book, SESSION_BOOK, &book);
+	leave.session = "S1", leave.centre = "SBHC";
+	PURE(r, session_leave, SESSION_LEAVE, &leave);
+	resch.session = "S1", resch.by = "CECOA", resch.start_ms = 1800200000000;
+	resch.reason = "a holiday";
+	PURE(r, session_reschedule, SESSION_RESCHEDULE, &resch);
+	cancel.session = "S1", cancel.by = "CECOA", cancel.reason = "no teacher";
+	PURE(r, session_cancel, SESSION_CANCEL, &cancel);
+	ddone.id = "D1", ddone.by = "CECOA";
+	PURE(r, deadline_done, DEADLINE_DONE, &ddone);
+	/* Refused ones, of every noun. */
+	wdr.centre = "CECOA", wdr.commitment = VETALLIANCE__V1__COMMITMENT__COMMITMENT_EVALUATIONS;
+	PURE(r, commitment_withdraw, COMMITMENT_WITHDRAW, &wdr); /* never confirmed */
+	PURE(r, alliance_create, ALLIANCE_CREATE, &acre);        /* exists */
+	ajoin.alliance = "A1", ajoin.centre = "SBHC";
+	PURE(r, alliance_join, ALLIANCE_JOIN, &ajoin); /* a member already */
+	aleave.alliance = "A9", aleave.centre = "SBHC";
+	PURE(r, alliance_leave, ALLIANCE_LEAVE, &aleave); /* no such alliance */
+	agree.alliance = "A1";
+	PURE(r, alliance_agree, ALLIANCE_AGREE, &agree); /* commitments missing */
+	sign.alliance = "A1", sign.centre = "CECOA", sign.hash = "0000000000000000";
+	PURE(r, mou_sign, MOU_SIGN, &sign); /* another version */
+	cert.id = "M1", cert.by = "SBHC", cert.activities = acts, cert.n_activities = 1;
+	cert.outcomes = outs, cert.n_outcomes = 1;
+	PURE(r, mobility_certify, MOBILITY_CERTIFY, &cert); /* not completed */
+	act.id = "M1", act.by = "CECOA";
+	PURE(r, mobility_countersign, MOBILITY_COUNTERSIGN, &act); /* not certified */
+	rev.id = "M1", rev.by = "IEFP", rev.accept = 1;
+	PURE(r, mobility_review, MOBILITY_REVIEW, &rev); /* no review pending */
+	PURE(r, mobility_propose, MOBILITY_PROPOSE, &prop);
+	mob.id = "M1";
+	PURE(r, mobility_propose, MOBILITY_PROPOSE, &prop); /* exists */
+	se.id = "S1";
+	PURE(r, session_book, SESSION_BOOK, &book); /* exists */
+	join.session = "S9", join.centre = "SBHC", join.head_count = 1;
+	PURE(r, session_join, SESSION_JOIN, &join); /* no such session */
+	dl.due_ms = 1000;
+	dl.id = "D2";
+	PURE(r, deadline_set, DEADLINE_SET, &dset); /* in the past */
+}
+
+/* Deciding any command - accepted or refused, of any noun - changes
+ * nothing a snapshot holds: applying events is the only way state
+ * changes. */
+Test(state, decide_never_mutates_any_noun)
+{
+	struct pure_run r = {0};
+
+	r.st = fixture(NULL);
+	cr_assert_eq(rules_load(NULL, &r.rules, err, sizeof err), 0, "%s", err);
+	{
+		cmd_t c =
+		    partner_cmd(CMD_PARTNER_REGISTER, 0, "IEFP", "IEFP", "PT", "Europe/Lisbon", "");
+		cr_assert_eq(st_run(r.st, c, 1500, "admin", NULL, err, sizeof err), 0, "%s", err);
+	}
+	r.apply = 1;
+	pure_commands(&r, 0);
+	r.apply = 0;
+	pure_commands(&r, 1);
+	cr_assert_geq(r.accepted, 15, "only %zu commands were accepted", r.accepted);
+	cr_assert_geq(r.refused, 12, "only %zu commands were refused", r.refused);
+	rules_free(&r.rules);
+	state_free(&r.st);
+}
