@@ -1,30 +1,16 @@
 /*
- * server - see server.h.
+ * server - see server.h: the requests' dispatch and the daemon's life.
  *
  * The ROUTER sees [identity][envelope...][payload]: a DEALER client sends
  * one frame, a REQ client adds an empty delimiter, a proxy may add more.
  * The reply echoes every frame before the payload, so all of them work.
  *
- * Batches.  `cur` collects the events (framed for the journal and packed
- * for PUB) and the replies of the commands decided since the last commit
- * started; `syncing` is the one batch being written and fdatasync'ed on
- * the threadpool, if any.  A uv_prepare handle, which runs just before the
- * loop blocks for I/O, starts the next commit when no other is in flight,
- * so every command read in one loop turn (and all that arrive while a
- * sync runs) share one fdatasync.  (Not uv_check: commands read in the
- * idle phase, when the bridge drains a burst, would then wait for the
- * next wake-up, since the loop may block before any check runs.)
- *
- * A reply that carries no event (a query, a refusal) goes out at once when
- * nothing is pending, and otherwise waits behind the pending events,
- * because its answer may depend on them.
- *
- * Failures of a commit: a full disk (or a file-size limit) keeps the batch
- * and retries it every second, refusing new commands with
- * RESOURCE_EXHAUSTED and answering queries meanwhile; any other write or
- * fdatasync error is fatal (exit 74), since after a failed fsync the
- * kernel may have dropped the dirty pages and a retry could report a
- * success that is not on disk.
+ * A request is authenticated (auth.h), counted in flight per principal,
+ * decoded, authorized, and then a command is decided and staged in the
+ * open batch (commit.c), a query answered (query.c).  A reply that carries
+ * no event (a query, a refusal) goes out at once when nothing is pending,
+ * and otherwise waits behind the pending events, because its answer may
+ * depend on them.
  *
  * Idempotency: the state remembers which (actor, request_id) produced
  * events; a repeat is answered OK with the original seq, behind the same
@@ -43,482 +29,20 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include <vetalliance/error.h>
+#include "server_internal.h"
 
-#include "security/auth.h"
-#include "security/authz.h"
-#include "clock.h"
-#include "codec/codec.h"
-#include "defaults.h"
-#include "ops/feed.h"
-#include "journal.h"
-#include "security/bounds.h"
-#include "log.h"
-#include "ops/metrics.h"
-#include "replay.h"
-#include "server.h"
-#include "snapfile.h"
-#include "state/alliance.h"
-#include "state/commitment.h"
-#include "ops/rules_file.h"
-#include "state/mobility.h"
-#include "state/criteria.h"
-#include "state/session.h"
-#include "state/state.h"
-#include "zuv.h"
-
-#define SERVER_ERR_MAX          512
-#define SERVER_RETRY_MS         1000
-#define SERVER_SNAPSHOTS_KEPT   2
-#define SERVER_REMINDER_TICK_MS 250 /* how often due reminders are looked for */
-
-typedef struct pub_event {
-	char topic[64];
-	uint8_t *buf;
-	size_t len;
-} pub_event_t;
-
-typedef struct batch {
-	journal_batch_t *jb;
-	zuv_msg_t **replies;
-	uint32_t *slots; /* per reply: its principal's in-flight slot, or NO_SLOT */
-	size_t n_replies;
-	size_t cap_replies;
-	pub_event_t *events;
-	size_t n_events;
-	size_t cap_events;
-} batch_t;
-
-/*
- * A snapshot is taken by a forked child: it serialises its copy-on-write
- * image of the state and writes the temp file while the loop goes on
- * serving (serialising a large state in the loop would stall every client
- * for as long).  The parent polls for the child's exit, and renames the
- * file into place only once the journal is durable up to the snapshot's
- * seq, so a snapshot never runs ahead of the journal.
- */
-typedef struct snapshot_job {
-	uv_work_t work;
-	server_t *srv;
-	uint64_t seq;
-	pid_t pid;  /* the child, while it runs */
-	int ready;  /* the temp file is written */
-	int queued; /* the commit is on the threadpool */
-	int rc;
-	uint64_t t_fork; /* uv_hrtime() at the fork */
-	uint64_t t_exit; /* and when the child was seen to exit */
-	double cpu_s;    /* the child's CPU time, user and system */
-	char err[SERVER_ERR_MAX];
-} snapshot_job_t;
-
-struct server {
-	uv_loop_t *loop;
-	server_options_t opt;
-	char *state_dir;
-	zsock_t *router;
-	zsock_t *pub;
-	zuv_sock_t rz;
-	uv_prepare_t prepare;
-	uv_timer_t retry;
-	state_t *state;
-	journal_t *journal;
-	batch_t batches[2];
-	batch_t *cur;
-	batch_t *syncing;   /* NULL when no commit is in flight */
-	batch_t *releasing; /* the batch whose replies and events go out now */
-	uv_work_t sync_work;
-	int sync_running; /* the worker owns the journal */
-	int sync_rc;
-	char sync_err[SERVER_ERR_MAX];
-	int disk_full;
-	snapshot_job_t *snap;                      /* taken, not yet in place */
-	uv_timer_t snap_timer;                     /* polls the snapshot child */
-	uint64_t durable_seq;                      /* last seq on disk */
-	uint64_t snap_seqs[SERVER_SNAPSHOTS_KEPT]; /* newest first */
-	uint64_t since_snapshot;                   /* events */
-	uint64_t since_snapshot_bytes;             /* journal bytes */
-	uint64_t compact_upto;
-	evlist_t scratch; /* events of the command being decided */
-	int stopping;
-	int closed;
-	int open_handles;
-	uint64_t requests;
-	uint64_t refused;
-	uint64_t commits;
-	uint64_t committed_events;
-	metrics_t *metrics; /* status and metrics queries (metrics.h) */
-	uint64_t sync_ns;   /* duration of the last journal_write */
-	feed_t *feed;       /* catch-up pages and heartbeats (feed.h) */
-	/* security */
-	auth_t *auth;                /* CURVE or plain; principals */
-	auth_peers_t *router_peers;  /* addresses for failed handshakes */
-	inflight_t *inflight;        /* requests in flight per principal */
-	uint32_t answer_slot;        /* the request being handled: its slot */
-	int answer_pending;          /* ...counted, its reply not yet placed */
-	codec_limits_t codec_limits; /* string and list bounds */
-	rules_t *rules;              /* partner rules in force */
-	uv_timer_t reminder_timer;   /* reminders due */
-	va_clock_t clock;            /* the wall clock (injectable for tests) */
-};
-
-#define NO_SLOT UINT32_MAX
-
-static void server__maybe_finish(server_t *srv);
-static void server__start_sync(server_t *srv);
-static void server__feed(server_t *srv);
-
-static int64_t server__now_ms(const server_t *srv)
+int64_t server__now_ms(const server_t *srv)
 {
 	return clock_now_ms(&srv->clock);
 }
 
-static void *server__xrealloc(void *p, size_t n)
+void *server__xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n);
 	if (p == NULL)
 		fatal(70, "out of memory");
 	return p;
 }
-
-/* ------------------------------------------------------------- batch */
-
-static void batch__add_reply(batch_t *b, zuv_msg_t *msg, uint32_t slot)
-{
-	if (b->n_replies == b->cap_replies) {
-		b->cap_replies = b->cap_replies ? b->cap_replies * 2 : 64;
-		b->replies = server__xrealloc(b->replies, b->cap_replies * sizeof *b->replies);
-		b->slots = server__xrealloc(b->slots, b->cap_replies * sizeof *b->slots);
-	}
-	b->slots[b->n_replies] = slot;
-	b->replies[b->n_replies++] = msg;
-}
-
-static pub_event_t *batch__add_event(batch_t *b)
-{
-	if (b->n_events == b->cap_events) {
-		b->cap_events = b->cap_events ? b->cap_events * 2 : 64;
-		b->events = server__xrealloc(b->events, b->cap_events * sizeof *b->events);
-	}
-	memset(&b->events[b->n_events], 0, sizeof b->events[0]);
-	return &b->events[b->n_events++];
-}
-
-static void batch__release(batch_t *b)
-{
-	for (size_t i = 0; i < b->n_replies; i++)
-		zuv_msg_free(&b->replies[i]);
-	for (size_t i = 0; i < b->n_events; i++)
-		free(b->events[i].buf);
-	free(b->replies);
-	free(b->slots);
-	free(b->events);
-	journal_batch_free(&b->jb);
-	memset(b, 0, sizeof *b);
-}
-
-static void server__publish(server_t *srv, pub_event_t *ev)
-{
-	void *pub = zsock_resolve(srv->pub);
-
-	/* PUB never blocks: a subscriber past its high-water mark loses the
-	 * message and must catch up by seq. */
-	if (zmq_send(pub, ev->topic, strlen(ev->topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-	    zmq_send(pub, ev->buf, ev->len, ZMQ_DONTWAIT) < 0)
-		log_debug("could not publish an event: %s", zmq_strerror(zmq_errno()));
-}
-
-/*
- * The batch is durable: replies first, then the events in seq order.
- * Nothing may be added to a batch while it is released (the bridge never
- * hands the server a request from inside a send, zuv.h): a command added
- * here would have its reply dropped and its event published, never
- * written.
- */
-static void server__release_batch(server_t *srv, batch_t *b)
-{
-	assert(srv->releasing == NULL);
-	srv->releasing = b;
-	for (size_t i = 0; i < b->n_replies; i++) {
-		if (srv->closed)
-			zuv_msg_free(&b->replies[i]);
-		else
-			zuv_sock_queue(&srv->rz, b->replies[i]);
-		b->replies[i] = NULL;
-		if (b->slots[i] != NO_SLOT && srv->inflight != NULL)
-			inflight_release(srv->inflight, b->slots[i]);
-	}
-	/* One service pass for the whole batch: it flushes the replies and,
-	 * as after any send, re-reads the socket's state. */
-	if (b->n_replies > 0 && !srv->closed)
-		zuv_sock_flush(&srv->rz);
-	b->n_replies = 0;
-	for (size_t i = 0; i < b->n_events; i++) {
-		if (srv->pub != NULL)
-			server__publish(srv, &b->events[i]);
-		free(b->events[i].buf);
-		b->events[i].buf = NULL;
-	}
-	b->n_events = 0;
-	journal_batch_reset(b->jb);
-	srv->releasing = NULL;
-}
-
-/* ---------------------------------------------------------- snapshots */
-
-static void server__snapshot_work(uv_work_t *w)
-{
-	snapshot_job_t *job = w->data;
-
-	job->rc = snapfile_commit(job->srv->state_dir, job->seq, job->err, sizeof job->err);
-	if (job->rc == 0)
-		job->rc = snapfile_prune(job->srv->state_dir, SERVER_SNAPSHOTS_KEPT, NULL, job->err,
-					 sizeof job->err);
-}
-
-static void server__compact(server_t *srv)
-{
-	char err[SERVER_ERR_MAX];
-	size_t removed = 0;
-
-	if (srv->compact_upto == 0 || srv->sync_running || srv->journal == NULL)
-		return;
-	if (journal_compact(srv->journal, srv->compact_upto, &removed, err, sizeof err) < 0)
-		log_warn("could not compact the journal: %s", err);
-	else if (removed > 0)
-		log_info("compacted the journal: %zu segment(s) up to seq %llu removed", removed,
-			 (unsigned long long)srv->compact_upto);
-	srv->compact_upto = 0;
-}
-
-static void server__snapshot_done(uv_work_t *w, int status)
-{
-	snapshot_job_t *job = w->data;
-	server_t *srv = job->srv;
-
-	(void)status;
-	if (job->rc < 0) {
-		log_warn("could not put the snapshot at seq %llu in place: %s",
-			 (unsigned long long)job->seq, job->err);
-	} else {
-		log_info("wrote a snapshot at seq %llu (the child ran %.2f s with %.2f s of CPU, "
-			 "in place %.2f s after the fork)",
-			 (unsigned long long)job->seq, (double)(job->t_exit - job->t_fork) / 1e9,
-			 job->cpu_s, (double)(uv_hrtime() - job->t_fork) / 1e9);
-		/* Segments are removed only up to the older snapshot kept, so a
-		 * damaged newest snapshot can still fall back to it. */
-		srv->snap_seqs[1] = srv->snap_seqs[0];
-		srv->snap_seqs[0] = job->seq;
-		if (srv->snap_seqs[1] > 0)
-			srv->compact_upto = srv->snap_seqs[1];
-		server__compact(srv);
-	}
-	free(job);
-	srv->snap = NULL;
-	server__maybe_finish(srv);
-}
-
-/* Puts a written snapshot in place once the journal has reached its seq. */
-static void server__maybe_write_snapshot(server_t *srv)
-{
-	snapshot_job_t *job = srv->snap;
-
-	if (job == NULL || !job->ready || job->queued || srv->durable_seq < job->seq)
-		return;
-	job->queued = 1;
-	job->work.data = job;
-	uv_queue_work(srv->loop, &job->work, server__snapshot_work, server__snapshot_done);
-}
-
-static void server__snapshot_poll(uv_timer_t *t)
-{
-	server_t *srv = t->data;
-	snapshot_job_t *job = srv->snap;
-	struct rusage ru;
-	int status = 0;
-	pid_t pid;
-
-	if (job == NULL || job->pid <= 0) {
-		uv_timer_stop(t);
-		return;
-	}
-	pid = wait4(job->pid, &status, WNOHANG, &ru);
-	if (pid == 0)
-		return;
-	job->cpu_s = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-		     (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-	uv_timer_stop(t);
-	job->pid = 0;
-	job->t_exit = uv_hrtime();
-	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		log_warn("the snapshot at seq %llu failed (the child's status %d)",
-			 (unsigned long long)job->seq, status);
-		free(job);
-		srv->snap = NULL;
-		server__maybe_finish(srv);
-		return;
-	}
-	job->ready = 1;
-	server__maybe_write_snapshot(srv);
-	server__maybe_finish(srv);
-}
-
-/*
- * In the child: serialise and write, then leave without running any exit
- * handler (the sockets, the loop and the journal are the parent's).  The
- * child should finish soon: while it lives, every page the parent writes
- * that the two still share is copied on the write (ARCHITECTURE.md).
- */
-static noreturn void server__snapshot_child(server_t *srv, uint64_t seq)
-{
-	char err[SERVER_ERR_MAX];
-	uint8_t *buf = NULL;
-	size_t len = codec_snapshot_pack(srv->state, server__now_ms(srv), &buf);
-
-	if (len == 0) {
-		log_warn("could not encode a snapshot at seq %llu", (unsigned long long)seq);
-		_exit(1);
-	}
-	if (snapfile_write_tmp(srv->state_dir, seq, buf, len, err, sizeof err) < 0) {
-		log_warn("could not write the snapshot at seq %llu: %s", (unsigned long long)seq,
-			 err);
-		_exit(1);
-	}
-	log_debug("snapshot child: %zu bytes at seq %llu", len, (unsigned long long)seq);
-	_exit(0);
-}
-
-static void server__maybe_snapshot(server_t *srv)
-{
-	snapshot_job_t *job;
-	pid_t pid;
-
-	int due =
-	    (srv->opt.snapshot_every > 0 && srv->since_snapshot >= srv->opt.snapshot_every) ||
-	    (srv->opt.snapshot_bytes > 0 && srv->since_snapshot_bytes >= srv->opt.snapshot_bytes);
-	if (!due || srv->snap != NULL || srv->stopping || srv->closed)
-		return;
-	job = calloc(1, sizeof *job);
-	if (job == NULL)
-		return;
-	job->srv = srv;
-	job->seq = state_last_seq(srv->state);
-	job->t_fork = uv_hrtime();
-	pid = fork();
-	if (pid < 0) {
-		log_warn("could not fork to take a snapshot: %s", strerror(errno));
-		free(job);
-		return;
-	}
-	if (pid == 0)
-		server__snapshot_child(srv, job->seq);
-	job->pid = pid;
-	srv->snap = job;
-	srv->since_snapshot = 0;
-	srv->since_snapshot_bytes = 0;
-	uv_timer_start(&srv->snap_timer, server__snapshot_poll, 10, 10);
-}
-
-/* ------------------------------------------------------- group commit */
-
-static void server__sync_work(uv_work_t *w)
-{
-	server_t *srv = w->data;
-	struct timespec t0, t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	srv->sync_rc =
-	    journal_write(srv->journal, srv->syncing->jb, srv->sync_err, sizeof srv->sync_err);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	srv->sync_ns =
-	    (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
-}
-
-static void server__retry_cb(uv_timer_t *t)
-{
-	server_t *srv = t->data;
-
-	if (srv->syncing != NULL && !srv->sync_running)
-		server__start_sync(srv);
-}
-
-static void server__sync_done(uv_work_t *w, int status)
-{
-	server_t *srv = w->data;
-	batch_t *b = srv->syncing;
-
-	(void)status;
-	srv->sync_running = 0;
-	if (srv->sync_rc == -VA_RESOURCE_EXHAUSTED) {
-		if (!srv->disk_full)
-			log_err("journal write failed, refusing commands until it succeeds: %s",
-				srv->sync_err);
-		srv->disk_full = 1;
-		if (srv->stopping) {
-			server__maybe_finish(srv);
-			return;
-		}
-		uv_timer_start(&srv->retry, server__retry_cb, SERVER_RETRY_MS, 0);
-		return;
-	}
-	if (srv->sync_rc < 0)
-		fatal(74, "journal write failed: %s", srv->sync_err);
-	if (srv->disk_full) {
-		log_notice("journal writes resumed");
-		srv->disk_full = 0;
-	}
-	srv->commits++;
-	metrics_sync(srv->metrics, srv->sync_ns);
-	srv->committed_events += b->n_events;
-	srv->since_snapshot += b->n_events;
-	srv->since_snapshot_bytes += journal_batch_bytes(b->jb);
-	srv->durable_seq = journal_batch_last_seq(b->jb);
-	srv->syncing = NULL;
-	server__release_batch(srv, b);
-	server__compact(srv);
-	server__feed(srv);
-	if (srv->cur->n_events > 0)
-		server__start_sync(srv);
-	else
-		server__release_batch(srv, srv->cur); /* replies that waited */
-	server__maybe_snapshot(srv);
-	server__maybe_write_snapshot(srv);
-	server__maybe_finish(srv);
-}
-
-static void server__start_sync(server_t *srv)
-{
-	if (srv->syncing == NULL) {
-		if (srv->cur->n_events == 0)
-			return;
-		srv->syncing = srv->cur;
-		srv->cur = srv->cur == &srv->batches[0] ? &srv->batches[1] : &srv->batches[0];
-	}
-	srv->sync_running = 1;
-	srv->sync_work.data = srv;
-	uv_queue_work(srv->loop, &srv->sync_work, server__sync_work, server__sync_done);
-}
-
-/* Catch-up reads the journal, so only while no commit owns it (journal.h). */
-static void server__feed(server_t *srv)
-{
-	if (srv->feed == NULL || srv->sync_running || srv->journal == NULL)
-		return;
-	feed_set_position(srv->feed, journal_first_seq(srv->journal), srv->durable_seq);
-	feed_serve(srv->feed, srv->journal, srv->durable_seq);
-}
-
-static void server__on_prepare(uv_prepare_t *prepare)
-{
-	server_t *srv = prepare->data;
-
-	if (srv->feed != NULL && feed_pending(srv->feed) > 0)
-		server__feed(srv);
-
-	if (srv->syncing == NULL && srv->cur->n_events > 0)
-		server__start_sync(srv);
-}
-
-/* ----------------------------------------------------------- requests */
 
 /* Builds [identity][envelope...][reply] from the request's frames. */
 static zuv_msg_t *server__reply_msg(zmq_msg_t *frames, size_t nframes, zmq_msg_t *reply)
@@ -536,19 +60,18 @@ static zuv_msg_t *server__reply_msg(zmq_msg_t *frames, size_t nframes, zmq_msg_t
 /* `barrier`: the reply must wait for the pending events (it reports or
  * depends on them).  Without one it may go out while a full disk holds a
  * batch back. */
-static void server__answer(server_t *srv, zmq_msg_t *frames, size_t nframes, const char *request_id,
-			   int status, const char *message, uint64_t seq, const result_t *result,
-			   int barrier)
+void server__answer(server_t *srv, reply_to_t *to, int status, const char *message, uint64_t seq,
+		    const result_t *result, int barrier)
 {
 	zmq_msg_t reply;
 	zuv_msg_t *msg;
 
-	if (codec_reply_pack(request_id, status, message, seq, result, &reply) < 0) {
-		log_err("could not encode a reply to '%s'", request_id ? request_id : "");
+	if (codec_reply_pack(to->request_id, status, message, seq, result, &reply) < 0) {
+		log_err("could not encode a reply to '%s'", to->request_id ? to->request_id : "");
 		zmq_msg_close(&reply);
 		return;
 	}
-	msg = server__reply_msg(frames, nframes, &reply);
+	msg = server__reply_msg(to->frames, to->nframes, &reply);
 	zmq_msg_close(&reply);
 	if (msg == NULL)
 		return;
@@ -559,324 +82,12 @@ static void server__answer(server_t *srv, zmq_msg_t *frames, size_t nframes, con
 	} else {
 		/* The reply waits: its request stays in flight until then. */
 		assert(srv->cur != srv->releasing);
-		batch__add_reply(srv->cur, msg, srv->answer_pending ? srv->answer_slot : NO_SLOT);
-		srv->answer_pending = 0;
+		server__batch_add_reply(srv->cur, msg, to->pending ? to->slot : NO_SLOT);
+		to->pending = 0;
 	}
 }
 
-/*
- * Centres: the centres offering q->sector outside the country
- * of centre q->id, or outside q->country; *list_p gets them (sorted by
- * id).  Returns 0 or a VA_* code with a message naming what is unknown.
- */
-static int server__centre_match(server_t *srv, const query_t *q, result_t *res,
-				const void ***list_p, char *msg, size_t msglen)
-{
-	const char *country = q->country;
-	const centre_t **v;
-	size_t n, k = 0;
-
-	if (state_sector_get(srv->state, q->sector) == NULL) {
-		snprintf(msg, msglen, "centre_match.sector: no sector '%s'", q->sector);
-		return VA_NOT_FOUND;
-	}
-	if (q->id[0] != '\0') {
-		const centre_t *c = state_centre_get(srv->state, q->id);
-		if (c == NULL) {
-			snprintf(msg, msglen, "centre '%s' not found", q->id);
-			return VA_NOT_FOUND;
-		}
-		country = c->country;
-	}
-	n = state_centre_list(srv->state, "", "", q->sector, &v);
-	for (size_t i = 0; i < n; i++)
-		if (country[0] == '\0' || strcmp(v[i]->country, country) != 0)
-			v[k++] = v[i];
-	res->type = RESULT_CENTRES;
-	res->n = k;
-	*list_p = (const void **)v;
-	return 0;
-}
-
-static void server__query(server_t *srv, const query_t *q, zmq_msg_t *frames, size_t nframes,
-			  const char *request_id)
-{
-	uint64_t seq = state_last_seq(srv->state);
-	result_t res = {0};
-	const void **list = NULL;
-	char msg[SERVER_ERR_MAX] = "";
-	confirmation_t view[COMMITMENT_MAX];
-	criterion_t crit[CRITERIA_MAX];
-	metrics_status_t st;
-	char *text = NULL;
-	int status = 0;
-
-	switch (q->type) {
-	/* mobilities */
-	case QUERY_MOBILITY_GET:
-		res.one = mobilities_get(state_mobilities(srv->state), q->id);
-		if (res.one == NULL) {
-			status = VA_NOT_FOUND;
-			snprintf(msg, sizeof msg, "mobility '%s' not found", q->id);
-			break;
-		}
-		res.type = RESULT_MOBILITY;
-		res.state = srv->state;
-		res.rules = srv->rules;
-		break;
-	case QUERY_MOBILITY_LIST: {
-		size_t n =
-		    mobilities_list(state_mobilities(srv->state), (const mobility_t ***)&list);
-		for (size_t i = 0; i < n; i++) {
-			const mobility_t *m = list[i];
-			int keep = (q->status == 0 || (int)m->status == q->status) &&
-				   (q->partner == NULL || *q->partner == '\0' ||
-				    strcmp(m->sending_partner, q->partner) == 0 ||
-				    strcmp(m->host_partner, q->partner) == 0);
-			if (keep)
-				list[res.n++] = m;
-		}
-		res.type = RESULT_MOBILITIES;
-		res.state = srv->state;
-		res.rules = srv->rules;
-		break;
-	}
-	case QUERY_RULES_RELOAD:
-		if (server_rules_reload(srv, msg, sizeof msg) < 0) {
-			status = VA_INVALID_ARGUMENT;
-			break;
-		}
-		res.type = RESULT_RULES;
-		res.one = srv->rules;
-		break;
-	case QUERY_RULES_GET:
-		res.type = RESULT_RULES;
-		res.one = srv->rules;
-		break;
-	case QUERY_ALLIANCE_GET:
-		res.one = alliances_get(state_alliances(srv->state), q->id);
-		if (res.one == NULL) {
-			status = VA_NOT_FOUND;
-			snprintf(msg, sizeof msg, "alliance '%s' not found", q->id);
-			break;
-		}
-		res.type = RESULT_ALLIANCE;
-		res.state = srv->state;
-		res.now_ms = server__now_ms(srv);
-		break;
-	case QUERY_ALLIANCE_LIST:
-		res.type = RESULT_ALLIANCES;
-		res.n = alliances_list(state_alliances(srv->state), (const alliance_t ***)&list);
-		res.state = srv->state;
-		res.now_ms = server__now_ms(srv);
-		break;
-	case QUERY_SESSION_GET:
-		res.one = sessions_get(state_sessions(srv->state), q->id);
-		if (res.one == NULL) {
-			status = VA_NOT_FOUND;
-			snprintf(msg, sizeof msg, "session '%s' not found", q->id);
-			break;
-		}
-		res.type = RESULT_SESSION;
-		break;
-	case QUERY_SESSION_LIST:
-		res.type = RESULT_SESSIONS;
-		res.n =
-		    sessions_list(state_sessions(srv->state), q->id, (const session_t ***)&list);
-		break;
-	case QUERY_DEADLINE_LIST:
-		res.type = RESULT_DEADLINES;
-		res.n =
-		    sessions_deadline_list(state_sessions(srv->state), (const deadline_t ***)&list);
-		break;
-	case QUERY_COMMITMENT_LIST:
-		if (state_centre_get(srv->state, q->id) == NULL) {
-			status = VA_NOT_FOUND;
-			snprintf(msg, sizeof msg, "centre '%s' not found", q->id);
-			break;
-		}
-		commitments_view(state_commitments(srv->state), q->id, view);
-		list = calloc(COMMITMENT_MAX, sizeof *list);
-		if (list == NULL) {
-			status = VA_INTERNAL;
-			snprintf(msg, sizeof msg, "out of memory");
-			break;
-		}
-		for (size_t i = 0; i < COMMITMENT_MAX; i++)
-			list[i] = &view[i];
-		res.type = RESULT_COMMITMENTS;
-		res.n = COMMITMENT_MAX;
-		break;
-	case QUERY_PARTNER_GET:
-		res.type = RESULT_PARTNER;
-		res.one = state_partner_get(srv->state, q->id);
-		if (res.one == NULL) {
-			status = VA_NOT_FOUND;
-			snprintf(msg, sizeof msg, "partner '%s' not found", q->id);
-			res.type = RESULT_NONE;
-		}
-		break;
-	case QUERY_CENTRE_GET:
-		res.type = RESULT_CENTRE;
-		res.one = state_centre_get(srv->state, q->id);
-		if (res.one == NULL) {
-			status = VA_NOT_FOUND;
-			snprintf(msg, sizeof msg, "centre '%s' not found", q->id);
-			res.type = RESULT_NONE;
-		}
-		break;
-	case QUERY_PARTNER_LIST:
-		res.type = RESULT_PARTNERS;
-		res.n = state_partner_list(srv->state, (const partner_t ***)&list);
-		break;
-	case QUERY_CENTRE_LIST:
-		res.type = RESULT_CENTRES;
-		res.n = state_centre_list(srv->state, q->partner, q->country, q->sector,
-					  (const centre_t ***)&list);
-		break;
-	case QUERY_SECTOR_LIST:
-		res.type = RESULT_SECTORS;
-		res.n = state_sector_list(srv->state, (const sector_t ***)&list);
-		break;
-	case QUERY_INTEREST_LIST:
-		res.type = RESULT_INTERESTS;
-		res.n = state_interest_list(srv->state, q->partner, (const interest_t ***)&list);
-		break;
-	case QUERY_DAEMON_STATUS:
-		server_status(srv, &st);
-		res.type = RESULT_DAEMON_STATUS;
-		res.one = &st;
-		break;
-	case QUERY_EVENTS_SINCE:
-		/* Answered from the journal when no commit holds it. */
-		feed_request(srv->feed, frames, nframes, request_id, q->from_seq, q->max_events,
-			     q->max_bytes);
-		server__feed(srv);
-		return;
-	case QUERY_STATE_GET:
-		res.type = RESULT_STATE;
-		res.one = srv->state;
-		break;
-	/* Centres: criteria and matching. */
-	case QUERY_CENTRE_CRITERIA: {
-		const centre_t *c = state_centre_get(srv->state, q->id);
-		if (c == NULL) {
-			status = VA_NOT_FOUND;
-			snprintf(msg, sizeof msg, "centre '%s' not found", q->id);
-			break;
-		}
-		res.n = criteria_of(srv->state, c, crit);
-		list = calloc(CRITERIA_MAX, sizeof *list);
-		if (list == NULL) {
-			status = VA_INTERNAL;
-			snprintf(msg, sizeof msg, "out of memory");
-			break;
-		}
-		for (size_t i = 0; i < res.n; i++)
-			list[i] = &crit[i];
-		res.type = RESULT_CRITERIA;
-		break;
-	}
-	case QUERY_CENTRE_MATCH:
-		status = server__centre_match(srv, q, &res, &list, msg, sizeof msg);
-		break;
-	case QUERY_METRICS:
-		server_status(srv, &st);
-		text = metrics_text(&st);
-		if (text == NULL) {
-			status = VA_INTERNAL;
-			snprintf(msg, sizeof msg, "out of memory");
-			break;
-		}
-		res.type = RESULT_METRICS;
-		res.one = text;
-		break;
-	/* security: answered by server__security_query */
-	case QUERY_PRINCIPALS_RELOAD:
-	case QUERY_WHOAMI:
-		return;
-	}
-	res.many = (const void *const *)list;
-	server__answer(srv, frames, nframes, request_id, status, msg, seq, &res, 0);
-	free(list);
-	free(text);
-}
-
-/*
- * Decides, applies and stages one command.  Returns 0 or a negative code
- * with a message; on success *seq_p is the seq of its last event.  What
- * the events take out of cmd is gone from it (state_decide_take).
- */
-static int server__execute(server_t *srv, cmd_t *cmd, const state_ctx_t *ctx, uint64_t *seq_p,
-			   char *err, size_t errlen)
-{
-	evlist_t *evs = &srv->scratch;
-	int rc;
-
-	assert(srv->releasing == NULL);
-	evlist_clear(evs);
-	rc = state_decide_take(srv->state, cmd, ctx, evs, err, errlen);
-	if (rc < 0)
-		return rc;
-	for (size_t i = 0; i < evs->n; i++) {
-		pub_event_t *pe = batch__add_event(srv->cur);
-		pe->len = codec_event_pack(&evs->v[i], &pe->buf, pe->topic, sizeof pe->topic);
-		if (pe->len == 0)
-			fatal(70, "could not encode event %llu", (unsigned long long)evs->v[i].seq);
-		if (journal_batch_add(srv->cur->jb, evs->v[i].seq, pe->buf, pe->len) < 0)
-			fatal(70, "could not stage event %llu", (unsigned long long)evs->v[i].seq);
-		rc = state_apply_take(srv->state, &evs->v[i], err, errlen);
-		if (rc < 0)
-			fatal(70, "could not apply event %llu: %s",
-			      (unsigned long long)evs->v[i].seq, err);
-	}
-	*seq_p = state_last_seq(srv->state);
-	evlist_clear(evs);
-	return 0;
-}
-
-/* Security: the requests that change how the daemon runs are
- * the administrator's; every other query is open to every principal. */
-static int server__admin_query(const principal_t *p, const query_t *q, char *err, size_t errlen)
-{
-	const char *name = q->type == QUERY_PRINCIPALS_RELOAD ? "principals_reload"
-			   : q->type == QUERY_RULES_RELOAD    ? "rules_reload"
-							      : NULL;
-
-	if (name == NULL || p->role == ROLE_ADMIN)
-		return 0;
-	snprintf(err, errlen, "principal '%s' (%s %s) may not issue %s: administrators only",
-		 p->name, role_name(p->role), p->institution, name);
-	return -VA_PERMISSION_DENIED;
-}
-
-/* Security: the queries about principals. */
-static void server__security_query(server_t *srv, const principal_t *p, const query_t *q,
-				   zmq_msg_t *frames, size_t nframes, const char *request_id)
-{
-	char err[SERVER_ERR_MAX] = "";
-	result_t res = {0};
-	codec_reload_t reload = {0};
-	size_t count = 0, removed = 0;
-	int status = 0;
-
-	if (q->type == QUERY_WHOAMI) {
-		res.type = RESULT_PRINCIPAL;
-		res.one = p;
-	} else if (server_reload_principals(srv, &count, &removed, err, sizeof err) < 0) {
-		status = -VA_FAILED_PRECONDITION;
-	} else {
-		reload.principals = (uint32_t)count;
-		reload.removed = (uint32_t)removed;
-		res.type = RESULT_PRINCIPALS_RELOADED;
-		res.one = &reload;
-	}
-	server__answer(srv, frames, nframes, request_id, status, err, state_last_seq(srv->state),
-		       &res, 0);
-}
-
-static void server__command(server_t *srv, const principal_t *p, request_t *req, zmq_msg_t *frames,
-			    size_t nframes)
+static void server__command(server_t *srv, const principal_t *p, request_t *req, reply_to_t *to)
 {
 	const char *actor = p->name;
 	char err[SERVER_ERR_MAX] = "";
@@ -886,11 +97,11 @@ static void server__command(server_t *srv, const principal_t *p, request_t *req,
 	/* A retry of a request that already took effect: its original answer,
 	 * once that is durable. */
 	if (state_request_seen(srv->state, actor, req->request_id, &seq)) {
-		server__answer(srv, frames, nframes, req->request_id, 0, "", seq, NULL, 1);
+		server__answer(srv, to, 0, "", seq, NULL, 1);
 		return;
 	}
 	if (srv->disk_full) {
-		server__answer(srv, frames, nframes, req->request_id, -VA_RESOURCE_EXHAUSTED,
+		server__answer(srv, to, -VA_RESOURCE_EXHAUSTED,
 			       "journal: the disk is full; commands are refused until space "
 			       "returns (queries are served)",
 			       state_last_seq(srv->state), NULL, 0);
@@ -910,8 +121,7 @@ static void server__command(server_t *srv, const principal_t *p, request_t *req,
 		rc = server__execute(srv, &req->cmd, &ctx, &seq, err, sizeof err);
 	if (rc < 0)
 		seq = state_last_seq(srv->state);
-	server__answer(srv, frames, nframes, req->request_id, rc, rc < 0 ? err : "", seq, NULL,
-		       rc == 0);
+	server__answer(srv, to, rc, rc < 0 ? err : "", seq, NULL, rc == 0);
 }
 
 static void server__on_request(zuv_sock_t *zs, zmq_msg_t *frames, size_t nframes)
@@ -920,8 +130,8 @@ static void server__on_request(zuv_sock_t *zs, zmq_msg_t *frames, size_t nframes
 	const principal_t *p;
 	zmq_msg_t *payload;
 	request_t req;
+	reply_to_t to = {.frames = frames, .nframes = nframes, .slot = NO_SLOT};
 	char err[SERVER_ERR_MAX] = "";
-	uint32_t slot;
 	int rc;
 
 	/* [identity][payload] at the least; anything shorter is not from a
@@ -936,54 +146,49 @@ static void server__on_request(zuv_sock_t *zs, zmq_msg_t *frames, size_t nframes
 	p = auth_principal(srv->auth, payload);
 	rc = codec_request_decode_limits(zmq_msg_data(payload), zmq_msg_size(payload),
 					 &srv->codec_limits, &req, err, sizeof err);
+	to.request_id = req.request_id;
 	if (p == NULL) {
 		const char *key = zmq_msg_gets(payload, "User-Id");
 		log_warn("refused a request from key '%s': not among the principals (removed by a "
 			 "reload?)",
 			 key ? key : "");
-		server__answer(srv, frames, nframes, req.request_id, -VA_UNAUTHENTICATED,
+		server__answer(srv, &to, -VA_UNAUTHENTICATED,
 			       "unauthenticated: this key is not among the daemon's principals",
 			       state_last_seq(srv->state), NULL, 0);
 		request_release(&req);
 		return;
 	}
-	slot = inflight_slot(srv->inflight, p->name);
-	if (inflight_acquire(srv->inflight, slot, srv->opt.in_flight_max, err, sizeof err) < 0) {
-		server__answer(srv, frames, nframes, req.request_id, -VA_RESOURCE_EXHAUSTED, err,
-			       state_last_seq(srv->state), NULL, 0);
+	to.slot = inflight_slot(srv->inflight, p->name);
+	if (inflight_acquire(srv->inflight, to.slot, srv->opt.in_flight_max, err, sizeof err) < 0) {
+		server__answer(srv, &to, -VA_RESOURCE_EXHAUSTED, err, state_last_seq(srv->state),
+			       NULL, 0);
 		request_release(&req);
 		return;
 	}
-	srv->answer_slot = slot;
-	srv->answer_pending = 1;
+	to.pending = 1;
 	if (rc < 0) {
 		log_debug("refused a request: %s", err);
-		server__answer(srv, frames, nframes, req.request_id, rc, err,
-			       state_last_seq(srv->state), NULL, 0);
+		server__answer(srv, &to, rc, err, state_last_seq(srv->state), NULL, 0);
 	} else if (srv->stopping) {
-		server__answer(srv, frames, nframes, req.request_id, -VA_UNAVAILABLE,
-			       "the daemon is stopping; retry later", state_last_seq(srv->state),
-			       NULL, 0);
-	} else if (req.is_query && server__admin_query(p, &req.query, err, sizeof err) < 0) {
-		server__answer(srv, frames, nframes, req.request_id, -VA_PERMISSION_DENIED, err,
+		server__answer(srv, &to, -VA_UNAVAILABLE, "the daemon is stopping; retry later",
 			       state_last_seq(srv->state), NULL, 0);
+	} else if (req.is_query && server__admin_query(p, &req.query, err, sizeof err) < 0) {
+		server__answer(srv, &to, -VA_PERMISSION_DENIED, err, state_last_seq(srv->state),
+			       NULL, 0);
 	} else if (req.is_query &&
 		   (req.query.type == QUERY_PRINCIPALS_RELOAD || req.query.type == QUERY_WHOAMI)) {
-		server__security_query(srv, p, &req.query, frames, nframes, req.request_id);
+		server__security_query(srv, p, &req.query, &to);
 	} else if (req.is_query) {
-		server__query(srv, &req.query, frames, nframes, req.request_id);
+		server__query(srv, &req.query, &to);
 	} else {
-		server__command(srv, p, &req, frames, nframes);
+		server__command(srv, p, &req, &to);
 	}
 	/* Answered at once (or not here, as a catch-up page): no longer in
 	 * flight. */
-	if (srv->answer_pending)
-		inflight_release(srv->inflight, slot);
-	srv->answer_pending = 0;
+	if (to.pending)
+		inflight_release(srv->inflight, to.slot);
 	request_release(&req);
 }
-
-/* ---------------------------------------------------------- reminders */
 
 /* Sessions and deadlines: every reminder due now and not sent
  * yet goes out as the daemon's own command. */
@@ -1012,152 +217,6 @@ static void server__reminder_tick(uv_timer_t *t)
 		reminder_release(&due[i]);
 	}
 	free(due);
-}
-
-/* ------------------------------------------------------------ set-up */
-
-/* Loads the snapshot and replays the journal.  Returns 0 or an exit code. */
-static int server__recover(server_t *srv, char *err, size_t errlen)
-{
-	journal_options_t jopt = {.segment_max_bytes = srv->opt.segment_max_bytes};
-	journal_report_t report;
-	snapfile_report_t sreport;
-	uint64_t snap_seq = 0, replayed;
-	void *bytes = NULL;
-	size_t len = 0;
-	struct timespec t0, t1;
-	int rc;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	memset(&sreport, 0, sizeof sreport);
-	rc = snapfile_load_newest(srv->state_dir, &snap_seq, &bytes, &len, &sreport, err, errlen);
-	if (rc < 0)
-		return 74;
-	if (sreport.skipped > 0)
-		log_warn("passed over %zu damaged snapshot(s): %s", sreport.skipped,
-			 sreport.detail);
-	if (bytes != NULL) {
-		rc = codec_snapshot_load(bytes, len, &srv->state, err, errlen);
-		free(bytes);
-		if (rc < 0)
-			return 65;
-		srv->snap_seqs[0] = snap_seq;
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		log_info("loaded the snapshot at seq %llu (%zu bytes) in %.3f s",
-			 (unsigned long long)snap_seq, len,
-			 (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
-	} else {
-		srv->state = state_new();
-		if (srv->state == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return 70;
-		}
-	}
-	state_set_dedup_window(srv->state, srv->opt.dedup_window);
-
-	memset(&report, 0, sizeof report);
-	rc = journal_open(srv->state_dir, &jopt, &srv->journal, &report, err, errlen);
-	if (rc == -VA_FAILED_PRECONDITION)
-		return 65;
-	if (rc == -VA_UNAVAILABLE)
-		return 75;
-	if (rc < 0)
-		return 74;
-	if (report.torn)
-		log_warn("journal: cut off a torn write at the end of '%s': %llu byte(s) from "
-			 "offset %llu (%s)",
-			 report.torn_file, (unsigned long long)report.torn_bytes,
-			 (unsigned long long)report.torn_offset, report.torn_reason);
-	if (report.records > 0 && journal_first_seq(srv->journal) > snap_seq + 1) {
-		snprintf(err, errlen,
-			 "the journal starts at seq %llu but the newest snapshot ends at seq %llu: "
-			 "events are missing",
-			 (unsigned long long)journal_first_seq(srv->journal),
-			 (unsigned long long)snap_seq);
-		return 65;
-	}
-	if (journal_last_seq(srv->journal) > 0 && journal_last_seq(srv->journal) < snap_seq) {
-		snprintf(err, errlen,
-			 "the snapshot at seq %llu is newer than the end of the journal (seq %llu)",
-			 (unsigned long long)snap_seq,
-			 (unsigned long long)journal_last_seq(srv->journal));
-		return 65;
-	}
-	/* Room for as many centres as there are events to replay (capped):
-	 * growing the table while replaying costs more than the slack. */
-	if (report.records > 0)
-		state_restore_reserve(srv->state,
-				      state_centre_count(srv->state) +
-					  (report.records < 4000000 ? report.records : 4000000));
-	state_replay_begin(srv->state);
-	rc = replay_journal(srv->journal, snap_seq + 1, srv->state, err, errlen);
-	state_replay_end(srv->state);
-	if (rc != 0) {
-		if (err[0] == '\0')
-			snprintf(err, errlen, "the journal does not replay onto the snapshot");
-		return 65;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	replayed = state_last_seq(srv->state) - snap_seq;
-	if (replayed > 0 || snap_seq > 0)
-		log_notice("recovered to seq %llu: snapshot %llu + %llu journal events in %.3f s",
-			   (unsigned long long)state_last_seq(srv->state),
-			   (unsigned long long)snap_seq, (unsigned long long)replayed,
-			   (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
-	srv->since_snapshot = replayed;
-	return 0;
-}
-
-static int server__load_defaults(server_t *srv, const char *path, char *err, size_t errlen)
-{
-	char *text = NULL;
-	cmd_t *cmds = NULL;
-	size_t n = 0;
-	uint64_t seq;
-	int rc;
-
-	if (path != NULL) {
-		FILE *f = fopen(path, "r");
-		long size;
-		if (f == NULL) {
-			snprintf(err, errlen, "could not open '%s': %s", path, strerror(errno));
-			return -VA_INVALID_ARGUMENT;
-		}
-		fseek(f, 0, SEEK_END);
-		size = ftell(f);
-		fseek(f, 0, SEEK_SET);
-		text = calloc(1, (size_t)(size > 0 ? size : 0) + 1);
-		if (text == NULL || (size > 0 && fread(text, 1, (size_t)size, f) != (size_t)size)) {
-			snprintf(err, errlen, "could not read '%s'", path);
-			fclose(f);
-			free(text);
-			return -VA_INVALID_ARGUMENT;
-		}
-		fclose(f);
-	}
-	rc = defaults_parse(text ? text : (const char *)va_defaults_zpl, &cmds, &n, err, errlen);
-	free(text);
-	if (rc < 0)
-		return rc;
-	state_ctx_t ctx = {
-	    .now_ms = server__now_ms(srv), .actor = "system", .request_id = "defaults"};
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		char e[SERVER_ERR_MAX];
-		rc = server__execute(srv, &cmds[i], &ctx, &seq, e, sizeof e);
-		if (rc < 0)
-			snprintf(err, errlen, "reference data: %s", e);
-	}
-	defaults_free(&cmds, n);
-	if (rc < 0)
-		return -VA_INVALID_ARGUMENT;
-	/* Before the loop runs: write it here, blocking. */
-	rc = journal_write(srv->journal, srv->cur->jb, err, errlen);
-	if (rc < 0)
-		return rc == -VA_INVALID_ARGUMENT ? -VA_INTERNAL : rc;
-	log_info("loaded the reference data: %zu events", srv->cur->n_events);
-	srv->since_snapshot += srv->cur->n_events;
-	server__release_batch(srv, srv->cur);
-	return 0;
 }
 
 static zsock_t *server__bind(server_t *srv, int type, const char *endpoint,
@@ -1378,8 +437,8 @@ fail:
 	inflight_free(&srv->inflight);
 	journal_free(&srv->journal);
 	state_free(&srv->state);
-	batch__release(&srv->batches[0]);
-	batch__release(&srv->batches[1]);
+	server__batch_release(&srv->batches[0]);
+	server__batch_release(&srv->batches[1]);
 	evlist_release(&srv->scratch);
 	metrics_free(&srv->metrics);
 	rules_free(&srv->rules);
@@ -1389,7 +448,7 @@ fail:
 }
 
 /* Closes the handles once nothing is in flight; the loop then runs out. */
-static void server__maybe_finish(server_t *srv)
+void server__maybe_finish(server_t *srv)
 {
 	if (!srv->stopping || srv->closed)
 		return;
@@ -1510,8 +569,8 @@ void server_free(server_t **self_p)
 	inflight_free(&srv->inflight);
 	journal_free(&srv->journal);
 	state_free(&srv->state);
-	batch__release(&srv->batches[0]);
-	batch__release(&srv->batches[1]);
+	server__batch_release(&srv->batches[0]);
+	server__batch_release(&srv->batches[1]);
 	evlist_release(&srv->scratch);
 	rules_free(&srv->rules);
 	free(srv->state_dir);

@@ -7,7 +7,9 @@
 #   cmake --workflow --preset release && sh docs/run-consortium.sh
 #
 # DAEMONS names the daemons to compare, "label=path" each, interleaved run
-# by run (default: this build's).  RUNS runs each (default 3, the median is
+# by run (default: this build's).  SECTIONS picks what to run (default
+# "mixes cold snapshots"); MIXES and CONFIGS narrow the mixes (default
+# "consortium realistic" at "1x1 50x1 50x16", clients x in flight).  RUNS runs each (default 3, the median is
 # printed), DURATION seconds each (default 5).  The seeded state is kept in
 # SEED_DIR (default /tmp/vetalliance-consortium) and made only once; every
 # run starts from a fresh copy of it, on the real clock (the seed ends on
@@ -20,6 +22,8 @@ RUNS=${RUNS:-3}
 DURATION=${DURATION:-5}
 SCALE=${SCALE:-1}
 SEED_DIR=${SEED_DIR:-/tmp/vetalliance-consortium}
+SECTIONS=${SECTIONS:-"mixes cold snapshots"}
+want() { case " $SECTIONS " in *" $1 "*) return 0 ;; esac; return 1; }
 D=$(mktemp -d)
 VPID=
 cleanup() {
@@ -88,9 +92,9 @@ for key, val in (("rps", r["throughput_rps"]), ("p50", r["latency_us"]["p50"]),
 PY
 }
 
-for mix in consortium realistic; do
-	for cw in "1 1" "50 1" "50 16"; do
-		set -- $cw
+want mixes && for mix in ${MIXES:-consortium realistic}; do
+	for cw in ${CONFIGS:-1x1 50x1 50x16}; do
+		set -- ${cw%x*} ${cw#*x}
 		i=0
 		while [ "$i" -lt "$RUNS" ]; do
 			for d in $DAEMONS; do
@@ -110,7 +114,7 @@ done
 # Cold start: the daemon's own account of loading a copy of the seeded
 # state (its newest snapshot and the journal's tail after it), and the
 # time from spawn until `vetctl status` is answered.
-for d in $DAEMONS; do
+want cold && for d in $DAEMONS; do
 	: >"$D/cold"
 	: >"$D/answered"
 	i=0
@@ -130,12 +134,12 @@ for d in $DAEMONS; do
 	printf '%-8s cold start of the seeded state: loaded in %s ms, answering after %s ms  (runs: %s)\n' \
 		"${d%%=*}" "$(median <"$D/cold")" "$(median <"$D/answered")" "$(tr '\n' ' ' <"$D/cold")"
 done
-grep "recovered to seq" "$D/daemon.log" | tail -n 1
+want cold && grep "recovered to seq" "$D/daemon.log" | tail -n 1
 
 # Commands while snapshots are taken: the realistic mix at 50 x 1 with a
 # snapshot every 50 000 events, and the consortium mix with one every
 # 2 000, so that several fall in each run.
-for d in $DAEMONS; do
+want snapshots && for d in $DAEMONS; do
 	for ms in "realistic 50000" "consortium 2000"; do
 		set -- $ms
 		rm -rf "$D/state"
