@@ -84,12 +84,6 @@ int server__recover(server_t *srv, char *err, size_t errlen)
 			 (unsigned long long)journal_last_seq(srv->journal));
 		return 65;
 	}
-	/* Room for as many centres as there are events to replay (capped):
-	 * growing the table while replaying costs more than the slack. */
-	if (report.records > 0)
-		state_restore_reserve(srv->state,
-				      state_centre_count(srv->state) +
-					  (report.records < 4000000 ? report.records : 4000000));
 	state_replay_begin(srv->state);
 	rc = replay_journal(srv->journal, snap_seq + 1, srv->state, err, errlen);
 	state_replay_end(srv->state);

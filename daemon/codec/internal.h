@@ -185,4 +185,7 @@ int codec__list(codec_list_t *l, size_t n, size_t item_size);
 int codec__session_result(const result_t *res, PB(Reply) * reply, codec_session_result_t *w);
 void codec__session_result_release(codec_session_result_t *w);
 
+/* snapshot.c */
+int codec__restore(state_t *st, event_t *ev, char *err, size_t errlen);
+
 #endif

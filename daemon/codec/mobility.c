@@ -13,6 +13,7 @@
 #include <vetalliance/client.h>
 #include <vetalliance/error.h>
 
+#include "codec/internal.h"
 #include "codec/mobility.h"
 #include "state/mobility.h"
 #include "state/rules.h"
@@ -508,76 +509,20 @@ int codec_mobility_reply_pack(const char *request_id, int status, const char *me
 
 /* ---------------------------------------------------------------- events */
 
-static const struct {
-	ev_type_t type;
-	PB(Event__PayloadCase) pcase;
-} cm__events[] = {
-    {EV_MOBILITY_PROPOSED, VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_PROPOSED},
-    {EV_MOBILITY_NEEDS_REVIEW, VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_NEEDS_REVIEW},
-    {EV_MOBILITY_REVIEWED, VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_REVIEWED},
-    {EV_MOBILITY_APPROVED, VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_APPROVED},
-    {EV_MOBILITY_REJECTED, VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_REJECTED},
-    {EV_MOBILITY_STARTED, VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_STARTED},
-    {EV_MOBILITY_COMPLETED, VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_COMPLETED},
-    {EV_MOBILITY_CERTIFIED, VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_CERTIFIED},
-    {EV_MOBILITY_COUNTERSIGNED, VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_COUNTERSIGNED},
-    {EV_MOBILITY_CANCELLED, VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_CANCELLED},
-    {EV_MOBILITY_PREPARED, VETALLIANCE__V1__EVENT__PAYLOAD_MOBILITY_PREPARED},
-};
-
-#define CM_N_EVENTS (sizeof cm__events / sizeof cm__events[0])
-
-int codec_mobility_is_event(ev_type_t type)
+/* Every mobility event carries the whole mobility (event.c packs it). */
+PB(Mobility) * codec_mobility_to_pb(const mobility_t *m)
 {
-	for (size_t i = 0; i < CM_N_EVENTS; i++)
-		if (cm__events[i].type == type)
-			return 1;
-	return 0;
+	return cm__to_pb(m, NULL);
 }
 
-size_t codec_mobility_event_pack(const event_t *ev, uint8_t **buf_p, char *topic, size_t topic_len)
+void codec_mobility_pb_free(PB(Mobility) * m)
 {
-	PB(Event) e = VETALLIANCE__V1__EVENT__INIT;
-	PB(Mobility) * m;
-	size_t len = 0;
-	uint8_t *buf;
-
-	*buf_p = NULL;
-	e.seq = ev->seq;
-	e.time_ms = ev->time_ms;
-	e.actor = (char *)(ev->actor ? ev->actor : "");
-	e.request_id = (char *)(ev->request_id ? ev->request_id : "");
-	for (size_t i = 0; i < CM_N_EVENTS; i++)
-		if (cm__events[i].type == ev->type)
-			e.payload_case = cm__events[i].pcase;
-	if (e.payload_case == VETALLIANCE__V1__EVENT__PAYLOAD__NOT_SET)
-		return 0;
-	m = cm__to_pb(&ev->u.mobility, NULL);
-	e.mobility_proposed = m; /* the same union slot for every mobility event */
-	if (va_event_type(&e, topic, topic_len) == 0) {
-		len = vetalliance__v1__event__get_packed_size(&e);
-		buf = malloc(len ? len : 1);
-		if (buf == NULL) {
-			len = 0;
-		} else {
-			vetalliance__v1__event__pack(&e, buf);
-			*buf_p = buf;
-		}
-	}
 	cm__free_pb(m);
-	return len;
 }
 
-int codec_mobility_event_decode(const PB(Event) * e, event_t *out)
+void codec_mobility_from_pb(mobility_t *dst, const PB(Mobility) * src)
 {
-	for (size_t i = 0; i < CM_N_EVENTS; i++) {
-		if (cm__events[i].pcase != e->payload_case)
-			continue;
-		out->type = cm__events[i].type;
-		cm__from_pb(&out->u.mobility, e->mobility_proposed);
-		return 0;
-	}
-	return -1;
+	cm__from_pb(dst, src);
 }
 
 /* ------------------------------------------------------------- snapshots */
@@ -604,12 +549,17 @@ void codec_mobility_snapshot_release(PB(StateSnapshot) * snap)
 	snap->n_mobilities = 0;
 }
 
-void codec_mobility_snapshot_load(const PB(StateSnapshot) * snap, struct state *st)
+int codec_mobility_snapshot_load(const PB(StateSnapshot) * snap, struct state *st, char *err,
+				 size_t errlen)
 {
-	for (size_t i = 0; i < snap->n_mobilities; i++) {
-		mobility_t m;
-		cm__from_pb(&m, snap->mobilities[i]);
-		state_restore_mobility(st, &m);
-		mobility_release(&m);
+	int rc = 0;
+
+	/* Each mobility, in whatever status, as the proposal that creates it
+	 * (state.h, "Restoring from a snapshot"). */
+	for (size_t i = 0; rc == 0 && i < snap->n_mobilities; i++) {
+		event_t ev = {.type = EV_MOBILITY_PROPOSED};
+		cm__from_pb(&ev.u.mobility, snap->mobilities[i]);
+		rc = codec__restore(st, &ev, err, errlen);
 	}
+	return rc;
 }

@@ -25,17 +25,19 @@ int codec_mobility_is_result(result_type_t type);
 int codec_mobility_reply_pack(const char *request_id, int status, const char *message, uint64_t seq,
 			      const result_t *result, zmq_msg_t *frame);
 
-/* codec_mobility_event_pack - whether `type` is a mobility event; its
- * packing (like codec_event_pack); and its decoding (0, or -1 when the
- * payload is not a mobility's). */
-int codec_mobility_is_event(ev_type_t type);
-size_t codec_mobility_event_pack(const event_t *ev, uint8_t **buf_p, char *topic, size_t topic_len);
-int codec_mobility_event_decode(const Vetalliance__V1__Event *e, event_t *out);
+/* The payload of a mobility event, to the wire and back: codec_mobility_to_pb's
+ * result is freed with codec_mobility_pb_free. */
+Vetalliance__V1__Mobility *codec_mobility_to_pb(const mobility_t *m);
+void codec_mobility_pb_free(Vetalliance__V1__Mobility *m);
+void codec_mobility_from_pb(mobility_t *dst, const Vetalliance__V1__Mobility *src);
 
 /* Snapshots: fill snap->mobilities (codec_mobility_snapshot_release frees
  * them after packing), and restore them into a state. */
 int codec_mobility_snapshot_fill(const struct state *st, Vetalliance__V1__StateSnapshot *snap);
 void codec_mobility_snapshot_release(Vetalliance__V1__StateSnapshot *snap);
-void codec_mobility_snapshot_load(const Vetalliance__V1__StateSnapshot *snap, struct state *st);
+/* codec_mobility_snapshot_load - the snapshot's mobilities into st.
+ * Returns 0, or -VA_INVALID_ARGUMENT (a mobility that does not fit). */
+int codec_mobility_snapshot_load(const Vetalliance__V1__StateSnapshot *snap, struct state *st,
+				 char *err, size_t errlen);
 
 #endif

@@ -51,26 +51,43 @@ static void codec__session_snap_release(codec_session_snap_t *w)
 	free(w->rptrs);
 }
 
-static void codec__session_snap_load(const PB(StateSnapshot) * snap, state_t *st)
+/*
+ * Hands one object to the state as the event that creates it (state.h,
+ * "Restoring from a snapshot") and lets the event go.  Returns 0, or
+ * -VA_INVALID_ARGUMENT when the object does not fit the state.
+ */
+int codec__restore(state_t *st, event_t *ev, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < snap->n_sessions; i++) {
-		session_t s;
-		codec__session_from_pb(&s, snap->sessions[i]);
-		state_restore_session(st, &s);
-		session_release(&s);
+	char why[256];
+	int rc = state_restore(st, ev, why, sizeof why);
+
+	event_release(ev);
+	if (rc < 0)
+		return codec__fail(err, errlen, "snapshot: %s", why);
+	return 0;
+}
+
+static int codec__session_snap_load(const PB(StateSnapshot) * snap, state_t *st, char *err,
+				    size_t errlen)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < snap->n_sessions; i++) {
+		event_t ev = {.type = EV_SESSION_BOOKED};
+		codec__session_from_pb(&ev.u.session, snap->sessions[i]);
+		rc = codec__restore(st, &ev, err, errlen);
 	}
-	for (size_t i = 0; i < snap->n_deadlines; i++) {
-		deadline_t d;
-		codec__deadline_from_pb(&d, snap->deadlines[i]);
-		state_restore_deadline(st, &d);
-		deadline_release(&d);
+	for (size_t i = 0; rc == 0 && i < snap->n_deadlines; i++) {
+		event_t ev = {.type = EV_DEADLINE_SET};
+		codec__deadline_from_pb(&ev.u.deadline, snap->deadlines[i]);
+		rc = codec__restore(st, &ev, err, errlen);
 	}
-	for (size_t i = 0; i < snap->n_reminders_sent; i++) {
-		reminder_t r;
-		codec__reminder_from_pb(&r, snap->reminders_sent[i]);
-		state_restore_reminder(st, &r);
-		reminder_release(&r);
+	for (size_t i = 0; rc == 0 && i < snap->n_reminders_sent; i++) {
+		event_t ev = {.type = EV_SESSION_REMINDER};
+		codec__reminder_from_pb(&ev.u.reminder, snap->reminders_sent[i]);
+		rc = codec__restore(st, &ev, err, errlen);
 	}
+	return rc;
 }
 
 typedef struct snap_recent {
@@ -256,49 +273,52 @@ int codec_snapshot_load(const void *buf, size_t len, struct state **st_p, char *
 		rc = codec__fail(err, errlen, "snapshot: out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < snap->n_partners; i++) {
-		partner_t p = {0};
-		codec__partner_from_pb(&p, snap->partners[i]);
-		state_restore_partner(st, &p);
-		partner_release(&p);
+	/* Every object as the event that creates it, in the order the
+	 * snapshot lists them (a stand names its centre, a mobility its
+	 * centres...). */
+	for (size_t i = 0; rc == 0 && i < snap->n_partners; i++) {
+		event_t ev = {.type = EV_PARTNER_REGISTERED};
+		codec__partner_from_pb(&ev.u.partner, snap->partners[i]);
+		rc = codec__restore(st, &ev, err, errlen);
 	}
-	for (size_t i = 0; i < snap->n_sectors; i++) {
-		sector_t s = {0};
-		codec__sector_from_pb(&s, snap->sectors[i]);
-		state_restore_sector(st, &s);
-		sector_release(&s);
+	for (size_t i = 0; rc == 0 && i < snap->n_sectors; i++) {
+		event_t ev = {.type = EV_SECTOR_DEFINED};
+		codec__sector_from_pb(&ev.u.sector, snap->sectors[i]);
+		rc = codec__restore(st, &ev, err, errlen);
 	}
-	for (size_t i = 0; i < snap->n_interests; i++) {
-		interest_t in = {0};
-		codec__interest_from_pb(&in, snap->interests[i]);
-		state_restore_interest(st, &in);
-		interest_release(&in);
+	for (size_t i = 0; rc == 0 && i < snap->n_interests; i++) {
+		event_t ev = {.type = EV_SECTOR_INTEREST_MARKED};
+		codec__interest_from_pb(&ev.u.interest, snap->interests[i]);
+		rc = codec__restore(st, &ev, err, errlen);
 	}
-	state_restore_reserve(st, snap->n_centres);
-	for (size_t i = 0; i < snap->n_centres; i++) {
-		centre_t c = {0};
-		codec__centre_pack_from_pb(&c, snap->centres[i]);
-		state_restore_centre_take(st, &c);
+	for (size_t i = 0; rc == 0 && i < snap->n_centres; i++) {
+		event_t ev = {.type = EV_CENTRE_REGISTERED};
+		codec__centre_pack_from_pb(&ev.u.centre, snap->centres[i]);
+		rc = codec__restore(st, &ev, err, errlen);
 	}
-	for (size_t i = 0; i < snap->n_commitments; i++) {
-		confirmation_t k = {0};
-		codec__confirmation_from_pb(&k, snap->commitments[i]);
-		state_restore_confirmation(st, &k);
-		confirmation_release(&k);
+	for (size_t i = 0; rc == 0 && i < snap->n_commitments; i++) {
+		event_t ev = {.type = EV_COMMITMENT_CONFIRMED};
+		codec__confirmation_from_pb(&ev.u.confirmation, snap->commitments[i]);
+		if (!ev.u.confirmation.confirmed)
+			ev.type = EV_COMMITMENT_WITHDRAWN;
+		rc = codec__restore(st, &ev, err, errlen);
 	}
-	for (size_t i = 0; i < snap->n_alliances; i++) {
-		alliance_t a;
-		codec__alliance_from_pb(&a, snap->alliances[i]);
-		state_restore_alliance(st, &a);
-		alliance_release(&a);
+	for (size_t i = 0; rc == 0 && i < snap->n_alliances; i++) {
+		event_t ev = {.type = EV_ALLIANCE_CREATED};
+		codec__alliance_from_pb(&ev.u.alliance, snap->alliances[i]);
+		rc = codec__restore(st, &ev, err, errlen);
 	}
-	codec_mobility_snapshot_load(snap, st);
-	codec__session_snap_load(snap, st);
+	if (rc == 0)
+		rc = codec_mobility_snapshot_load(snap, st, err, errlen);
+	if (rc == 0)
+		rc = codec__session_snap_load(snap, st, err, errlen);
+	if (rc < 0)
+		goto out;
 	for (size_t i = 0; i < snap->n_recent_requests; i++)
 		state_restore_recent(st, snap->recent_requests[i]->actor,
 				     snap->recent_requests[i]->request_id,
 				     snap->recent_requests[i]->seq);
-	state_restore_last_seq(st, snap->last_seq);
+	state_restore_end(st, snap->last_seq);
 	*st_p = st;
 	st = NULL;
 out:

@@ -457,71 +457,53 @@ void cmd_release(cmd_t *cmd)
 	}
 }
 
+ev_payload_t ev_payload(ev_type_t type)
+{
+	switch (type) {
+#define EV__PAYLOAD(name, payload)                                                                 \
+	case EV_##name:                                                                            \
+		return EVP_##payload;
+		EV_MAP(EV__PAYLOAD)
+#undef EV__PAYLOAD
+	case EV_COUNT:
+		break;
+	}
+	abort(); /* not an event kind: a programming error */
+}
+
 void event_release(event_t *ev)
 {
 	free(ev->actor);
 	free(ev->request_id);
-	switch (ev->type) {
-	case EV_PARTNER_REGISTERED:
-	case EV_PARTNER_UPDATED:
+	switch (ev_payload(ev->type)) {
+	case EVP_PARTNER:
 		partner_release(&ev->u.partner);
 		break;
-	case EV_CENTRE_REGISTERED:
-	case EV_CENTRE_UPDATED:
+	case EVP_CENTRE:
 		centre_release(&ev->u.centre);
 		break;
-	case EV_SECTOR_DEFINED:
+	case EVP_SECTOR:
 		sector_release(&ev->u.sector);
 		break;
-	case EV_SECTOR_INTEREST_MARKED:
+	case EVP_INTEREST:
 		interest_release(&ev->u.interest);
 		break;
-	case EV_COMMITMENT_CONFIRMED:
-	case EV_COMMITMENT_WITHDRAWN:
+	case EVP_CONFIRMATION:
 		confirmation_release(&ev->u.confirmation);
 		break;
-	case EV_ALLIANCE_CREATED:
-	case EV_ALLIANCE_MEMBER_JOINED:
-	case EV_ALLIANCE_MEMBER_LEFT:
-	case EV_ALLIANCE_CONTACT_DESIGNATED:
-	case EV_ALLIANCE_STEP_REACHED:
-	case EV_MOU_DRAFTED:
-	case EV_MOU_CHANGED:
-	case EV_MOU_SIGNED:
-	case EV_MOU_FULLY_SIGNED:
+	case EVP_ALLIANCE:
 		alliance_release(&ev->u.alliance);
 		break;
-	/* mobilities */
-	case EV_MOBILITY_PROPOSED:
-	case EV_MOBILITY_NEEDS_REVIEW:
-	case EV_MOBILITY_REVIEWED:
-	case EV_MOBILITY_APPROVED:
-	case EV_MOBILITY_REJECTED:
-	case EV_MOBILITY_STARTED:
-	case EV_MOBILITY_COMPLETED:
-	case EV_MOBILITY_CERTIFIED:
-	case EV_MOBILITY_COUNTERSIGNED:
-	case EV_MOBILITY_CANCELLED:
-	case EV_MOBILITY_PREPARED:
+	case EVP_MOBILITY:
 		mobility_release(&ev->u.mobility);
 		break;
-	/* Sessions and deadlines. */
-	case EV_SESSION_BOOKED:
-	case EV_SESSION_JOINED:
-	case EV_SESSION_LEFT:
-	case EV_SESSION_CANCELLED:
-	case EV_SESSION_RESCHEDULED:
-	case EV_SESSION_ATTENDANCE:
-	case EV_SESSION_EVALUATED:
+	case EVP_SESSION:
 		session_release(&ev->u.session);
 		break;
-	case EV_DEADLINE_SET:
-	case EV_DEADLINE_DONE:
+	case EVP_DEADLINE:
 		deadline_release(&ev->u.deadline);
 		break;
-	case EV_SESSION_REMINDER:
-	case EV_DEADLINE_APPROACHING:
-	case EV_DEADLINE_MISSED:
+	case EVP_REMINDER:
 		reminder_release(&ev->u.reminder);
 		break;
 	}

@@ -524,52 +524,78 @@ typedef struct cmd {
 	} u;
 } cmd_t;
 
+/*
+ * EV_MAP - every kind of event: X(NAME, PAYLOAD).  NAME is the kind as
+ * the wire names it (EV_PARTNER_REGISTERED is vetalliance.v1.Event's
+ * partner_registered, topic "partner.registered"); PAYLOAD says which
+ * member of event_t's union it carries (EVP_PARTNER: u.partner).  Every
+ * event carries its object whole, after the change: a mobility event the
+ * whole mobility, a session event the whole session.  The enum, each
+ * kind's payload (ev_payload) and the codec's mapping to the wire are all
+ * made from this one table.
+ */
+#define EV_MAP(X)                                                                                  \
+	X(PARTNER_REGISTERED, PARTNER)                                                             \
+	X(PARTNER_UPDATED, PARTNER)                                                                \
+	X(CENTRE_REGISTERED, CENTRE)                                                               \
+	X(CENTRE_UPDATED, CENTRE)                                                                  \
+	X(SECTOR_DEFINED, SECTOR)                                                                  \
+	X(SECTOR_INTEREST_MARKED, INTEREST)                                                        \
+	X(COMMITMENT_CONFIRMED, CONFIRMATION) /* with actor and time */                            \
+	X(COMMITMENT_WITHDRAWN, CONFIRMATION)                                                      \
+	X(ALLIANCE_CREATED, ALLIANCE)                                                              \
+	X(ALLIANCE_MEMBER_JOINED, ALLIANCE)                                                        \
+	X(ALLIANCE_MEMBER_LEFT, ALLIANCE)                                                          \
+	X(ALLIANCE_CONTACT_DESIGNATED, ALLIANCE)                                                   \
+	X(ALLIANCE_STEP_REACHED, ALLIANCE)                                                         \
+	X(MOU_DRAFTED, ALLIANCE)                                                                   \
+	X(MOU_CHANGED, ALLIANCE) /* mou.voided: the signatures the change voided */                \
+	X(MOU_SIGNED, ALLIANCE)                                                                    \
+	X(MOU_FULLY_SIGNED, ALLIANCE) /* the alliance is at stage mou, kind formal */              \
+	X(MOBILITY_PROPOSED, MOBILITY)                                                             \
+	X(MOBILITY_NEEDS_REVIEW, MOBILITY)                                                         \
+	X(MOBILITY_REVIEWED, MOBILITY)                                                             \
+	X(MOBILITY_APPROVED, MOBILITY)                                                             \
+	X(MOBILITY_REJECTED, MOBILITY)                                                             \
+	X(MOBILITY_STARTED, MOBILITY)                                                              \
+	X(MOBILITY_COMPLETED, MOBILITY)                                                            \
+	X(MOBILITY_CERTIFIED, MOBILITY)                                                            \
+	X(MOBILITY_COUNTERSIGNED, MOBILITY)                                                        \
+	X(MOBILITY_CANCELLED, MOBILITY)                                                            \
+	X(MOBILITY_PREPARED, MOBILITY)                                                             \
+	X(SESSION_BOOKED, SESSION)                                                                 \
+	X(SESSION_JOINED, SESSION)                                                                 \
+	X(SESSION_LEFT, SESSION)                                                                   \
+	X(SESSION_CANCELLED, SESSION)                                                              \
+	X(SESSION_RESCHEDULED, SESSION)                                                            \
+	X(SESSION_ATTENDANCE, SESSION)                                                             \
+	X(SESSION_EVALUATED, SESSION)                                                              \
+	X(SESSION_REMINDER, REMINDER)                                                              \
+	X(DEADLINE_SET, DEADLINE)                                                                  \
+	X(DEADLINE_DONE, DEADLINE)                                                                 \
+	X(DEADLINE_APPROACHING, REMINDER)                                                          \
+	X(DEADLINE_MISSED, REMINDER)
+
+#define EV__ENUM(name, payload) EV_##name,
+typedef enum { EV_MAP(EV__ENUM) EV_COUNT } ev_type_t;
+#undef EV__ENUM
+
+/* Which member of event_t's union an event carries (EV_MAP). */
 typedef enum {
-	EV_PARTNER_REGISTERED,
-	EV_PARTNER_UPDATED,
-	EV_CENTRE_REGISTERED,
-	EV_CENTRE_UPDATED,
-	EV_SECTOR_DEFINED,
-	EV_SECTOR_INTEREST_MARKED,
-	EV_COMMITMENT_CONFIRMED, /* u.confirmation, with actor and time */
-	EV_COMMITMENT_WITHDRAWN,
-	/* Every alliance event carries the whole alliance after the change. */
-	EV_ALLIANCE_CREATED,
-	EV_ALLIANCE_MEMBER_JOINED,
-	EV_ALLIANCE_MEMBER_LEFT,
-	EV_ALLIANCE_CONTACT_DESIGNATED,
-	EV_ALLIANCE_STEP_REACHED,
-	EV_MOU_DRAFTED,
-	EV_MOU_CHANGED, /* mou.voided: signatures the change voided */
-	EV_MOU_SIGNED,
-	EV_MOU_FULLY_SIGNED, /* the alliance is at stage mou, kind formal */
-	/* mobilities: u.mobility, the whole mobility after the change */
-	EV_MOBILITY_PROPOSED,
-	EV_MOBILITY_NEEDS_REVIEW,
-	EV_MOBILITY_REVIEWED,
-	EV_MOBILITY_APPROVED,
-	EV_MOBILITY_REJECTED,
-	EV_MOBILITY_STARTED,
-	EV_MOBILITY_COMPLETED,
-	EV_MOBILITY_CERTIFIED,
-	EV_MOBILITY_COUNTERSIGNED,
-	EV_MOBILITY_CANCELLED,
-	EV_MOBILITY_PREPARED,
-	/* Sessions and deadlines: every session event carries the
-	 * whole session after the change (u.session). */
-	EV_SESSION_BOOKED,
-	EV_SESSION_JOINED,
-	EV_SESSION_LEFT,
-	EV_SESSION_CANCELLED,
-	EV_SESSION_RESCHEDULED,
-	EV_SESSION_ATTENDANCE,
-	EV_SESSION_EVALUATED,
-	EV_SESSION_REMINDER, /* u.reminder */
-	EV_DEADLINE_SET,     /* u.deadline */
-	EV_DEADLINE_DONE,
-	EV_DEADLINE_APPROACHING, /* u.reminder */
-	EV_DEADLINE_MISSED,
-} ev_type_t;
+	EVP_PARTNER,
+	EVP_CENTRE,
+	EVP_SECTOR,
+	EVP_INTEREST,
+	EVP_CONFIRMATION,
+	EVP_ALLIANCE,
+	EVP_MOBILITY,
+	EVP_SESSION,
+	EVP_DEADLINE,
+	EVP_REMINDER,
+} ev_payload_t;
+
+/* ev_payload - the payload of an event kind. */
+ev_payload_t ev_payload(ev_type_t type);
 
 typedef struct event {
 	uint64_t seq;

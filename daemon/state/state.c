@@ -897,53 +897,6 @@ int state_apply_take(state_t *st, event_t *ev, char *err, size_t errlen)
 
 /* ------------------------------------------------------------ restore */
 
-void state_restore_partner(state_t *st, const partner_t *p)
-{
-	st->partners = state__grow(st->partners, st->n_partners, sizeof *st->partners);
-	partner_copy(&st->partners[st->n_partners++], p);
-}
-
-void state_restore_sector(state_t *st, const sector_t *s)
-{
-	st->sectors = state__grow(st->sectors, st->n_sectors, sizeof *st->sectors);
-	sector_copy(&st->sectors[st->n_sectors++], s);
-}
-
-void state_restore_interest(state_t *st, const interest_t *i)
-{
-	st->interests = state__grow(st->interests, st->n_interests, sizeof *st->interests);
-	interest_copy(&st->interests[st->n_interests++], i);
-}
-
-void state_restore_centre(state_t *st, const centre_t *c)
-{
-	centre_t packed = {0};
-
-	centre_pack(&packed, c);
-	state__centre_store(st, state__centre_find(st, packed.id), &packed);
-}
-
-void state_restore_reserve(state_t *st, size_t centres)
-{
-	hmap_reserve(&st->centres, centres);
-	if (centres > st->cap_centres) {
-		st->centre_order = realloc(st->centre_order, centres * sizeof *st->centre_order);
-		if (st->centre_order == NULL)
-			abort();
-		st->cap_centres = centres;
-	}
-}
-
-void state_restore_centre_take(state_t *st, centre_t *c)
-{
-	state__centre_store(st, state__centre_find(st, c->id), c);
-}
-
-void state_restore_confirmation(state_t *st, const confirmation_t *c)
-{
-	commitments_apply(st->commitments, c);
-}
-
 const struct commitments *state_commitments(const state_t *st)
 {
 	return st->commitments;
@@ -954,20 +907,21 @@ const struct alliances *state_alliances(const state_t *st)
 	return st->alliances;
 }
 
-void state_restore_alliance(state_t *st, const alliance_t *a)
-{
-	alliances_put(st->alliances, a);
-}
-
 /* mobilities */
 const struct mobilities *state_mobilities(const state_t *st)
 {
 	return st->mobilities;
 }
 
-void state_restore_mobility(state_t *st, const mobility_t *m)
+int state_restore(state_t *st, event_t *ev, char *err, size_t errlen)
 {
-	mobilities_put(st->mobilities, m);
+	/* The objects come in no history: each takes the next seq, and the
+	 * snapshot's own is set at the end.  No request id: the idempotency
+	 * table comes from the snapshot's own list. */
+	ev->seq = st->last_seq + 1;
+	free(ev->request_id);
+	ev->request_id = NULL;
+	return state__apply(st, ev, 1, err, errlen);
 }
 
 void state_restore_recent(state_t *st, const char *actor, const char *request_id, uint64_t seq)
@@ -975,28 +929,13 @@ void state_restore_recent(state_t *st, const char *actor, const char *request_id
 	dedup_put(&st->recent, actor, request_id, seq);
 }
 
-void state_restore_last_seq(state_t *st, uint64_t seq)
+void state_restore_end(state_t *st, uint64_t last_seq)
 {
-	st->last_seq = seq;
+	st->last_seq = last_seq;
 }
 
 /* Sessions and deadlines. */
 const struct sessions *state_sessions(const state_t *st)
 {
 	return st->sessions;
-}
-
-void state_restore_session(state_t *st, const session_t *s)
-{
-	sessions_put(st->sessions, s);
-}
-
-void state_restore_deadline(state_t *st, const deadline_t *d)
-{
-	sessions_deadline_put(st->sessions, d);
-}
-
-void state_restore_reminder(state_t *st, const reminder_t *r)
-{
-	sessions_reminder_mark(st->sessions, r);
 }

@@ -143,26 +143,31 @@ void state_recent_each(const state_t *st,
 		       void *arg);
 
 /*
- * Restoring from a snapshot: the second way into a state, used only on an
- * empty state_new() before any event is applied.  The objects are copied.
+ * Restoring from a snapshot.  There is no second way into a state: each
+ * object a snapshot holds is handed to state_restore() as the event that
+ * creates it - a partner as partner_registered, a centre as
+ * centre_registered, a commitment stand as commitment_confirmed (or
+ * withdrawn), an alliance as alliance_created, a mobility in any status as
+ * mobility_proposed, a session as session_booked, a deadline as
+ * deadline_set, a reminder sent as session_reminder - each carrying the
+ * object whole, as every event of this state does, and applied by
+ * state_apply_take()'s own code without its seq check.  Then
+ * state_restore_recent() for each remembered request and
+ * state_restore_end() with the seq the snapshot reflects.  Only on an
+ * empty state_new().
+ *
+ * state_restore - apply ev (its seq is ignored; its payload may be moved
+ * into the state).  Returns 0, or -VA_INTERNAL with a message when the
+ * object does not fit (a second partner of one id, a stand of an unknown
+ * centre...): the snapshot is not sound.
  */
-void state_restore_partner(state_t *st, const partner_t *p);
-void state_restore_sector(state_t *st, const sector_t *s);
-void state_restore_interest(state_t *st, const interest_t *i);
-void state_restore_centre(state_t *st, const centre_t *c);
-/* state_restore_centre_take - moves *c into the state; *c is zeroed. */
-void state_restore_centre_take(state_t *st, centre_t *c);
-void state_restore_confirmation(state_t *st, const confirmation_t *c);
-void state_restore_alliance(state_t *st, const alliance_t *a);
-void state_restore_mobility(state_t *st, const mobility_t *m);
+int state_restore(state_t *st, event_t *ev, char *err, size_t errlen);
 
-/* Sessions and deadlines. */
-void state_restore_session(state_t *st, const session_t *s);
-void state_restore_deadline(state_t *st, const deadline_t *d);
-void state_restore_reminder(state_t *st, const reminder_t *r);
+/* state_restore_recent - one remembered request of the idempotency
+ * table, oldest first. */
 void state_restore_recent(state_t *st, const char *actor, const char *request_id, uint64_t seq);
-void state_restore_last_seq(state_t *st, uint64_t seq);
-/* state_restore_reserve - room for n centres (a snapshot's count). */
-void state_restore_reserve(state_t *st, size_t centres);
+
+/* state_restore_end - the seq the snapshot reflects. */
+void state_restore_end(state_t *st, uint64_t last_seq);
 
 #endif
