@@ -1359,7 +1359,7 @@ enum {
 	O_PROGRESS,
 	O_HELP,
 	O_VERSION,
-	O_KEY, /* security */
+	O_KEY,
 	O_SERVER_KEY,
 };
 
@@ -1430,8 +1430,8 @@ struct options {
 	size_t n_daemon_args;
 	double start_timeout_s;
 	char prefix[PREFIX_MAX + 1];
-	uint64_t given;               /* GIVEN(O_*) */
-	const char *key, *server_key; /* security */
+	uint64_t given; /* GIVEN(O_*) */
+	const char *key, *server_key;
 	va_keys_t keys;
 	int seed;               /* --seed consortium */
 	const char *clock_file; /* the daemon's fake clock, for --seed */

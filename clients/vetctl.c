@@ -83,7 +83,6 @@ enum flag {
 	F_VALID_FROM,
 	F_VALID_UNTIL,
 	F_HASH,
-	/* mobilities */
 	F_BY,
 	F_PARTICIPANT,
 	F_SENDING,
@@ -122,7 +121,7 @@ enum {
 	O_REQUEST_ID,
 	O_HELP,
 	O_VERSION,
-	O_KEY, /* security */
+	O_KEY,
 	O_SERVER_KEY,
 };
 
@@ -163,7 +162,6 @@ static const struct option long_options[] = {
     {"valid-from", required_argument, NULL, FLAG_BASE + F_VALID_FROM},
     {"valid-until", required_argument, NULL, FLAG_BASE + F_VALID_UNTIL},
     {"hash", required_argument, NULL, FLAG_BASE + F_HASH},
-    /* mobilities */
     {"by", required_argument, NULL, FLAG_BASE + F_BY},
     {"participant", required_argument, NULL, FLAG_BASE + F_PARTICIPANT},
     {"sending", required_argument, NULL, FLAG_BASE + F_SENDING},
@@ -183,7 +181,6 @@ static const struct option long_options[] = {
     {"accept", no_argument, NULL, FLAG_BASE + F_ACCEPT},
     {"refuse", no_argument, NULL, FLAG_BASE + F_REFUSE},
     {"csv", no_argument, NULL, FLAG_BASE + F_CSV},
-    /* centres */
     {"person", required_argument, NULL, FLAG_BASE + F_PERSON},
     {"clear-contacts", no_argument, NULL, FLAG_BASE + F_CLEAR_CONTACTS},
     {NULL, 0, NULL, 0},
@@ -217,7 +214,6 @@ static const char *const flag_names[F_COUNT] = {
     [F_VALID_FROM] = "valid-from",
     [F_VALID_UNTIL] = "valid-until",
     [F_HASH] = "hash",
-    /* mobilities */
     [F_BY] = "by",
     [F_PARTICIPANT] = "participant",
     [F_SENDING] = "sending",
@@ -237,7 +233,6 @@ static const char *const flag_names[F_COUNT] = {
     [F_ACCEPT] = "accept",
     [F_REFUSE] = "refuse",
     [F_CSV] = "csv",
-    /* centres */
     [F_PERSON] = "person",
     [F_CLEAR_CONTACTS] = "clear-contacts",
 };
@@ -311,9 +306,8 @@ struct bodies {
 	Vetalliance__V1__MouDraft mou_draft;
 	Vetalliance__V1__MouSign mou_sign;
 	char *mask[F_COUNT];
-	Vetalliance__V1__PrincipalsReload principals_reload; /* security */
+	Vetalliance__V1__PrincipalsReload principals_reload;
 	Vetalliance__V1__WhoAmI whoami;
-	/* mobilities */
 	Vetalliance__V1__Mobility mobility;
 	Vetalliance__V1__MobilityFacts facts;
 	Vetalliance__V1__MobilityPropose mobility_propose;
@@ -325,7 +319,6 @@ struct bodies {
 	Vetalliance__V1__MobilityList mobility_list;
 	Vetalliance__V1__RulesGet rules_get;
 	Vetalliance__V1__RulesReload rules_reload;
-	/* centres */
 	vx_pool_t pool;
 	Vetalliance__V1__CentreCriteria centre_criteria;
 	Vetalliance__V1__CentreMatch centre_match;
@@ -446,7 +439,7 @@ static void usage(FILE *out)
 	      "  rules show       the partner rules in force (source, version)\n"
 	      "  rules reload     read the rules file again; a broken file keeps the old rules\n",
 	      out);
-	vetctl_session_usage(out); /* sessions and deadlines */
+	vetctl_session_usage(out);
 	fputs("  status           the daemon's health: version, uptime, last seq, journal,\n"
 	      "                   snapshot, peers, requests/s, sync latency\n"
 	      "  metrics          the same and more, in the Prometheus text format\n",
@@ -1123,7 +1116,6 @@ static int build_metrics(const struct options *o, struct bodies *b, va_request_t
 	return 0;
 }
 
-/* security */
 static int build_whoami(const struct options *o, struct bodies *b, va_request_t *req)
 {
 	(void)o;
@@ -1581,7 +1573,7 @@ static const struct printer {
     {"mobility", "show", print_mobility_show},
     {"mobility", "certificate", print_mobility_certificate},
     {"report", "mobilities", print_mobility_report},
-    /* centres, the sector report and the MoU document */
+    /* Centre, sector-report and MoU-document commands */
     {"centre", "list", print_centre_list},
     {"report", "sectors", print_report_sectors},
     {"mou", "show", print_mou_show},
@@ -1640,7 +1632,6 @@ static const struct command commands[] = {
     {"alliance", "show", BIT(F_ID), 1, NULL, build_alliance_show},
     {"alliance", "list", 0, 0, NULL, build_alliance_list},
     {"report", "alliances", 0, 0, NULL, build_alliance_list},
-    /* mobilities */
     {"mobility", "propose",
      BIT(F_ID) | BIT(F_KIND) | BIT(F_PARTICIPANT) | BIT(F_SENDING) | BIT(F_HOST) | BIT(F_SECTOR) |
 	 BIT(F_START) | BIT(F_END) | BIT(F_FORMAT) | BIT(F_PAID) | BIT(F_GROUP) | BIT(F_UNIT) |
@@ -1671,14 +1662,14 @@ static const struct command commands[] = {
     /* One-word commands: verb NULL. */
     {"status", NULL, 0, 0, NULL, build_daemon_status},
     {"metrics", NULL, 0, 0, NULL, build_metrics},
-    /* centres, the sector report and the MoU document */
+    /* Centre, sector-report and MoU-document commands */
     {"centre", "criteria", BIT(F_ID), 1, NULL, build_centre_criteria},
     {"centre", "match", BIT(F_SECTOR) | BIT(F_CENTRE) | BIT(F_COUNTRY), 0, NULL,
      build_centre_match},
     {"centre", "import", 0, 1, NULL, build_state_get}, /* see runners */
     {"report", "sectors", BIT(F_CSV), 0, NULL, build_report_sectors},
     {"mou", "show", BIT(F_ID), 1, NULL, build_alliance_show},
-    /* security; keygen sends nothing (build NULL) */
+    /* keygen sends nothing (build NULL) */
     {"keygen", NULL, 0, 1, NULL, NULL},
     {"whoami", NULL, 0, 0, NULL, build_whoami},
     {"principals", "reload", 0, 0, NULL, build_principals_reload},
@@ -1806,7 +1797,7 @@ static int parse_args(int argc, char **argv, struct options *o, const struct com
 		case FLAG_BASE + F_CLEAR_SECTORS:
 			o->given |= BIT(F_CLEAR_SECTORS);
 			break;
-		/* mobilities: repeatable and valueless flags */
+		/* Repeatable and valueless flags */
 		case FLAG_BASE + F_UNIT:
 			o->given |= BIT(F_UNIT);
 			o->units[o->n_units++] = optarg;
@@ -1819,7 +1810,7 @@ static int parse_args(int argc, char **argv, struct options *o, const struct com
 			o->given |= BIT(F_FACT);
 			o->facts[o->n_facts++] = optarg;
 			break;
-		case FLAG_BASE + F_PERSON: /* centres */
+		case FLAG_BASE + F_PERSON:
 			o->given |= BIT(F_PERSON);
 			o->persons[o->n_persons++] = optarg;
 			break;
@@ -2259,7 +2250,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (runner_of(cmd) != NULL) { /* centres */
+	if (runner_of(cmd) != NULL) {
 		client = va_client_new_keyed(opts.endpoint, opts.timeout_ms, opts.attempts,
 					     keyed ? &keys : NULL);
 		if (client == NULL) {
@@ -2296,7 +2287,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	printer = printer_of(cmd->noun, cmd->verb); /* mobilities */
+	printer = printer_of(cmd->noun, cmd->verb);
 	if (opts.json && (printer == NULL || reply->status != VETALLIANCE__V1__STATUS__STATUS_OK)) {
 		json = va_json_message(&reply->base);
 		if (json == NULL) {
@@ -2314,7 +2305,7 @@ int main(int argc, char **argv)
 		status = EXIT_REFUSED;
 		goto out;
 	}
-	if (printer != NULL) { /* mobilities */
+	if (printer != NULL) {
 		rc = printer->print(&opts, reply);
 		if (rc != 0) {
 			if (rc < 0)

@@ -95,7 +95,7 @@ enum {
 	O_STATS,
 	O_HELP,
 	O_VERSION,
-	O_KEY, /* security */
+	O_KEY,
 	O_SERVER_KEY,
 };
 
@@ -481,7 +481,7 @@ static int wanted(const struct options *o, const va_event_t *ev, const char *typ
 		     in_list(&o->partners, payload_str(p, "partner_id")) ||
 		     (strncmp(type, "partner.", 8) == 0 &&
 		      in_list(&o->partners, payload_str(p, "id"))) ||
-		     /* mobilities: either side */
+		     /* Either side */
 		     in_list(&o->partners, payload_str(p, "sending_partner")) ||
 		     in_list(&o->partners, payload_str(p, "host_partner"));
 		if (!ok)
@@ -493,7 +493,7 @@ static int wanted(const struct options *o, const va_event_t *ev, const char *typ
 		     in_list(&o->centres, payload_str(p, "host")) || /* sessions */
 		     (strncmp(type, "centre.", 7) == 0 &&
 		      in_list(&o->centres, payload_str(p, "id"))) ||
-		     /* mobilities: either side */
+		     /* Either side */
 		     in_list(&o->centres, payload_str(p, "sending")) ||
 		     in_list(&o->centres, payload_str(p, "host"));
 		if (!ok)

@@ -145,14 +145,14 @@ static void on_sighup(uv_signal_t *sig, int signum)
 		log_notice("configuration reloaded: %d value%s changed", applied,
 			   applied == 1 ? "" : "s");
 	}
-	/* security: the principals too; a broken file keeps the
+	/* The principals too; a broken file keeps the
 	 * running ones. */
 	if (d->cfg.server_key != NULL || d->cfg.principals != NULL || d->cfg.require_keys) {
 		size_t count, removed;
 		if (server_reload_principals(d->server, &count, &removed, err, sizeof err) < 0)
 			log_err("principals not reloaded, keeping the running ones: %s", err);
 	}
-	/* mobilities: the partner rules; a broken file keeps the old
+	/* The partner rules; a broken file keeps the old
 	 * ones (server_rules_reload logs why) */
 	server_rules_reload(d->server, err, sizeof err);
 	status_line(d, line, sizeof line);
@@ -211,7 +211,6 @@ int main(int argc, char **argv)
 	    {"dedup-window", required_argument, NULL, 'D'},
 	    {"verify", no_argument, NULL, 'v'},
 	    {"heartbeat-ms", required_argument, NULL, 'H'},
-	    /* security */
 	    {"server-key", required_argument, NULL, 'k'},
 	    {"principals", required_argument, NULL, 'P'},
 	    {"require-keys", no_argument, NULL, 'q'},
@@ -238,7 +237,6 @@ int main(int argc, char **argv)
 	    {'B', "--snapshot-bytes", "journal/snapshot_bytes"},
 	    {'G', "--segment-size", "journal/segment_size"},
 	    {'D', "--dedup-window", "limits/dedup_window"},
-	    /* security */
 	    {'k', "--server-key", "security/server_key"},
 	    {'P', "--principals", "security/principals"},
 	    {'q', "--require-keys", "security/require_keys"},
@@ -323,7 +321,7 @@ int main(int argc, char **argv)
 		return 78;
 	}
 	if (check_config && d.cfg.principals != NULL) {
-		/* security: the principals file is judged too */
+		/* The principals file is judged too */
 		principals_t *pr = principals_load(d.cfg.principals, err, sizeof err);
 		if (pr == NULL) {
 			fprintf(stderr, "vetallianced: %s\n", err);
@@ -335,7 +333,7 @@ int main(int argc, char **argv)
 		principals_free(&pr);
 	}
 	if (check_config) {
-		/* mobilities: the rules file is part of the configuration */
+		/* The rules file is part of the configuration */
 		rules_t *rules = NULL;
 		if (rules_load(d.cfg.rules_path, &rules, err, sizeof err) < 0) {
 			fprintf(stderr, "vetallianced: %s\n", err);
@@ -360,7 +358,6 @@ int main(int argc, char **argv)
 	opt.segment_max_bytes = d.cfg.segment_size;
 	opt.dedup_window = (size_t)d.cfg.dedup_window;
 	opt.heartbeat_ms = (uint32_t)heartbeat_ms;
-	/* security */
 	opt.server_key = d.cfg.server_key;
 	opt.principals = d.cfg.principals;
 	opt.require_keys = (int)d.cfg.require_keys;

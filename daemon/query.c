@@ -64,7 +64,6 @@ void server__query(server_t *srv, const query_t *q, reply_to_t *to)
 	int status = 0;
 
 	switch (q->type) {
-	/* mobilities */
 	case QUERY_MOBILITY_GET:
 		res.one = mobilities_get(state_mobilities(srv->state), q->id);
 		if (res.one == NULL) {
@@ -209,7 +208,7 @@ void server__query(server_t *srv, const query_t *q, reply_to_t *to)
 		res.type = RESULT_STATE;
 		res.one = srv->state;
 		break;
-	/* Centres: criteria and matching. */
+	/* Criteria and matching. */
 	case QUERY_CENTRE_CRITERIA: {
 		const centre_t *c = state_centre_get(srv->state, q->id);
 		if (c == NULL) {
@@ -243,7 +242,7 @@ void server__query(server_t *srv, const query_t *q, reply_to_t *to)
 		res.type = RESULT_METRICS;
 		res.one = text;
 		break;
-	/* security: answered by server__security_query */
+	/* Answered by server__security_query */
 	case QUERY_PRINCIPALS_RELOAD:
 	case QUERY_WHOAMI:
 		return;
@@ -254,7 +253,7 @@ void server__query(server_t *srv, const query_t *q, reply_to_t *to)
 	free(text);
 }
 
-/* Security: the requests that change how the daemon runs are
+/* The requests that change how the daemon runs are
  * the administrator's; every other query is open to every principal. */
 int server__admin_query(const principal_t *p, const query_t *q, char *err, size_t errlen)
 {
@@ -269,7 +268,7 @@ int server__admin_query(const principal_t *p, const query_t *q, char *err, size_
 	return -VA_PERMISSION_DENIED;
 }
 
-/* Security: the queries about principals. */
+/* The queries about principals. */
 void server__security_query(server_t *srv, const principal_t *p, const query_t *q, reply_to_t *to)
 {
 	char err[SERVER_ERR_MAX] = "";

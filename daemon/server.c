@@ -190,7 +190,7 @@ static void server__on_request(zuv_sock_t *zs, zmq_msg_t *frames, size_t nframes
 	request_release(&req);
 }
 
-/* Sessions and deadlines: every reminder due now and not sent
+/* Every reminder due now and not sent
  * yet goes out as the daemon's own command. */
 static void server__reminder_tick(uv_timer_t *t)
 {
@@ -279,7 +279,6 @@ static void server__feed_closed(void *arg)
 	srv->open_handles--;
 }
 
-/* security */
 static void server__auth_closed(void *arg)
 {
 	server_t *srv = arg;
@@ -355,7 +354,7 @@ server_t *server_new(uv_loop_t *loop, const server_options_t *opt, int *exit_cod
 		*exit_code = 73;
 		goto fail;
 	}
-	/* mobilities: the partner rules; unreadable is a config error */
+	/* The partner rules; unreadable is a config error */
 	if (rules_load(opt->rules_path, &srv->rules, err, errlen) < 0) {
 		*exit_code = 78;
 		goto fail;
@@ -578,7 +577,6 @@ void server_free(server_t **self_p)
 	*self_p = NULL;
 }
 
-/* security */
 int server_reload_principals(server_t *srv, size_t *count, size_t *removed, char *err,
 			     size_t errlen)
 {
@@ -618,7 +616,6 @@ int server_reload_principals(server_t *srv, size_t *count, size_t *removed, char
 	return 0;
 }
 
-/* mobilities */
 int server_rules_reload(server_t *srv, char *err, size_t errlen)
 {
 	rules_t *next = NULL;

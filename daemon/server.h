@@ -41,7 +41,7 @@ typedef struct server_options {
 	uint64_t segment_max_bytes; /* journal segment size; 0 = the default */
 	size_t dedup_window;        /* requests remembered for retries; 0 = default */
 	uint32_t heartbeat_ms;      /* between daemon.heartbeat events; 0 = none */
-	/* security, docs/SECURITY.md */
+	/* docs/SECURITY.md */
 	const char *server_key;      /* secret certificate; NULL with no principals: plain */
 	const char *principals;      /* principals file (principals.h) */
 	int require_keys;            /* CURVE even on loopback endpoints */

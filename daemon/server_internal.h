@@ -114,10 +114,9 @@ struct server {
 	uint64_t refused;
 	uint64_t commits;
 	uint64_t committed_events;
-	metrics_t *metrics; /* status and metrics queries (metrics.h) */
-	uint64_t sync_ns;   /* duration of the last journal_write */
-	feed_t *feed;       /* catch-up pages and heartbeats (feed.h) */
-	/* security */
+	metrics_t *metrics;          /* status and metrics queries (metrics.h) */
+	uint64_t sync_ns;            /* duration of the last journal_write */
+	feed_t *feed;                /* catch-up pages and heartbeats (feed.h) */
 	auth_t *auth;                /* CURVE or plain; principals */
 	auth_peers_t *router_peers;  /* addresses for failed handshakes */
 	inflight_t *inflight;        /* requests in flight per principal */

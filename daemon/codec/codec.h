@@ -37,15 +37,14 @@ typedef enum {
 	QUERY_COMMITMENT_LIST, /* id: the centre */
 	QUERY_ALLIANCE_GET,    /* id */
 	QUERY_ALLIANCE_LIST,
-	/* security: answered by the server, not the state */
+	/* Answered by the server, not the state */
 	QUERY_PRINCIPALS_RELOAD, /* administrators only */
 	QUERY_WHOAMI,
-	/* mobilities: id; partner and status filter the list */
+	/* id; partner and status filter the list */
 	QUERY_MOBILITY_GET,
 	QUERY_MOBILITY_LIST,
 	QUERY_RULES_GET,
-	QUERY_RULES_RELOAD, /* answered by the server: reads the rules file again */
-	/* Centres */
+	QUERY_RULES_RELOAD,    /* answered by the server: reads the rules file again */
 	QUERY_CENTRE_CRITERIA, /* id: the centre */
 	QUERY_CENTRE_MATCH,    /* sector; id (a centre) or country: the one left out */
 	QUERY_SESSION_GET,     /* id */
@@ -81,7 +80,7 @@ typedef struct request {
  */
 int codec_request_decode(const void *buf, size_t len, request_t *out, char *err, size_t errlen);
 
-/* Security: the configurable bounds of the generic pass
+/* The configurable bounds of the generic pass
  * (limits/string_max, limits/list_max); ids stay at CODEC_ID_MAX. */
 typedef struct codec_limits {
 	size_t string_max; /* bytes, any string but ids and request_id */
@@ -104,16 +103,15 @@ typedef enum {
 	RESULT_CENTRES,
 	RESULT_SECTORS,
 	RESULT_INTERESTS,
-	RESULT_STATE,         /* `one` is the const struct state *: every list */
-	RESULT_DAEMON_STATUS, /* one: a metrics_status_t */
-	RESULT_METRICS,       /* one: the Prometheus text, a char string */
-	RESULT_COMMITMENTS,   /* many: confirmation_t * */
-	RESULT_ALLIANCE,      /* one: alliance_t *; with state and now_ms */
-	RESULT_ALLIANCES,     /* many: alliance_t *; with state and now_ms */
-	/* security */
+	RESULT_STATE,               /* `one` is the const struct state *: every list */
+	RESULT_DAEMON_STATUS,       /* one: a metrics_status_t */
+	RESULT_METRICS,             /* one: the Prometheus text, a char string */
+	RESULT_COMMITMENTS,         /* many: confirmation_t * */
+	RESULT_ALLIANCE,            /* one: alliance_t *; with state and now_ms */
+	RESULT_ALLIANCES,           /* many: alliance_t *; with state and now_ms */
 	RESULT_PRINCIPAL,           /* one: a principal_t (principals.h) */
 	RESULT_PRINCIPALS_RELOADED, /* one: a codec_reload_t */
-	/* mobilities; readiness is computed with state and rules */
+	/* Readiness is computed with state and rules */
 	RESULT_MOBILITY,   /* one: mobility_t * */
 	RESULT_MOBILITIES, /* many: mobility_t * */
 	RESULT_RULES,      /* one: rules_t * */
@@ -134,11 +132,11 @@ typedef struct result {
 	const void *one;         /* RESULT_PARTNER, RESULT_CENTRE */
 	const void *const *many; /* the list results */
 	size_t n;
-	/* Alliances: what is missing and the schedule are computed against
+	/* What is missing and the schedule are computed against
 	 * this state at now_ms (the daemon's clock at query time). */
 	const struct state *state;
 	int64_t now_ms;
-	const struct rules *rules; /* mobilities: the rules in force */
+	const struct rules *rules; /* The rules in force */
 } result_t;
 
 /*

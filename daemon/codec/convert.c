@@ -66,7 +66,7 @@ void codec__arena_release(codec_arena_t *a)
 	a->used = 0;
 }
 
-/* Centres: the facts of a Centre in centre_fact_t order, by
+/* The facts of a Centre in centre_fact_t order, by
  * their .proto names. */
 const char *const codec__fact_names[CENTRE_FACTS] = {
     "sends",       "receives",           "dual_vet",

@@ -84,7 +84,7 @@ typedef struct codec_alliance {
 	char missing[512];
 } codec_alliance_t;
 
-/* Sessions and deadlines: model -> wire views. */
+/* Model -> wire views. */
 typedef struct codec_session {
 	PB(Session) msg;
 	PB(SessionParticipant) * parts;

@@ -112,7 +112,6 @@ static int codec__state_result(const struct state *st, PB(StateResult) * sr, cod
 			rc = -VA_INTERNAL;
 			goto out;
 		}
-	/* commitments and alliances */
 	n[4] = commitments_list(state_commitments(st), (const confirmation_t ***)&v[4]);
 	n[5] = alliances_list(state_alliances(st), (const alliance_t ***)&v[5]);
 	*aw_p = calloc(n[5] + 1, sizeof **aw_p);
@@ -173,7 +172,6 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 	codec_session_result_t sres = {0};
 	int rc;
 
-	/* mobilities */
 	if (result != NULL && codec_mobility_is_result(result->type))
 		return codec_mobility_reply_pack(request_id, status, message, seq, result, frame);
 	reply.request_id = codec__str_or_empty(request_id);
@@ -308,7 +306,6 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 		if (rc < 0)
 			goto out;
 		break;
-	/* security */
 	case RESULT_PRINCIPAL: {
 		const principal_t *p = result->one;
 		principal.name = (char *)p->name;
@@ -326,7 +323,7 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 		reply.principals_reloaded = &reloaded;
 		break;
 	}
-	/* Centres: the criteria of one centre. */
+	/* The criteria of one centre. */
 	case RESULT_CRITERIA:
 		if (codec__list(&list, result->n, sizeof(PB(Criterion))) < 0)
 			return -VA_INTERNAL;
@@ -344,7 +341,7 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 		reply.result_case = VETALLIANCE__V1__REPLY__RESULT_CRITERIA;
 		reply.criteria = &criteria;
 		break;
-	/* mobilities: packed by codec_mobility_reply_pack above */
+	/* Packed by codec_mobility_reply_pack above */
 	case RESULT_MOBILITY:
 	case RESULT_MOBILITIES:
 	case RESULT_RULES:

@@ -355,7 +355,6 @@ static int codec__decode_body(const PB(Request) * r, request_t *out, char *err, 
 			return rc;
 		c->u.acmd.hash = model_strdup(r->mou_sign->hash);
 		return 0;
-	/* Sessions and deadlines. */
 	case VETALLIANCE__V1__REQUEST__BODY_SESSION_BOOK:
 	case VETALLIANCE__V1__REQUEST__BODY_SESSION_JOIN:
 	case VETALLIANCE__V1__REQUEST__BODY_SESSION_LEAVE:
@@ -440,7 +439,6 @@ static int codec__decode_body(const PB(Request) * r, request_t *out, char *err, 
 		out->is_query = 1;
 		q->type = QUERY_STATE_GET;
 		return 0;
-	/* security */
 	case VETALLIANCE__V1__REQUEST__BODY_PRINCIPALS_RELOAD:
 		out->is_query = 1;
 		q->type = QUERY_PRINCIPALS_RELOAD;
@@ -449,7 +447,6 @@ static int codec__decode_body(const PB(Request) * r, request_t *out, char *err, 
 		out->is_query = 1;
 		q->type = QUERY_WHOAMI;
 		return 0;
-	/* mobilities */
 	case VETALLIANCE__V1__REQUEST__BODY_MOBILITY_PROPOSE:
 	case VETALLIANCE__V1__REQUEST__BODY_MOBILITY_REVIEW:
 	case VETALLIANCE__V1__REQUEST__BODY_MOBILITY_APPROVE:
@@ -465,7 +462,7 @@ static int codec__decode_body(const PB(Request) * r, request_t *out, char *err, 
 	case VETALLIANCE__V1__REQUEST__BODY_RULES_GET:
 	case VETALLIANCE__V1__REQUEST__BODY_RULES_RELOAD:
 		return codec_mobility_request(r, out, err, errlen);
-	/* Centres: criteria and matching. */
+	/* Criteria and matching. */
 	case VETALLIANCE__V1__REQUEST__BODY_CENTRE_CRITERIA:
 		if ((rc = codec__require(r->centre_criteria->centre, "centre_criteria.centre", err,
 					 errlen)) < 0)

@@ -201,7 +201,7 @@ size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf
 	snap.commitments = (PB(CommitmentState) **)lk.ptrs;
 	snap.n_alliances = na;
 	snap.alliances = aptrs;
-	codec_mobility_snapshot_fill(st, &snap); /* mobilities */
+	codec_mobility_snapshot_fill(st, &snap);
 	if (codec__session_snap_pack(st, &snap, &sessions) < 0)
 		goto out;
 
@@ -222,7 +222,7 @@ size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf
 out:
 	free(centres.list.ptrs);
 	free(centres.list.items);
-	codec_mobility_snapshot_release(&snap); /* mobilities */
+	codec_mobility_snapshot_release(&snap);
 	for (size_t i = 0; i < recent.n; i++) {
 		free(recent.items[i].actor);
 		free(recent.items[i].request_id);

@@ -59,7 +59,6 @@ static const config_key_t keys[] = {
     {"limits/max_msg_size", KEY_INT, OFF(max_msg_size), 0, 1024, INT32_MAX,
      "a size in bytes >= 1024"},
     {"limits/dedup_window", KEY_U64, OFF(dedup_window), 0, 1, UINT64_MAX, "a count >= 1"},
-    /* security */
     {"limits/string_max", KEY_UINT, OFF(string_max), 0, 32, 65536, "a size in bytes, 32..65536"},
     {"limits/list_max", KEY_UINT, OFF(list_max), 0, 2, 100000, "a count, 2..100000"},
     {"limits/alliance_members", KEY_UINT, OFF(alliance_members), 0, 2, 100000,
@@ -68,9 +67,8 @@ static const config_key_t keys[] = {
     {"security/server_key", KEY_PATH, OFF(server_key), 0, 0, 0, "a certificate file"},
     {"security/principals", KEY_PATH, OFF(principals), 0, 0, 0, "a principals file"},
     {"security/require_keys", KEY_UINT, OFF(require_keys), 0, 0, 1, "0 or 1"},
-    /* mobilities: the partner rules file; SIGHUP re-reads it */
+    /* The partner rules file; SIGHUP re-reads it */
     {"mobility/rules", KEY_PATH, OFF(rules_path), 0, 0, 0, "a file"},
-    /* Sessions and deadlines. */
     {"sessions/reminders", KEY_OFFSETS, OFF(reminders), 0, 0, 0,
      "a list of minutes before a session, e.g. 1440,60"},
 };
@@ -329,7 +327,7 @@ overrides:
 			snprintf(err, errlen, "command line: %s", msg);
 			goto out;
 		}
-	/* security: systemd's LoadCredential= (the unit) hands the
+	/* systemd's LoadCredential= (the unit) hands the
 	 * keys over in $CREDENTIALS_DIRECTORY; a key set explicitly wins. */
 	if (config__credential(&cfg->server_key, "server.key_secret") < 0 ||
 	    config__credential(&cfg->principals, "principals") < 0) {

@@ -61,7 +61,7 @@ typedef struct config {
 	uint64_t snapshot_bytes;
 	int max_msg_size;
 	uint64_t dedup_window;
-	/* security, docs/SECURITY.md */
+	/* docs/SECURITY.md */
 	unsigned string_max;
 	unsigned list_max;
 	unsigned alliance_members;

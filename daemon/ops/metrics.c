@@ -34,7 +34,7 @@ struct metrics {
 
 	sockmon_t mon; /* the command ROUTER's connections */
 	int peers;
-	metrics_event_fn on_event; /* security */
+	metrics_event_fn on_event;
 	void *on_event_arg;
 };
 

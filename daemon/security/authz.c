@@ -69,7 +69,7 @@ static const authz_rule_t rules[] = {
     RULE(CMD_MOBILITY_COUNTERSIGN, AUTHZ_CENTRE, u.mcmd.by),
     RULE(CMD_MOBILITY_CANCEL, AUTHZ_CENTRE, u.mcmd.by),
     RULE(CMD_MOBILITY_PREPARE, AUTHZ_CENTRE, u.mcmd.by),
-    /* sessions and deadlines: the host books, cancels,
+    /* The host books, cancels,
      * reschedules and records attendance; a participant joins, leaves and
      * evaluates; a member records the alliance visit; the owner (a centre
      * or a partner) sets and closes a deadline */

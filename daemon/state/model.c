@@ -421,7 +421,6 @@ void cmd_release(cmd_t *cmd)
 	case CMD_MOU_SIGN:
 		alliance_cmd_release(&cmd->u.acmd);
 		break;
-	/* mobilities */
 	case CMD_MOBILITY_PROPOSE:
 	case CMD_MOBILITY_REVIEW:
 	case CMD_MOBILITY_APPROVE:
@@ -434,7 +433,6 @@ void cmd_release(cmd_t *cmd)
 	case CMD_MOBILITY_PREPARE:
 		mobility_cmd_release(&cmd->u.mcmd);
 		break;
-	/* Sessions and deadlines. */
 	case CMD_SESSION_BOOK:
 		session_release(&cmd->u.session);
 		break;

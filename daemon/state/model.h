@@ -47,7 +47,7 @@ typedef struct strlist {
 	size_t n;
 } strlist_t;
 
-/* Centres: wire numbers of Fact and ContactRole. */
+/* Wire numbers of Fact and ContactRole. */
 typedef enum {
 	FACT_UNKNOWN = 0,
 	FACT_YES = 1,
@@ -223,7 +223,7 @@ typedef struct alliance_cmd {
 	char *hash; /* mou sign: the version signed */
 } alliance_cmd_t;
 
-/* Mobilities: state/mobility.h. */
+/* state/mobility.h. */
 typedef enum {
 	PARTICIPANT_UNSPECIFIED = 0,
 	PARTICIPANT_LEARNER = 1,
@@ -480,7 +480,7 @@ typedef enum {
 	CMD_ALLIANCE_VISIT,
 	CMD_MOU_DRAFT,
 	CMD_MOU_SIGN,
-	/* mobilities: u.mcmd */
+	/* u.mcmd */
 	CMD_MOBILITY_PROPOSE,
 	CMD_MOBILITY_REVIEW,
 	CMD_MOBILITY_APPROVE,
@@ -491,7 +491,6 @@ typedef enum {
 	CMD_MOBILITY_COUNTERSIGN,
 	CMD_MOBILITY_CANCEL,
 	CMD_MOBILITY_PREPARE,
-	/* Sessions and deadlines. */
 	CMD_SESSION_BOOK, /* u.session */
 	CMD_SESSION_JOIN, /* u.scmd from here on */
 	CMD_SESSION_LEAVE,
@@ -516,7 +515,7 @@ typedef struct cmd {
 		confirmation_t confirmation;
 		alliance_t alliance;
 		alliance_cmd_t acmd;
-		mobility_cmd_t mcmd; /* mobilities */
+		mobility_cmd_t mcmd;
 		session_t session;
 		session_cmd_t scmd;
 		deadline_t deadline;
@@ -610,7 +609,7 @@ typedef struct event {
 		interest_t interest;
 		confirmation_t confirmation;
 		alliance_t alliance;
-		mobility_t mobility; /* mobilities */
+		mobility_t mobility;
 		session_t session;
 		deadline_t deadline;
 		reminder_t reminder;
@@ -676,12 +675,11 @@ void alliance_cmd_release(alliance_cmd_t *c);
 void mou_release(mou_t *m);
 void mou_copy(mou_t *dst, const mou_t *src);
 
-/* mobilities; defined in state/mobility.c */
+/* Defined in state/mobility.c */
 void mobility_release(mobility_t *m);
 void mobility_copy(mobility_t *dst, const mobility_t *src);
 void mobility_cmd_release(mobility_cmd_t *c);
 
-/* Sessions and deadlines. */
 void session_release(session_t *s);
 void session_copy(session_t *dst, const session_t *src);
 void session_cmd_release(session_cmd_t *c);

@@ -474,7 +474,6 @@ static int state__decide_alliance(const state_t *st, const cmd_t *cmd, const sta
 	return 0;
 }
 
-/* Mobilities. */
 static const centre_t *state__centre_lookup(const void *arg, const char *id)
 {
 	return state_centre_get(arg, id);
@@ -509,7 +508,6 @@ static int state__decide_mobility(const state_t *st, const cmd_t *cmd, const sta
 	return 0;
 }
 
-/* Sessions and deadlines. */
 static int state__partner_exists(const void *arg, const char *id)
 {
 	return state_partner_get(arg, id) != NULL;
@@ -635,7 +633,6 @@ static int state__decide(const state_t *st, const cmd_t *cmd, const state_ctx_t 
 	case CMD_MOU_DRAFT:
 	case CMD_MOU_SIGN:
 		return state__decide_alliance(st, cmd, ctx, out, err, errlen);
-	/* mobilities */
 	case CMD_MOBILITY_PROPOSE:
 	case CMD_MOBILITY_REVIEW:
 	case CMD_MOBILITY_APPROVE:
@@ -647,7 +644,6 @@ static int state__decide(const state_t *st, const cmd_t *cmd, const state_ctx_t 
 	case CMD_MOBILITY_CANCEL:
 	case CMD_MOBILITY_PREPARE:
 		return state__decide_mobility(st, cmd, ctx, out, err, errlen);
-	/* Sessions and deadlines. */
 	case CMD_SESSION_BOOK:
 	case CMD_SESSION_JOIN:
 	case CMD_SESSION_LEAVE:
@@ -822,7 +818,7 @@ static int state__apply(state_t *st, event_t *ev, int take, char *err, size_t er
 					  ev->u.alliance.id ? ev->u.alliance.id : "");
 		alliances_put(st->alliances, &ev->u.alliance);
 		break;
-	/* mobilities: the event carries the whole mobility */
+	/* The event carries the whole mobility */
 	case EV_MOBILITY_PROPOSED:
 	case EV_MOBILITY_NEEDS_REVIEW:
 	case EV_MOBILITY_REVIEWED:
@@ -843,7 +839,6 @@ static int state__apply(state_t *st, event_t *ev, int take, char *err, size_t er
 					  ev->u.mobility.id ? ev->u.mobility.id : "");
 		mobilities_put(st->mobilities, &ev->u.mobility);
 		break;
-	/* Sessions and deadlines. */
 	case EV_SESSION_BOOKED:
 	case EV_SESSION_JOINED:
 	case EV_SESSION_LEFT:
@@ -907,7 +902,6 @@ const struct alliances *state_alliances(const state_t *st)
 	return st->alliances;
 }
 
-/* mobilities */
 const struct mobilities *state_mobilities(const state_t *st)
 {
 	return st->mobilities;
@@ -934,7 +928,6 @@ void state_restore_end(state_t *st, uint64_t last_seq)
 	st->last_seq = last_seq;
 }
 
-/* Sessions and deadlines. */
 const struct sessions *state_sessions(const state_t *st)
 {
 	return st->sessions;

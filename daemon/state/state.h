@@ -25,7 +25,7 @@ typedef struct state_ctx {
 	int64_t now_ms;
 	const char *actor;
 	const char *request_id;
-	/* mobilities: the partner rules in force (NULL: none) */
+	/* The partner rules in force (NULL: none) */
 	const struct rules *rules;
 } state_ctx_t;
 

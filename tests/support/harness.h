@@ -61,7 +61,7 @@ typedef struct vt_daemon {
 	char cmd_ep[VT_PATH_MAX];    /* ipc://<dir>/cmd unless set before start */
 	char pub_ep[VT_PATH_MAX];    /* ipc://<dir>/pub unless set before start */
 	char log_path[VT_PATH_MAX];  /* <dir>/daemon.log, appended by each run */
-	/* Security: when set before start, certificate files the
+	/* When set before start, certificate files the
 	 * readiness probe, vt_call() and vt_vetctl() present (CURVE). */
 	char key[VT_PATH_MAX];        /* our secret certificate */
 	char server_key[VT_PATH_MAX]; /* the daemon's public certificate */
