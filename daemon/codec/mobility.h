@@ -1,8 +1,8 @@
 /*
- * codec_mobility - the wire side of mobilities and partner rules (issue
- * 5): Request bodies 100-129 into commands and queries, the Mobility
- * message both ways (events, replies, snapshots) and the RulesInfo reply.
- * Part of the codec edge (codec.h); called from codec.c's dispatch.
+ * codec/mobility - the wire side of mobilities and partner rules: Request
+ * bodies 100-129 into commands and queries, the Mobility message both ways
+ * (events, replies, snapshots) and the RulesInfo reply.  Part of the codec
+ * (codec.h); called from request.c, reply.c, event.c and snapshot.c.
  */
 #ifndef VA_CODEC_MOBILITY_H
 #define VA_CODEC_MOBILITY_H

@@ -1,5 +1,5 @@
 /*
- * test_durability - the journal issue's promises, against the real daemon:
+ * test_durability - the journal's promises, against the real daemon:
  * nothing acknowledged is lost across kill -9, a retried request takes
  * effect once, a torn tail is cut and a damaged middle refuses to start,
  * a full disk refuses commands and recovers, snapshots and compaction

@@ -1,5 +1,5 @@
 /*
- * test_operations - the operations issue against the real daemon: the
+ * test_operations - running the daemon as a service, against the real daemon: the
  * sd_notify protocol (this test plays systemd), SIGTERM draining under
  * load, SIGHUP reloading (a broken file keeps the old configuration),
  * --check-config, and `vetctl status` / `vetctl metrics`.

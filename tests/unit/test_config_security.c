@@ -1,4 +1,4 @@
-/* test_config_security - daemon/config.c: the keys of the security issue
+/* test_config_security - daemon/ops/config.c: the security keys
  * (limits/string_max, list_max, alliance_members, in_flight and the
  * security section), their bounds, and the systemd credentials that
  * stand in for an unset server key and principals file. */
