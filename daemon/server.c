@@ -60,15 +60,28 @@ static zuv_msg_t *server__reply_msg(zmq_msg_t *frames, size_t nframes, zmq_msg_t
 /* `barrier`: the reply must wait for the pending events (it reports or
  * depends on them).  Without one it may go out while a full disk holds a
  * batch back. */
+static void server__free_bytes(void *data, void *hint)
+{
+	(void)hint;
+	free(data);
+}
+
 void server__answer(server_t *srv, reply_to_t *to, int status, const char *message, uint64_t seq,
 		    const result_t *result, int barrier)
 {
 	zmq_msg_t reply;
 	zuv_msg_t *msg;
+	uint8_t *buf;
+	size_t len;
 
-	if (codec_reply_pack(to->request_id, status, message, seq, result, &reply) < 0) {
+	if (codec_reply_pack(to->request_id, status, message, seq, result, &buf, &len) < 0) {
 		log_err("could not encode a reply to '%s'", to->request_id ? to->request_id : "");
-		zmq_msg_close(&reply);
+		return;
+	}
+	/* The frame owns the bytes from here on. */
+	if (zmq_msg_init_data(&reply, buf, len, server__free_bytes, NULL) != 0) {
+		free(buf);
+		log_err("could not frame a reply to '%s'", to->request_id ? to->request_id : "");
 		return;
 	}
 	msg = server__reply_msg(to->frames, to->nframes, &reply);

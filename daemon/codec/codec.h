@@ -15,7 +15,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <protobuf-c/protobuf-c.h>
-#include <zmq.h>
 
 #include "state/model.h"
 
@@ -140,12 +139,12 @@ typedef struct result {
 } result_t;
 
 /*
- * codec_reply_pack - encode a Reply into `frame` (initialised here; the
- * caller sends or closes it).  `status` is a VA_* code of either sign.
- * Returns 0, or -VA_INTERNAL on out of memory.
+ * codec_reply_pack - encode a Reply: its bytes in *buf_p (malloc'd, the
+ * caller frees) and their count in *len_p.  `status` is a VA_* code of
+ * either sign.  Returns 0, or -VA_INTERNAL on out of memory (*buf_p NULL).
  */
 int codec_reply_pack(const char *request_id, int status, const char *message, uint64_t seq,
-		     const result_t *result, zmq_msg_t *frame);
+		     const result_t *result, uint8_t **buf_p, size_t *len_p);
 /*
  * codec_event_pack - encode an Event into a malloc'd buffer (*buf_p, the
  * caller frees) and write its type, the PUB topic ("centre.registered"),
@@ -184,7 +183,7 @@ int codec_time_zone_valid(const char *tz);
 int codec_check_required(const char *s, const char *path, char *err, size_t errlen);
 int codec_check_id(const char *s, const char *path, int upper_only, char *err, size_t errlen);
 int codec_sector_id_ok(const char *s);
-/* codec_pack_frame - pack any message into a zmq frame (initialised). */
-int codec_pack_frame(const ProtobufCMessage *m, zmq_msg_t *frame);
+/* codec_pack - any message's bytes, as codec_reply_pack gives a Reply's. */
+int codec_pack(const ProtobufCMessage *m, uint8_t **buf_p, size_t *len_p);
 
 #endif

@@ -454,7 +454,7 @@ static PB(Mobility) * cm__view(const result_t *res, const mobility_t *m)
 }
 
 int codec_mobility_reply_pack(const char *request_id, int status, const char *message, uint64_t seq,
-			      const result_t *res, zmq_msg_t *frame)
+			      const result_t *res, uint8_t **buf_p, size_t *len_p)
 {
 	PB(Reply) reply = VETALLIANCE__V1__REPLY__INIT;
 	PB(MobilityListResult) list = VETALLIANCE__V1__MOBILITY_LIST_RESULT__INIT;
@@ -498,7 +498,7 @@ int codec_mobility_reply_pack(const char *request_id, int status, const char *me
 	default:
 		break;
 	}
-	rc = codec_pack_frame(&reply.base, frame);
+	rc = codec_pack(&reply.base, buf_p, len_p);
 	cm__free_pb(one);
 	for (size_t i = 0; i < list.n_mobilities; i++)
 		cm__free_pb(list.mobilities[i]);

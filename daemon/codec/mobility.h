@@ -20,10 +20,10 @@ int codec_mobility_request(const Vetalliance__V1__Request *r, request_t *out, ch
 			   size_t errlen);
 
 /* codec_mobility_reply - whether `type` is a mobility result, and its
- * Reply packed into frame (like codec_reply_pack). */
+ * Reply's bytes (like codec_reply_pack). */
 int codec_mobility_is_result(result_type_t type);
 int codec_mobility_reply_pack(const char *request_id, int status, const char *message, uint64_t seq,
-			      const result_t *result, zmq_msg_t *frame);
+			      const result_t *result, uint8_t **buf_p, size_t *len_p);
 
 /* The payload of a mobility event, to the wire and back: codec_mobility_to_pb's
  * result is freed with codec_mobility_pb_free. */

@@ -57,27 +57,18 @@ void codec__session_result_release(codec_session_result_t *w)
 	memset(w, 0, sizeof *w);
 }
 
-static void codec__free_frame(void *data, void *hint)
-{
-	(void)hint;
-	free(data);
-}
-
-static int codec__pack_to_frame(const ProtobufCMessage *m, zmq_msg_t *frame)
+int codec_pack(const ProtobufCMessage *m, uint8_t **buf_p, size_t *len_p)
 {
 	size_t len = protobuf_c_message_get_packed_size(m);
 	uint8_t *buf = malloc(len ? len : 1);
 
-	if (buf == NULL) {
-		zmq_msg_init(frame);
+	*buf_p = NULL;
+	*len_p = 0;
+	if (buf == NULL)
 		return -VA_INTERNAL;
-	}
 	protobuf_c_message_pack(m, buf);
-	if (zmq_msg_init_data(frame, buf, len, codec__free_frame, NULL) != 0) {
-		free(buf);
-		zmq_msg_init(frame);
-		return -VA_INTERNAL;
-	}
+	*buf_p = buf;
+	*len_p = len;
 	return 0;
 }
 
@@ -146,7 +137,7 @@ out:
 }
 
 int codec_reply_pack(const char *request_id, int status, const char *message, uint64_t seq,
-		     const result_t *result, zmq_msg_t *frame)
+		     const result_t *result, uint8_t **buf_p, size_t *len_p)
 {
 	PB(StateResult) state_res = VETALLIANCE__V1__STATE_RESULT__INIT;
 	codec_list_t state_lists[5] = {{0}};
@@ -173,7 +164,8 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 	int rc;
 
 	if (result != NULL && codec_mobility_is_result(result->type))
-		return codec_mobility_reply_pack(request_id, status, message, seq, result, frame);
+		return codec_mobility_reply_pack(request_id, status, message, seq, result, buf_p,
+						 len_p);
 	reply.request_id = codec__str_or_empty(request_id);
 	reply.status = (PB(Status))(status < 0 ? -status : status);
 	reply.message = codec__str_or_empty(message);
@@ -347,7 +339,7 @@ int codec_reply_pack(const char *request_id, int status, const char *message, ui
 	case RESULT_RULES:
 		break;
 	}
-	rc = codec__pack_to_frame(&reply.base, frame);
+	rc = codec_pack(&reply.base, buf_p, len_p);
 out:
 	for (size_t i = 0; i < 5; i++) {
 		free(state_lists[i].ptrs);
@@ -362,9 +354,4 @@ out:
 	free(list.items);
 	codec__session_result_release(&sres);
 	return rc;
-}
-
-int codec_pack_frame(const ProtobufCMessage *m, zmq_msg_t *frame)
-{
-	return codec__pack_to_frame(m, frame);
 }

@@ -153,9 +153,8 @@ static void feed__free_buf(void *data, void *hint)
 static void feed__reply(feed_t *f, feed_req_t *r, page_t *pg, int status, const char *message,
 			uint64_t first_seq)
 {
-	size_t body_start = FEED_HEADROOM, body_len, hdr_len, start;
-	zmq_msg_t reply;
-	uint8_t hdr[16];
+	size_t body_start = FEED_HEADROOM, body_len, hdr_len, start, reply_len = 0;
+	uint8_t *reply = NULL, hdr[16];
 
 	page__scalar(pg, TAG_PAGE_NEXT, pg->next_seq);
 	page__scalar(pg, TAG_PAGE_FIRST, first_seq);
@@ -165,16 +164,17 @@ static void feed__reply(feed_t *f, feed_req_t *r, page_t *pg, int status, const 
 	hdr_len = feed__varint(hdr, (FIELD_REPLY_EVENTS << 3) | 2);
 	hdr_len += feed__varint(hdr + hdr_len, body_len);
 
-	if (codec_reply_pack(r->request_id, status, message, pg->durable_seq, NULL, &reply) < 0 ||
-	    zmq_msg_size(&reply) + hdr_len > FEED_HEADROOM) {
+	if (codec_reply_pack(r->request_id, status, message, pg->durable_seq, NULL, &reply,
+			     &reply_len) < 0 ||
+	    reply_len + hdr_len > FEED_HEADROOM) {
 		log_err("could not encode a catch-up reply to '%s'", r->request_id);
-		zmq_msg_close(&reply);
+		free(reply);
 		return;
 	}
-	start = body_start - hdr_len - zmq_msg_size(&reply);
-	memcpy(pg->buf + start, zmq_msg_data(&reply), zmq_msg_size(&reply));
+	start = body_start - hdr_len - reply_len;
+	memcpy(pg->buf + start, reply, reply_len);
 	memcpy(pg->buf + body_start - hdr_len, hdr, hdr_len);
-	zmq_msg_close(&reply);
+	free(reply);
 
 	zmq_msg_t *last = &r->msg->frames[r->msg->nframes - 1];
 	zmq_msg_close(last);

@@ -373,7 +373,8 @@ Test(centre_facts, state_result_carries_commitments_and_alliances)
 	result_t res = {.type = RESULT_STATE};
 	char msg[256];
 	PB(Reply) * r;
-	zmq_msg_t frame;
+	uint8_t *bytes;
+	size_t len;
 
 	for (int i = 0; i < 2; i++) {
 		c = (cmd_t){.type = CMD_CENTRE_REGISTER};
@@ -400,9 +401,9 @@ Test(centre_facts, state_result_carries_commitments_and_alliances)
 	cr_assert_eq(st_run(st, c, 7, "t", NULL, msg, sizeof msg), 0, "%s", msg);
 
 	res.one = st;
-	cr_assert_eq(codec_reply_pack("q", 0, "", 7, &res, &frame), 0);
-	r = vetalliance__v1__reply__unpack(NULL, zmq_msg_size(&frame), zmq_msg_data(&frame));
-	zmq_msg_close(&frame);
+	cr_assert_eq(codec_reply_pack("q", 0, "", 7, &res, &bytes, &len), 0);
+	r = vetalliance__v1__reply__unpack(NULL, len, bytes);
+	free(bytes);
 	cr_assert_not_null(r);
 	cr_assert_eq(r->state->n_centres, 2);
 	cr_assert_eq(r->state->n_commitments, 1);

@@ -878,14 +878,15 @@ Test(mobility, replies_carry_readiness_and_rules)
 	state_t *st = fixture(NULL);
 	result_t res = {.type = RESULT_MOBILITY};
 	PB(Reply) * reply;
-	zmq_msg_t frame;
+	uint8_t *bytes;
+	size_t len;
 
 	ok(learner(st, shipped, "Q1", "IEFP1", "CYL1", 20220101, 20220331));
 	res.one = get(st, "Q1");
 	res.state = st;
 	res.rules = shipped;
-	cr_assert_eq(codec_reply_pack("r1", 0, "", 9, &res, &frame), 0);
-	reply = vetalliance__v1__reply__unpack(NULL, zmq_msg_size(&frame), zmq_msg_data(&frame));
+	cr_assert_eq(codec_reply_pack("r1", 0, "", 9, &res, &bytes, &len), 0);
+	reply = vetalliance__v1__reply__unpack(NULL, len, bytes);
 	cr_assert_not_null(reply);
 	cr_assert_str_eq(reply->request_id, "r1");
 	cr_assert_eq(reply->result_case, VETALLIANCE__V1__REPLY__RESULT_MOBILITY);
@@ -895,18 +896,18 @@ Test(mobility, replies_carry_readiness_and_rules)
 	cr_assert_eq(reply->mobility->days, 90);
 	cr_assert_eq(reply->mobility->n_reviews, 1);
 	vetalliance__v1__reply__free_unpacked(reply, NULL);
-	zmq_msg_close(&frame);
+	free(bytes);
 
 	res = (result_t){.type = RESULT_RULES, .one = shipped};
-	cr_assert_eq(codec_reply_pack("r2", 0, "", 9, &res, &frame), 0);
-	reply = vetalliance__v1__reply__unpack(NULL, zmq_msg_size(&frame), zmq_msg_data(&frame));
+	cr_assert_eq(codec_reply_pack("r2", 0, "", 9, &res, &bytes, &len), 0);
+	reply = vetalliance__v1__reply__unpack(NULL, len, bytes);
 	cr_assert_not_null(reply);
 	cr_assert_eq(reply->result_case, VETALLIANCE__V1__REPLY__RESULT_RULES);
 	cr_assert_str_eq(reply->rules->version, shipped->version);
 	cr_assert_str_eq(reply->rules->source, "built-in");
 	cr_assert_eq(reply->rules->n_partners, 5);
 	vetalliance__v1__reply__free_unpacked(reply, NULL);
-	zmq_msg_close(&frame);
+	free(bytes);
 	state_free(&st);
 }
 
