@@ -7,9 +7,6 @@
  *            [--prefix P] [--timeout MS] [--json]
  *   vetbench --seed consortium --clock-file FILE [--scale S] [--endpoint E]
  *            [--window W] [--timeout MS] [--progress] [--json]
- *   vetbench --cold-start --daemon PATH --events N [--state-dir DIR]
- *            [--repeat K] [--daemon-arg ARG]... [--clients N] [--window W]
- *            [--json]
  *   vetbench --latency [--endpoint E] [--pub-endpoint P] [--rate N]
  *            [--requests R | --duration S] [--timeout MS] [--json]
  *
@@ -43,15 +40,8 @@
  *
  * Seed mode and the consortium mix: vetbench_seed.h and vetbench_mix.h.
  *
- * Cold-start mode.  Creates a state directory, starts the daemon on
- * ipc:// endpoints in a temporary directory, fills it with N centre
- * registrations (one event each) through the throughput engine, stops it
- * with SIGTERM, then times restarts: from spawn until the daemon answers
- * its first query.  The query is sent before the spawn on a socket that
- * retries its connection every millisecond, so the time is not rounded
- * up to ZeroMQ's default 100 ms reconnect interval.  After each restart
- * the reply's seq must equal the seq after the fill and the last centre
- * registered must be found; otherwise the state did not survive.
+ * Cold starts are timed by docs/cold-start.sh, which fills a state with
+ * this engine (--mix register --requests N) and restarts the daemon.
  *
  * Latency mode.  One DEALER sends centre registrations at a steady rate
  * (request k due at start + k / rate, whatever the replies do) while a
@@ -66,8 +56,7 @@
  *
  * Signals: SIGINT and SIGTERM are blocked before any ZeroMQ thread starts
  * and read from a signalfd polled beside the sockets.  In throughput mode
- * they end the run early and the figures so far are printed; in
- * cold-start mode the daemon is stopped and the temporary files removed.
+ * they end the run early and the figures so far are printed.
  *
  * Exit codes (sysexits): 0 ok, 1 some requests failed, an event was not
  * matched or a check did not hold, 64 usage, 69 the daemon is unreachable or does not start,
@@ -75,12 +64,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <dirent.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,21 +91,16 @@
 
 #define EXIT_FAILED 1
 
-#define DEFAULT_CLIENTS        50
-#define DEFAULT_WINDOW         1
-#define DEFAULT_DURATION_S     10.0
-#define DEFAULT_TIMEOUT_MS     5000
-#define DEFAULT_REPEAT         3
-#define DEFAULT_START_TIMEOUT  120.0
-#define DEFAULT_STOP_TIMEOUT_S 60.0
-#define COLD_CLIENTS           4
-#define COLD_WINDOW            256
-#define MAX_CLIENTS            1024
-#define MAX_WINDOW             4096
-#define MAX_REPEAT             99
-#define PREFIX_MAX             8
-#define RECV_BUDGET            256
-#define POOL_MIN               8
+#define DEFAULT_CLIENTS    50
+#define DEFAULT_WINDOW     1
+#define DEFAULT_DURATION_S 10.0
+#define DEFAULT_TIMEOUT_MS 5000
+#define SEED_WINDOW        256
+#define MAX_CLIENTS        1024
+#define MAX_WINDOW         4096
+#define PREFIX_MAX         8
+#define RECV_BUDGET        256
+#define POOL_MIN           8
 
 #define NS_PER_S  1000000000LL
 #define NS_PER_MS 1000000LL
@@ -1343,16 +1324,9 @@ enum {
 	O_PREFIX,
 	O_TIMEOUT,
 	O_JSON,
-	O_COLD_START,
-	O_DAEMON,
-	O_EVENTS,
-	O_STATE_DIR,
-	O_REPEAT,
-	O_DAEMON_ARG,
 	O_LATENCY,
 	O_PUB_ENDPOINT,
 	O_RATE,
-	O_START_TIMEOUT,
 	O_SEED,
 	O_CLOCK_FILE,
 	O_SCALE,
@@ -1374,13 +1348,6 @@ static const struct option long_options[] = {
     {"prefix", required_argument, NULL, O_PREFIX},
     {"timeout", required_argument, NULL, O_TIMEOUT},
     {"json", no_argument, NULL, O_JSON},
-    {"cold-start", no_argument, NULL, O_COLD_START},
-    {"daemon", required_argument, NULL, O_DAEMON},
-    {"events", required_argument, NULL, O_EVENTS},
-    {"state-dir", required_argument, NULL, O_STATE_DIR},
-    {"repeat", required_argument, NULL, O_REPEAT},
-    {"daemon-arg", required_argument, NULL, O_DAEMON_ARG},
-    {"start-timeout", required_argument, NULL, O_START_TIMEOUT},
     {"latency", no_argument, NULL, O_LATENCY},
     {"pub-endpoint", required_argument, NULL, O_PUB_ENDPOINT},
     {"rate", required_argument, NULL, O_RATE},
@@ -1399,9 +1366,6 @@ static const struct option long_options[] = {
 #define GIVEN(o) (1ull << ((o)-O_ENDPOINT))
 #define THROUGHPUT_ONLY                                                                            \
 	(GIVEN(O_ENDPOINT) | GIVEN(O_REQUESTS) | GIVEN(O_DURATION) | GIVEN(O_WARMUP) | GIVEN(O_MIX))
-#define COLD_ONLY                                                                                  \
-	(GIVEN(O_DAEMON) | GIVEN(O_EVENTS) | GIVEN(O_STATE_DIR) | GIVEN(O_REPEAT) |                \
-	 GIVEN(O_DAEMON_ARG) | GIVEN(O_START_TIMEOUT))
 #define LATENCY_ONLY (GIVEN(O_PUB_ENDPOINT) | GIVEN(O_RATE))
 /* What seed mode takes (and --scale, which the consortium mix shares). */
 #define SEED_TAKES                                                                                 \
@@ -1410,25 +1374,16 @@ static const struct option long_options[] = {
 	 GIVEN(O_SERVER_KEY))
 #define SEED_ONLY (GIVEN(O_SEED) | GIVEN(O_CLOCK_FILE) | GIVEN(O_PROGRESS))
 /* Throughput options that latency mode does not take. */
-#define NOT_LATENCY                                                                                \
-	(COLD_ONLY | GIVEN(O_CLIENTS) | GIVEN(O_WINDOW) | GIVEN(O_WARMUP) | GIVEN(O_MIX))
+#define NOT_LATENCY  (GIVEN(O_CLIENTS) | GIVEN(O_WINDOW) | GIVEN(O_WARMUP) | GIVEN(O_MIX))
 #define DEFAULT_RATE 1000
 #define MAX_RATE     1000000
 
 struct options {
 	struct run_cfg run;
 	int json;
-	int cold;
 	int latency;
 	const char *pub_endpoint;
 	uint64_t rate; /* commands per second, latency mode */
-	const char *daemon;
-	uint64_t events;
-	const char *state_dir;
-	unsigned repeat;
-	char **daemon_args;
-	size_t n_daemon_args;
-	double start_timeout_s;
 	char prefix[PREFIX_MAX + 1];
 	uint64_t given; /* GIVEN(O_*) */
 	const char *key, *server_key;
@@ -1458,9 +1413,6 @@ static void usage(FILE *out)
 	      "                [--prefix P] [--timeout MS] [--json]\n"
 	      "       vetbench --seed consortium --clock-file FILE [--scale S] [--endpoint E]\n"
 	      "                [--window W] [--timeout MS] [--progress] [--json]\n"
-	      "       vetbench --cold-start --daemon PATH --events N [--state-dir DIR]\n"
-	      "                [--repeat K] [--daemon-arg ARG]... [--start-timeout S]\n"
-	      "                [--clients N] [--window W] [--prefix P] [--json]\n"
 	      "       vetbench --latency [--endpoint E] [--pub-endpoint P] [--rate N]\n"
 	      "                [--requests R | --duration S] [--timeout MS] [--prefix P] [--json]\n"
 	      "\n"
@@ -1470,9 +1422,9 @@ static void usage(FILE *out)
 	      "\n"
 	      "  --endpoint E       command endpoint (default: $VETCTL_ENDPOINT, "
 	      "else " VA_DEFAULT_CMD_ENDPOINT ")\n"
-	      "  --clients N        concurrent clients, 1..1024 (default 50; 4 for --cold-start)\n"
+	      "  --clients N        concurrent clients, 1..1024 (default 50)\n"
 	      "  --window W         requests in flight per client, 1..4096 (default 1;\n"
-	      "                     256 for --cold-start)\n"
+	      "                     256 for --seed)\n"
 	      "  --requests R       stop after R measured requests in all\n"
 	      "  --duration S       measure for S seconds (default 10)\n"
 	      "  --warmup S         run the mix unmeasured for S seconds first (default 0)\n"
@@ -1480,7 +1432,11 @@ static void usage(FILE *out)
 	      "                     registered earlier in the run, 10% interest marks (default);\n"
 	      "                     register: registrations only; update: updates only;\n"
 	      "                     query: 80% centre_get, 20% partner_list.  update and query\n"
-	      "                     register a few centres per client first, unmeasured\n"
+	      "                     register a few centres per client first, unmeasured;\n"
+	      "                     consortium: mobility proposals and steps 40%, session\n"
+	      "                     bookings and joins 30%, commitments 10%, centre updates\n"
+	      "                     10%, queries 10%, on the state --seed consortium made\n"
+	      "  --scale S          the scale of that state (default 1)\n"
 	      "  --prefix P         run prefix in centre and request ids, 1..8 of [A-Za-z0-9]\n"
 	      "                     (default random); reusing one against the same daemon\n"
 	      "                     makes registrations collide\n"
@@ -1497,19 +1453,8 @@ static void usage(FILE *out)
 	      "  --clock-file FILE  the daemon's fake clock file, written by the seed\n"
 	      "  --progress         a line on stderr per seeded year\n"
 	      "\n"
-	      "Cold-start mode: start PATH (vetallianced) on ipc:// endpoints in a temporary\n"
-	      "directory, fill it with N centre registrations, stop it with SIGTERM, then time\n"
-	      "K restarts from spawn to the first answered query; report the median, events/s\n"
-	      "replayed and the daemon's peak RSS, and check that the state came back.\n"
-	      "\n"
-	      "  --cold-start       this mode\n"
-	      "  --daemon PATH      the vetallianced binary\n"
-	      "  --events N         how many centres to register (one event each)\n"
-	      "  --state-dir DIR    state directory to create (must be absent or empty; kept);\n"
-	      "                     default: one inside the temporary directory, removed\n"
-	      "  --repeat K         restarts to time, 1..99 (default 3)\n"
-	      "  --daemon-arg ARG   one more argument for the daemon; may be repeated\n"
-	      "  --start-timeout S  how long one start may take (default 120)\n"
+	      "Cold starts: docs/cold-start.sh fills a state with --mix register and times\n"
+	      "restarts of the daemon.\n"
 	      "\n"
 	      "Latency mode: send centre registrations at a steady rate and time each from\n"
 	      "its sending to its event on the PUB endpoint (matched by request id) and to\n"
@@ -1529,8 +1474,8 @@ static void usage(FILE *out)
 	      "  --version          print the version\n"
 	      "\n"
 	      "exit status: 0 ok, 1 some requests failed, an event was missing (--latency)\n"
-	      "or the state did not survive a restart, 64 usage error, 69 daemon unreachable\n"
-	      "or not starting, 70 internal error, 73 cannot create a directory\n",
+	      "or a seed command was refused, 64 usage error, 69 daemon unreachable, 70\n"
+	      "internal error, 73 the clock file cannot be written\n",
 	      out);
 }
 
@@ -1606,8 +1551,6 @@ static int parse_args(int argc, char **argv, struct options *o, int *done)
 	o->run.duration_s = DEFAULT_DURATION_S;
 	o->run.timeout_ms = DEFAULT_TIMEOUT_MS;
 	o->run.mix = MIX_REALISTIC;
-	o->repeat = DEFAULT_REPEAT;
-	o->start_timeout_s = DEFAULT_START_TIMEOUT;
 	o->pub_endpoint = getenv("VETWATCH_ENDPOINT");
 	if (o->pub_endpoint == NULL || o->pub_endpoint[0] == '\0')
 		o->pub_endpoint = VA_DEFAULT_PUB_ENDPOINT;
@@ -1616,7 +1559,7 @@ static int parse_args(int argc, char **argv, struct options *o, int *done)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", long_options, NULL)) != -1) {
 		if (c >= O_ENDPOINT && c <= O_VERSION) {
-			if ((o->given & GIVEN(c)) && c != O_DAEMON_ARG) {
+			if (o->given & GIVEN(c)) {
 				usage_error("option '%s' given twice", argv[optind - 1]);
 				return EX_USAGE;
 			}
@@ -1699,9 +1642,6 @@ static int parse_args(int argc, char **argv, struct options *o, int *done)
 		case O_JSON:
 			o->json = 1;
 			break;
-		case O_COLD_START:
-			o->cold = 1;
-			break;
 		case O_LATENCY:
 			o->latency = 1;
 			break;
@@ -1714,29 +1654,6 @@ static int parse_args(int argc, char **argv, struct options *o, int *done)
 					    optarg, MAX_RATE);
 				return EX_USAGE;
 			}
-			break;
-		case O_DAEMON:
-			o->daemon = optarg;
-			break;
-		case O_EVENTS:
-			if (parse_u64(optarg, 1, 100000000, &o->events) < 0) {
-				usage_error("invalid --events '%s': expected 1..100000000", optarg);
-				return EX_USAGE;
-			}
-			break;
-		case O_STATE_DIR:
-			o->state_dir = optarg;
-			break;
-		case O_REPEAT:
-			if (parse_u64(optarg, 1, MAX_REPEAT, &v) < 0) {
-				usage_error("invalid --repeat '%s': expected 1..%d", optarg,
-					    MAX_REPEAT);
-				return EX_USAGE;
-			}
-			o->repeat = (unsigned)v;
-			break;
-		case O_DAEMON_ARG:
-			o->daemon_args[o->n_daemon_args++] = optarg;
 			break;
 		case O_SEED:
 			if (strcmp(optarg, "consortium") != 0) {
@@ -1756,14 +1673,6 @@ static int parse_args(int argc, char **argv, struct options *o, int *done)
 			}
 			break;
 		case O_PROGRESS:
-			break;
-		case O_START_TIMEOUT:
-			if (parse_seconds(optarg, 0.1, 86400, &o->start_timeout_s) < 0) {
-				usage_error("invalid --start-timeout '%s': expected seconds, "
-					    "0.1..86400",
-					    optarg);
-				return EX_USAGE;
-			}
 			break;
 		case O_KEY:
 			o->key = optarg;
@@ -1791,10 +1700,6 @@ static int parse_args(int argc, char **argv, struct options *o, int *done)
 		usage_error("unexpected argument '%s'", argv[optind]);
 		return EX_USAGE;
 	}
-	if (o->cold && o->latency) {
-		usage_error("--cold-start and --latency exclude each other");
-		return EX_USAGE;
-	}
 	if (o->run.scale == 0)
 		o->run.scale = 1.0;
 	if (o->seed || (o->given & SEED_ONLY)) {
@@ -1816,22 +1721,18 @@ static int parse_args(int argc, char **argv, struct options *o, int *done)
 			return EX_USAGE;
 		}
 		if (!(o->given & GIVEN(O_WINDOW)))
-			o->run.window = COLD_WINDOW;
+			o->run.window = SEED_WINDOW;
 		return 0;
 	}
-	for (int opt = O_ENDPOINT; opt <= O_START_TIMEOUT; opt++) {
+	for (int opt = O_ENDPOINT; opt <= O_RATE; opt++) {
 		uint64_t bit = GIVEN(opt);
 		const char *name = NULL;
 
 		if (!(o->given & GIVEN(opt)))
 			continue;
-		if (o->cold && ((THROUGHPUT_ONLY | LATENCY_ONLY) & bit))
-			name = "--cold-start";
-		else if (o->latency && (NOT_LATENCY & bit))
+		if (o->latency && (NOT_LATENCY & bit))
 			name = "--latency";
-		else if (!o->cold && !o->latency && (COLD_ONLY & bit))
-			name = "throughput mode (add --cold-start)";
-		else if (!o->cold && !o->latency && (LATENCY_ONLY & bit))
+		else if (!o->latency && (LATENCY_ONLY & bit))
 			name = "throughput mode (add --latency)";
 		if (name != NULL) {
 			for (const struct option *lo = long_options; lo->name != NULL; lo++)
@@ -1844,23 +1745,6 @@ static int parse_args(int argc, char **argv, struct options *o, int *done)
 	if ((o->given & GIVEN(O_REQUESTS)) && (o->given & GIVEN(O_DURATION))) {
 		usage_error("--requests and --duration exclude each other");
 		return EX_USAGE;
-	}
-	if (o->cold) {
-		if (o->daemon == NULL || o->events == 0) {
-			usage_error("--cold-start needs --daemon PATH and --events N");
-			return EX_USAGE;
-		}
-		if (access(o->daemon, X_OK) < 0) {
-			usage_error("cannot run '%s': %s", o->daemon, strerror(errno));
-			return EX_USAGE;
-		}
-		if (!(o->given & GIVEN(O_CLIENTS)))
-			o->run.clients = COLD_CLIENTS;
-		if (!(o->given & GIVEN(O_WINDOW)))
-			o->run.window = COLD_WINDOW;
-		o->run.mix = MIX_REGISTER;
-		o->run.requests = o->events;
-		o->run.duration_s = 0;
 	}
 	if (o->prefix[0] == '\0')
 		prefix_random(o->prefix);
@@ -1997,610 +1881,6 @@ static int throughput_main(const struct options *o, int sfd)
 	}
 out:
 	free(res);
-	return status;
-}
-
-/* ------------------------------------------------------ cold-start mode */
-
-struct cold {
-	const struct options *o;
-	int sfd;
-	void *ctx;
-	char tmp[256];
-	char state[512];
-	char cmd_ep[300];
-	char pub_ep[300];
-	char log[300];
-	int own_state; /* the state dir is inside tmp */
-	struct child ch;
-	int interrupted;
-};
-
-struct cold_result {
-	double empty_start_s;
-	long empty_hwm_kb, empty_rss_kb;
-	uint64_t seq_empty;
-	struct run_result fill;
-	uint64_t seq_after_fill;
-	long fill_hwm_kb, fill_rss_kb;
-	double stop_s;
-	unsigned n;
-	double restart_s[MAX_REPEAT];
-	uint64_t restart_seq[MAX_REPEAT];
-	int restart_found[MAX_REPEAT];
-	long restart_hwm_kb[MAX_REPEAT];
-	int verified;
-	char verify_msg[256];
-};
-
-/* proc_status_kb - a "Vm...:  N kB" line of /proc/PID/status, or -1. */
-static long proc_status_kb(pid_t pid, const char *key)
-{
-	char path[64], line[256];
-	size_t klen = strlen(key);
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL) {
-		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
-			kb = strtol(line + klen + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return kb;
-}
-
-/* log_tail - the end of the daemon's log, to explain a failure. */
-static void log_tail(const struct cold *cs)
-{
-	char buf[2048];
-	ssize_t n;
-	off_t size;
-	int fd = open(cs->log, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	size = lseek(fd, 0, SEEK_END);
-	if (size > 0) {
-		lseek(fd, size > (off_t)sizeof buf - 1 ? size - (off_t)sizeof buf + 1 : 0,
-		      SEEK_SET);
-		n = read(fd, buf, sizeof buf - 1);
-		if (n > 0) {
-			buf[n] = '\0';
-			fprintf(stderr, "vetbench: the end of the daemon's log:\n%s%s", buf,
-				buf[n - 1] == '\n' ? "" : "\n");
-		}
-	}
-	close(fd);
-}
-
-static void describe_exit(const struct child *ch, char *buf, size_t len)
-{
-	if (WIFEXITED(ch->wstatus))
-		snprintf(buf, len, "exited with status %d", WEXITSTATUS(ch->wstatus));
-	else if (WIFSIGNALED(ch->wstatus))
-		snprintf(buf, len, "was killed by signal %d", WTERMSIG(ch->wstatus));
-	else
-		snprintf(buf, len, "stopped");
-}
-
-/* cold_spawn - start the daemon with its output going to the log. */
-static int cold_spawn(struct cold *cs)
-{
-	const struct options *o = cs->o;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, dfl;
-	char **argv = xcalloc(12 + o->n_daemon_args, sizeof *argv);
-	size_t n = 0;
-	int rc;
-
-	argv[n++] = (char *)o->daemon;
-	argv[n++] = "--cmd-endpoint";
-	argv[n++] = cs->cmd_ep;
-	argv[n++] = "--pub-endpoint";
-	argv[n++] = cs->pub_ep;
-	argv[n++] = "--state-dir";
-	argv[n++] = cs->state;
-	argv[n++] = "--log-level";
-	argv[n++] = "warning";
-	for (size_t i = 0; i < o->n_daemon_args; i++)
-		argv[n++] = o->daemon_args[i];
-	argv[n] = NULL;
-
-	/* Our SIGINT and SIGTERM are blocked for the signalfd: the daemon
-	 * must get them back, with their default actions. */
-	sigemptyset(&none);
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGINT);
-	sigaddset(&dfl, SIGTERM);
-	sigaddset(&dfl, SIGPIPE);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &dfl);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, cs->log, O_WRONLY | O_CREAT | O_APPEND, 0640);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-
-	cs->ch.exited = 0;
-	rc = posix_spawn(&cs->ch.pid, o->daemon, &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	free(argv);
-	if (rc != 0) {
-		cs->ch.pid = -1;
-		fprintf(stderr, "vetbench: cannot start '%s': %s\n", o->daemon, strerror(rc));
-		return -1;
-	}
-	return 0;
-}
-
-/* cold_stop - SIGTERM the daemon and wait for it (SIGKILL after the stop
- * timeout).  Returns 0 if it exited with status 0. */
-static int cold_stop(struct cold *cs, double *secs)
-{
-	int64_t t0 = now_ns();
-	int64_t limit = (int64_t)(DEFAULT_STOP_TIMEOUT_S * NS_PER_S);
-	char how[64];
-
-	if (cs->ch.pid < 0)
-		return 0;
-	if (!cs->ch.exited)
-		kill(cs->ch.pid, SIGTERM);
-	while (!child_poll(&cs->ch)) {
-		struct timespec ts = {0, 1000000};
-
-		if (now_ns() - t0 > limit) {
-			fprintf(stderr,
-				"vetbench: the daemon did not stop within %.0f s: killing it\n",
-				DEFAULT_STOP_TIMEOUT_S);
-			kill(cs->ch.pid, SIGKILL);
-			waitpid(cs->ch.pid, &cs->ch.wstatus, 0);
-			cs->ch.exited = 1;
-			break;
-		}
-		nanosleep(&ts, NULL);
-	}
-	if (secs != NULL)
-		*secs = (double)(now_ns() - t0) / NS_PER_S;
-	cs->ch.pid = -1;
-	if (WIFEXITED(cs->ch.wstatus) && WEXITSTATUS(cs->ch.wstatus) == 0)
-		return 0;
-	describe_exit(&cs->ch, how, sizeof how);
-	fprintf(stderr, "vetbench: the daemon %s on SIGTERM\n", how);
-	return -1;
-}
-
-/*
- * cold_start - start the daemon and time it from spawn to the reply to
- * its first query.  Returns 0 and sets *secs and *reply_p (the reply to
- * partner_list, for its seq), or an exit code after a message.
- */
-static int cold_start(struct cold *cs, unsigned round, double *secs, va_reply_t **reply_p)
-{
-	Vetalliance__V1__PartnerList body;
-	va_request_t req;
-	char rid[64], how[64];
-	void *sock;
-	int64_t t0;
-	int rc, status = EX_UNAVAILABLE;
-
-	snprintf(rid, sizeof rid, "vb-%s-start-%u", cs->o->prefix, round);
-	partner_list_request(&req, &body, rid);
-	/* Connect and queue the query first: it goes out as soon as the
-	 * daemon's socket exists. */
-	sock = dealer_new(cs->ctx, cs->cmd_ep, 1, NULL);
-	if (sock == NULL)
-		return EX_SOFTWARE;
-	t0 = now_ns();
-	if (cold_spawn(cs) < 0)
-		goto out;
-	rc = sync_call(sock, cs->sfd, &cs->ch, &req, (int64_t)(cs->o->start_timeout_s * 1000),
-		       reply_p);
-	*secs = (double)(now_ns() - t0) / NS_PER_S;
-	switch (rc) {
-	case CALL_OK:
-		status = 0;
-		break;
-	case CALL_TIMEOUT:
-		fprintf(stderr, "vetbench: the daemon did not answer within %.0f s of its start\n",
-			cs->o->start_timeout_s);
-		log_tail(cs);
-		break;
-	case CALL_CHILD_EXIT:
-		describe_exit(&cs->ch, how, sizeof how);
-		fprintf(stderr, "vetbench: the daemon %s before answering\n", how);
-		log_tail(cs);
-		cs->ch.pid = -1;
-		break;
-	case CALL_SIGNAL:
-		cs->interrupted = 1;
-		status = EXIT_FAILED;
-		break;
-	default:
-		fprintf(stderr, "vetbench: cannot query the daemon: %s\n",
-			zmq_strerror(zmq_errno()));
-		status = EX_SOFTWARE;
-		break;
-	}
-out:
-	zmq_close(sock);
-	return status;
-}
-
-/* cold_query - one query on a fresh socket; CALL_* */
-static int cold_query(struct cold *cs, va_request_t *req, va_reply_t **reply_p)
-{
-	void *sock = dealer_new(cs->ctx, cs->cmd_ep, 0, NULL);
-	int rc;
-
-	if (sock == NULL)
-		return CALL_ERROR;
-	rc = sync_call(sock, cs->sfd, &cs->ch, req, cs->o->run.timeout_ms, reply_p);
-	zmq_close(sock);
-	if (rc == CALL_SIGNAL)
-		cs->interrupted = 1;
-	return rc;
-}
-
-/* centre_found - does the running daemon know centre `id`?  Returns 1,
- * 0, or -1 when it did not answer. */
-static int centre_found(struct cold *cs, const char *id, unsigned round)
-{
-	Vetalliance__V1__CentreGet get = VETALLIANCE__V1__CENTRE_GET__INIT;
-	va_request_t req = VETALLIANCE__V1__REQUEST__INIT;
-	va_reply_t *reply = NULL;
-	char rid[64];
-	int found;
-
-	snprintf(rid, sizeof rid, "vb-%s-check-%u", cs->o->prefix, round);
-	get.id = (char *)id;
-	req.request_id = rid;
-	req.body_case = VETALLIANCE__V1__REQUEST__BODY_CENTRE_GET;
-	req.centre_get = &get;
-	if (cold_query(cs, &req, &reply) != CALL_OK)
-		return -1;
-	found = reply->status == VETALLIANCE__V1__STATUS__STATUS_OK;
-	va_reply_free(&reply);
-	return found;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	if (remove(path) < 0)
-		fprintf(stderr, "vetbench: cannot remove '%s': %s\n", path, strerror(errno));
-	return 0;
-}
-
-/* dir_empty - 1 if path is an empty directory or does not exist, 0 if
- * it is anything else, -1 with errno set if it cannot be read. */
-static int dir_empty(const char *path)
-{
-	struct dirent *e;
-	DIR *d = opendir(path);
-	int empty = 1;
-
-	if (d == NULL)
-		return errno == ENOENT ? 1 : errno == ENOTDIR ? 0 : -1;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-			empty = 0;
-			break;
-		}
-	}
-	closedir(d);
-	return empty;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(const double *v, unsigned n)
-{
-	double s[MAX_REPEAT];
-
-	memcpy(s, v, n * sizeof *v);
-	qsort(s, n, sizeof *s, cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
-static json_t *kb_or_null(long kb)
-{
-	return kb >= 0 ? json_integer(kb) : json_null();
-}
-
-static json_t *per_centre(long kb, long base_kb, uint64_t n)
-{
-	if (kb < 0 || base_kb < 0 || n == 0)
-		return json_null();
-	return json_real(round_to((double)(kb - base_kb) * 1024.0 / (double)n, 0.1));
-}
-
-static int cold_report(const struct cold *cs, const struct cold_result *cr)
-{
-	const struct options *o = cs->o;
-	double med = median(cr->restart_s, cr->n);
-	double rate = med > 0 ? (double)o->events / med : 0;
-	const struct hist *h = &cr->fill.all.lat;
-	long replay_hwm = -1;
-
-	for (unsigned i = 0; i < cr->n; i++)
-		if (cr->restart_hwm_kb[i] > replay_hwm)
-			replay_hwm = cr->restart_hwm_kb[i];
-
-	if (o->json) {
-		json_t *args = json_array(), *restarts = json_array(), *seqs = json_array(),
-		       *hwms = json_array(), *obj;
-
-		for (size_t i = 0; i < o->n_daemon_args; i++)
-			json_array_append_new(args, json_string(o->daemon_args[i]));
-		for (unsigned i = 0; i < cr->n; i++) {
-			json_array_append_new(restarts,
-					      json_real(round_to(cr->restart_s[i], 1e-6)));
-			json_array_append_new(seqs, json_integer((json_int_t)cr->restart_seq[i]));
-			json_array_append_new(hwms, kb_or_null(cr->restart_hwm_kb[i]));
-		}
-		obj = json_pack(
-		    "{s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:s, s:o, s:f, s:I, s:I}", "tool",
-		    "vetbench", "version", VA_VERSION, "mode", "cold-start", "daemon", o->daemon,
-		    "daemon_args", args, "events", (json_int_t)o->events, "repeat",
-		    (json_int_t)o->repeat, "prefix", o->prefix, "state_dir",
-		    cs->own_state ? json_null() : json_string(cs->state), "empty_start_s",
-		    round_to(cr->empty_start_s, 1e-6), "seq_empty", (json_int_t)cr->seq_empty,
-		    "seq_after_fill", (json_int_t)cr->seq_after_fill);
-		if (obj != NULL) {
-			json_t *fill =
-			    json_pack("{s:I, s:I, s:f, s:f}", "clients", (json_int_t)o->run.clients,
-				      "window", (json_int_t)o->run.window, "events_per_s",
-				      round_to(throughput(&cr->fill), 0.1), "stop_s",
-				      round_to(cr->stop_s, 1e-6));
-
-			if (fill != NULL)
-				json_object_update_new(fill, run_json(&cr->fill));
-			json_object_set_new(obj, "fill", fill);
-			json_object_set_new(obj, "memory_kb",
-					    json_pack("{s:o, s:o, s:o, s:o, s:o}", "empty_hwm",
-						      kb_or_null(cr->empty_hwm_kb), "empty_rss",
-						      kb_or_null(cr->empty_rss_kb), "fill_hwm",
-						      kb_or_null(cr->fill_hwm_kb), "fill_rss",
-						      kb_or_null(cr->fill_rss_kb), "restart_hwm",
-						      hwms));
-			json_object_set_new(
-			    obj, "bytes_per_centre",
-			    per_centre(cr->fill_hwm_kb, cr->empty_hwm_kb, o->events));
-			json_object_set_new(
-			    obj, "bytes_per_centre_after_replay",
-			    cr->verified ? per_centre(replay_hwm, cr->empty_hwm_kb, o->events)
-					 : json_null());
-			json_object_set_new(obj, "restart_s", restarts);
-			json_object_set_new(obj, "restart_median_s",
-					    json_real(round_to(med, 1e-6)));
-			json_object_set_new(obj, "replay_events_per_s",
-					    cr->verified ? json_real(round_to(rate, 0.1))
-							 : json_null());
-			json_object_set_new(obj, "restart_seq", seqs);
-			json_object_set_new(obj, "verified", json_boolean(cr->verified));
-			json_object_set_new(obj, "verify_message", json_string(cr->verify_msg));
-		}
-		return print_json(obj);
-	}
-
-	printf("vetbench cold start: %" PRIu64 " events, daemon %s, prefix %s\n", o->events,
-	       o->daemon, o->prefix);
-	printf("  empty start         %9.2f ms   peak RSS %ld KiB, seq %" PRIu64 "\n",
-	       cr->empty_start_s * 1e3, cr->empty_hwm_kb, cr->seq_empty);
-	printf("  fill                %9.3f s    %.0f events/s (%u x %u in flight), p50 %.1f us, "
-	       "p99 %.1f us\n",
-	       cr->fill.elapsed_s, throughput(&cr->fill), o->run.clients, o->run.window,
-	       (double)hist_percentile(h, 50) / 1e3, (double)hist_percentile(h, 99) / 1e3);
-	printf("  after fill          seq %" PRIu64 ", peak RSS %ld KiB (RSS %ld KiB)",
-	       cr->seq_after_fill, cr->fill_hwm_kb, cr->fill_rss_kb);
-	if (cr->fill_hwm_kb >= 0 && cr->empty_hwm_kb >= 0)
-		printf(", %.0f B per centre",
-		       (double)(cr->fill_hwm_kb - cr->empty_hwm_kb) * 1024.0 / (double)o->events);
-	printf("\n  stop (SIGTERM)      %9.2f ms\n", cr->stop_s * 1e3);
-	printf("  restarts           ");
-	for (unsigned i = 0; i < cr->n; i++)
-		printf(" %.2f", cr->restart_s[i] * 1e3);
-	printf(" ms\n  median restart      %9.2f ms   ", med * 1e3);
-	if (cr->verified)
-		printf("%.0f events/s replayed", rate);
-	else
-		printf("nothing replayed");
-	printf(", peak RSS %ld KiB\n", replay_hwm);
-	printf("  state after restart %s\n", cr->verify_msg);
-	return 0;
-}
-
-static void cold_cleanup(struct cold *cs)
-{
-	/* One SIGTERM only: a second one may find the daemon's handler
-	 * already gone and kill it mid-drain. */
-	if (cs->ch.pid >= 0 && !cs->ch.exited)
-		cold_stop(cs, NULL);
-	if (cs->ctx != NULL) {
-		while (zmq_ctx_term(cs->ctx) < 0 && zmq_errno() == EINTR)
-			;
-		cs->ctx = NULL;
-	}
-	if (cs->tmp[0] != '\0')
-		nftw(cs->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static int cold_main(const struct options *o, int sfd)
-{
-	struct cold cs = {.o = o, .sfd = sfd, .ch = {.pid = -1}};
-	struct cold_result *cr = xcalloc(1, sizeof *cr);
-	const char *tmpdir = getenv("TMPDIR");
-	va_reply_t *reply = NULL;
-	int status = EX_SOFTWARE, rc;
-
-	if (tmpdir == NULL || tmpdir[0] == '\0')
-		tmpdir = "/tmp";
-	snprintf(cs.tmp, sizeof cs.tmp, "%s/vetbench.XXXXXX", tmpdir);
-	if (strlen(cs.tmp) > 80 || mkdtemp(cs.tmp) == NULL) {
-		fprintf(stderr, "vetbench: cannot create a temporary directory in '%s': %s\n",
-			tmpdir, strlen(cs.tmp) > 80 ? "path too long for ipc://" : strerror(errno));
-		cs.tmp[0] = '\0';
-		status = EX_CANTCREAT;
-		goto out;
-	}
-	snprintf(cs.cmd_ep, sizeof cs.cmd_ep, "ipc://%s/cmd", cs.tmp);
-	snprintf(cs.pub_ep, sizeof cs.pub_ep, "ipc://%s/pub", cs.tmp);
-	snprintf(cs.log, sizeof cs.log, "%s/daemon.log", cs.tmp);
-	if (o->state_dir != NULL) {
-		rc = dir_empty(o->state_dir);
-		if (rc <= 0) {
-			if (rc == 0)
-				usage_error("--state-dir '%s' is not an empty directory",
-					    o->state_dir);
-			else
-				fprintf(stderr, "vetbench: cannot use '%s': %s\n", o->state_dir,
-					strerror(errno));
-			status = rc == 0 ? EX_USAGE : EX_CANTCREAT;
-			goto out;
-		}
-		snprintf(cs.state, sizeof cs.state, "%s", o->state_dir);
-	} else {
-		snprintf(cs.state, sizeof cs.state, "%s/state", cs.tmp);
-		cs.own_state = 1;
-	}
-	if (mkdir(cs.state, 0750) < 0 && errno != EEXIST) {
-		fprintf(stderr, "vetbench: cannot create '%s': %s\n", cs.state, strerror(errno));
-		status = EX_CANTCREAT;
-		goto out;
-	}
-	cs.ctx = zmq_ctx_new();
-	if (cs.ctx == NULL)
-		goto out;
-
-	/* 1. An empty daemon: the floor of start time and memory. */
-	status = cold_start(&cs, 0, &cr->empty_start_s, &reply);
-	if (status != 0)
-		goto out;
-	cr->seq_empty = reply->seq;
-	va_reply_free(&reply);
-	cr->empty_hwm_kb = proc_status_kb(cs.ch.pid, "VmHWM");
-	cr->empty_rss_kb = proc_status_kb(cs.ch.pid, "VmRSS");
-
-	/* 2. Fill it. */
-	{
-		struct run_cfg fill = o->run;
-
-		fill.endpoint = cs.cmd_ep;
-		status = bench_run(&fill, sfd, &cr->fill);
-		if (status != 0)
-			goto out;
-	}
-	if (cr->fill.interrupted) {
-		cs.interrupted = 1;
-		status = EXIT_FAILED;
-		goto out;
-	}
-	if (cr->fill.all.ok != o->events) {
-		fprintf(stderr,
-			"vetbench: only %" PRIu64 " of %" PRIu64 " registrations succeeded "
-			"(%" PRIu64 " timed out)\n",
-			cr->fill.all.ok, o->events, cr->fill.timeouts);
-		for (unsigned si = 1; si <= VA_STATUS_COUNT; si++)
-			if (cr->fill.all.status[si] > 0)
-				fprintf(stderr, "  %s %" PRIu64 ": %s\n", status_key(si),
-					cr->fill.all.status[si], cr->fill.example[si]);
-		status = EXIT_FAILED;
-		goto out;
-	}
-	{
-		Vetalliance__V1__PartnerList body;
-		va_request_t req;
-		char rid[64];
-
-		snprintf(rid, sizeof rid, "vb-%s-filled", o->prefix);
-		partner_list_request(&req, &body, rid);
-		rc = cold_query(&cs, &req, &reply);
-		if (rc != CALL_OK) {
-			if (!cs.interrupted)
-				fprintf(stderr, "vetbench: the daemon stopped answering after the "
-						"fill\n");
-			status = cs.interrupted ? EXIT_FAILED : EX_UNAVAILABLE;
-			goto out;
-		}
-		cr->seq_after_fill = reply->seq;
-		va_reply_free(&reply);
-	}
-	cr->fill_hwm_kb = proc_status_kb(cs.ch.pid, "VmHWM");
-	cr->fill_rss_kb = proc_status_kb(cs.ch.pid, "VmRSS");
-	if (cold_stop(&cs, &cr->stop_s) < 0) {
-		log_tail(&cs);
-		status = EXIT_FAILED;
-		goto out;
-	}
-
-	/* 3. Time the restarts and check what came back. */
-	cr->verified = 1;
-	snprintf(cr->verify_msg, sizeof cr->verify_msg,
-		 "verified: seq %" PRIu64 " and centre '%s' came back every time",
-		 cr->seq_after_fill, cr->fill.last_centre);
-	for (unsigned i = 0; i < o->repeat; i++) {
-		status = cold_start(&cs, i + 1, &cr->restart_s[i], &reply);
-		if (status != 0)
-			goto out;
-		cr->n = i + 1;
-		cr->restart_seq[i] = reply->seq;
-		va_reply_free(&reply);
-		cr->restart_found[i] = centre_found(&cs, cr->fill.last_centre, i + 1);
-		if (cs.interrupted) {
-			status = EXIT_FAILED;
-			goto out;
-		}
-		if (cr->verified &&
-		    (cr->restart_seq[i] != cr->seq_after_fill || cr->restart_found[i] != 1)) {
-			cr->verified = 0;
-			snprintf(cr->verify_msg, sizeof cr->verify_msg,
-				 "NOT verified: after restart %u the daemon has seq %" PRIu64
-				 " (expected %" PRIu64 ") and %s centre '%s': the state did not "
-				 "survive the restart",
-				 i + 1, cr->restart_seq[i], cr->seq_after_fill,
-				 cr->restart_found[i] == 1 ? "has" : "does not have",
-				 cr->fill.last_centre);
-		}
-		cr->restart_hwm_kb[i] = proc_status_kb(cs.ch.pid, "VmHWM");
-		if (cold_stop(&cs, NULL) < 0) {
-			log_tail(&cs);
-			status = EXIT_FAILED;
-			goto out;
-		}
-	}
-	if (cold_report(&cs, cr) < 0) {
-		status = EX_SOFTWARE;
-		goto out;
-	}
-	if (!cr->verified) {
-		if (o->json)
-			fprintf(stderr, "vetbench: %s\n", cr->verify_msg);
-		status = EXIT_FAILED;
-	} else {
-		status = 0;
-	}
-out:
-	if (cs.interrupted)
-		fputs("vetbench: interrupted\n", stderr);
-	va_reply_free(&reply);
-	cold_cleanup(&cs);
-	free(cr);
 	return status;
 }
 
@@ -3021,7 +2301,6 @@ int main(int argc, char **argv)
 	int sfd = -1, done = 0;
 	int status;
 
-	o.daemon_args = xcalloc((size_t)argc + 1, sizeof *o.daemon_args);
 	status = parse_args(argc, argv, &o, &done);
 	if (status != 0 || done)
 		goto out;
@@ -3050,8 +2329,6 @@ int main(int argc, char **argv)
 
 	if (o.seed)
 		status = seed_main(&o);
-	else if (o.cold)
-		status = cold_main(&o, sfd);
 	else if (o.latency)
 		status = latency_main(&o, sfd);
 	else
@@ -3063,6 +2340,5 @@ out:
 	}
 	if (sfd >= 0)
 		close(sfd);
-	free(o.daemon_args);
 	return status;
 }
