@@ -11,6 +11,7 @@
 #include <vetalliance/error.h>
 
 #include "state/alliance.h"
+#include "state/model.h"
 #include "state/objtab.h"
 
 struct alliances {
@@ -517,4 +518,80 @@ int alliance_decide(const alliances_t *t, const cmd_t *cmd, const alliance_env_t
 		break;
 	}
 	return model_fail(err, errlen, VA_INVALID_ARGUMENT, "not an alliance command");
+}
+
+void mou_release(mou_t *m)
+{
+	free(m->objectives);
+	strlist_release(&m->activities);
+	free(m->languages);
+	free(m->ecvet);
+	free(m->hash);
+	memset(m, 0, sizeof *m);
+}
+
+void mou_copy(mou_t *dst, const mou_t *src)
+{
+	*dst = *src;
+	dst->objectives = model_strdup(src->objectives);
+	strlist_copy(&dst->activities, &src->activities);
+	dst->languages = model_strdup(src->languages);
+	dst->ecvet = model_strdup(src->ecvet);
+	dst->hash = model_strdup(src->hash);
+}
+
+void alliance_release(alliance_t *a)
+{
+	free(a->id);
+	free(a->name);
+	free(a->sector);
+	for (size_t i = 0; i < a->n_members; i++) {
+		free(a->members[i].centre);
+		free(a->members[i].contact);
+		strlist_release(&a->members[i].channels);
+		free(a->members[i].signed_hash);
+		free(a->members[i].signed_by);
+	}
+	free(a->members);
+	mou_release(&a->mou);
+	for (size_t i = 0; i <= ROADMAP_MAX; i++)
+		free(a->steps[i].actor);
+	free(a->visit_ref);
+	memset(a, 0, sizeof *a);
+}
+
+void alliance_copy(alliance_t *dst, const alliance_t *src)
+{
+	*dst = *src;
+	dst->id = model_strdup(src->id);
+	dst->name = model_strdup(src->name);
+	dst->sector = model_strdup(src->sector);
+	dst->members = NULL;
+	if (src->n_members > 0) {
+		dst->members = model_xrealloc(NULL, src->n_members * sizeof *dst->members);
+		for (size_t i = 0; i < src->n_members; i++) {
+			dst->members[i].centre = model_strdup(src->members[i].centre);
+			dst->members[i].contact = model_strdup(src->members[i].contact);
+			strlist_copy(&dst->members[i].channels, &src->members[i].channels);
+			dst->members[i].signed_hash = model_strdup(src->members[i].signed_hash);
+			dst->members[i].signed_ms = src->members[i].signed_ms;
+			dst->members[i].signed_by = model_strdup(src->members[i].signed_by);
+		}
+	}
+	for (size_t i = 0; i <= ROADMAP_MAX; i++)
+		dst->steps[i].actor = model_strdup(src->steps[i].actor);
+	dst->visit_ref = model_strdup(src->visit_ref);
+	mou_copy(&dst->mou, &src->mou);
+}
+
+void alliance_cmd_release(alliance_cmd_t *c)
+{
+	free(c->alliance);
+	free(c->centre);
+	free(c->contact);
+	strlist_release(&c->channels);
+	free(c->visit_ref);
+	mou_release(&c->mou);
+	free(c->hash);
+	memset(c, 0, sizeof *c);
 }

@@ -26,7 +26,90 @@
 #include <stdint.h>
 
 #include "state/commitment.h"
-#include "state/model.h"
+#include "state/base.h"
+
+/* An alliance (state/alliance.h).  Its road map steps, in order. */
+typedef enum {
+	ALLIANCE_KIND_UNSPECIFIED = 0,
+	ALLIANCE_KIND_INFORMAL = 1,
+	ALLIANCE_KIND_FORMAL = 2,
+	ALLIANCE_KIND_MAX = ALLIANCE_KIND_FORMAL,
+} alliance_kind_t;
+
+typedef enum {
+	ROADMAP_CREATED = 0,
+	ROADMAP_CONTACT_POINT = 1,
+	ROADMAP_AGREEMENT = 2,
+	ROADMAP_MUTUAL_VISIT = 3,
+	ROADMAP_MOU = 4,
+	ROADMAP_MAX = ROADMAP_MOU,
+} roadmap_step_t;
+
+typedef struct alliance_member {
+	char *centre;
+	char *contact;      /* the contact point (a person); NULL or "": none yet */
+	strlist_t channels; /* e.g. "email:x@y", "teams" */
+	char *signed_hash;  /* the MoU version it signed; NULL or "": none */
+	int64_t signed_ms;
+	char *signed_by;
+} alliance_member_t;
+
+/* The MoU of an alliance (DOMAIN.md, "MoU content"). */
+#define MOU_BANDS 5 /* students: < 4 weeks, 4-12 weeks, 3-6 months, > 6 months, special needs */
+#define MOU_STAFF 4 /* staff: job shadowing, teaching, preparation, company experts */
+typedef struct mou {
+	char *objectives;
+	uint32_t students[MOU_BANDS];
+	uint32_t staff[MOU_STAFF];
+	strlist_t activities; /* joint international activities */
+	char *languages;      /* language and culture interchange */
+	char *ecvet;          /* qualifications / units; who assesses, validates, recognises */
+	int64_t valid_from_ms;
+	int64_t valid_until_ms;
+	uint32_t version; /* 0: no draft yet; set by the state core */
+	char *hash;       /* content hash of this version, hex; set by the state core */
+	uint32_t voided;  /* signatures the last change voided */
+} mou_t;
+
+typedef struct roadmap_record {
+	int64_t time_ms; /* 0: not reached */
+	char *actor;
+} roadmap_record_t;
+
+typedef struct alliance {
+	char *id;
+	char *name;
+	alliance_kind_t kind;
+	char *sector; /* "" or NULL: not sectorial */
+	alliance_member_t *members;
+	size_t n_members;
+	unsigned adopted; /* bit (1u << c) per commitment_t c the alliance adopted */
+	roadmap_step_t stage;
+	roadmap_record_t steps[ROADMAP_MAX + 1]; /* [ROADMAP_CREATED]: creation */
+	bool visit_virtual;                      /* the recorded mutual visit */
+	int64_t visit_ms;                        /* on site: its date */
+	char *visit_ref;                         /* virtual: a reference (session id, link) */
+	mou_t mou;
+} alliance_t;
+
+/* Arguments of the alliance commands but create (which takes an alliance_t). */
+typedef struct alliance_cmd {
+	char *alliance;
+	char *centre;       /* join, leave, contact */
+	char *contact;      /* contact */
+	strlist_t channels; /* contact */
+	bool visit_virtual; /* visit */
+	int64_t visit_ms;
+	char *visit_ref;
+	mou_t mou;  /* mou draft: the content */
+	char *hash; /* mou sign: the version signed */
+} alliance_cmd_t;
+
+void alliance_release(alliance_t *a);
+void alliance_copy(alliance_t *dst, const alliance_t *src);
+void alliance_cmd_release(alliance_cmd_t *c);
+void mou_release(mou_t *m);
+void mou_copy(mou_t *dst, const mou_t *src);
 
 typedef struct alliances alliances_t;
 

@@ -11,6 +11,7 @@
 #include <vetalliance/error.h>
 
 #include "state/commitment.h"
+#include "state/model.h"
 #include "state/hmap.h"
 
 typedef struct commitment_rec {
@@ -180,4 +181,20 @@ size_t commitments_list(const commitments_t *t, const confirmation_t ***out_p)
 	qsort(out, n, sizeof *out, commitment__cmp);
 	*out_p = out;
 	return n;
+}
+
+void confirmation_release(confirmation_t *c)
+{
+	free(c->centre);
+	free(c->actor);
+	memset(c, 0, sizeof *c);
+}
+
+void confirmation_copy(confirmation_t *dst, const confirmation_t *src)
+{
+	dst->centre = model_strdup(src->centre);
+	dst->commitment = src->commitment;
+	dst->confirmed = src->confirmed;
+	dst->actor = model_strdup(src->actor);
+	dst->time_ms = src->time_ms;
 }

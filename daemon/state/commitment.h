@@ -14,7 +14,33 @@
 
 #include <stddef.h>
 
-#include "state/model.h"
+#include "state/base.h"
+
+/* Wire numbers of Commitment: the six commitments a centre confirms
+ * (DOMAIN.md, "Centres and selection criteria"). */
+typedef enum {
+	COMMITMENT_UNSPECIFIED = 0,
+	COMMITMENT_LONG_TERM_ALLIANCE = 1,
+	COMMITMENT_DIGITAL_CHANNELS = 2,
+	COMMITMENT_PILOT_TEMPLATES = 3,
+	COMMITMENT_STUDY_VISITS = 4,
+	COMMITMENT_EVALUATIONS = 5,
+	COMMITMENT_PROJECT_ACTIVITIES = 6,
+	COMMITMENT_MAX = COMMITMENT_PROJECT_ACTIVITIES,
+} commitment_t;
+
+/* A centre's stand on one commitment: confirmed, or withdrawn (confirmed
+ * false), by `actor` at `time_ms`.  Never acted on: actor "" and 0. */
+typedef struct confirmation {
+	char *centre;
+	commitment_t commitment;
+	bool confirmed;
+	char *actor;
+	int64_t time_ms;
+} confirmation_t;
+
+void confirmation_release(confirmation_t *c);
+void confirmation_copy(confirmation_t *dst, const confirmation_t *src);
 
 typedef struct commitments commitments_t;
 

@@ -7,6 +7,7 @@
 
 #include "state/commitment.h"
 #include "state/criteria.h"
+#include "state/model.h"
 #include "state/state.h"
 
 static const char *const criteria__provinces[][2] = {

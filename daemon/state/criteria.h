@@ -23,7 +23,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "state/model.h"
+#include "state/centre.h"
+#include "state/commitment.h"
 
 struct state;
 

@@ -11,6 +11,7 @@
 #include <vetalliance/error.h>
 
 #include "state/mobility.h"
+#include "state/model.h"
 #include "state/objtab.h"
 
 struct mobilities {

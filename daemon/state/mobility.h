@@ -41,8 +41,136 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "state/model.h"
+#include "state/base.h"
+#include "state/centre.h"
 #include "state/rules.h"
+
+/* state/mobility.h. */
+typedef enum {
+	PARTICIPANT_UNSPECIFIED = 0,
+	PARTICIPANT_LEARNER = 1,
+	PARTICIPANT_RECENT_GRADUATE = 2,
+	PARTICIPANT_TEACHER = 3,
+	PARTICIPANT_STAFF = 4,
+	PARTICIPANT_COMPANY_EXPERT = 5,
+	PARTICIPANT_MAX = PARTICIPANT_COMPANY_EXPERT,
+} participant_kind_t;
+
+typedef enum {
+	MOBILITY_FORMAT_UNSPECIFIED = 0,
+	MOBILITY_FORMAT_PHYSICAL = 1,
+	MOBILITY_FORMAT_VIRTUAL = 2,
+	MOBILITY_FORMAT_BLENDED = 3,
+	MOBILITY_FORMAT_MAX = MOBILITY_FORMAT_BLENDED,
+} mobility_format_t;
+
+typedef enum {
+	MOBILITY_STATUS_UNSPECIFIED = 0,
+	MOBILITY_PROPOSED = 1,
+	MOBILITY_NEEDS_REVIEW = 2,
+	MOBILITY_APPROVED = 3,
+	MOBILITY_UNDER_WAY = 4,
+	MOBILITY_COMPLETED = 5,
+	MOBILITY_CERTIFIED = 6,
+	MOBILITY_REJECTED = 7,
+	MOBILITY_CANCELLED = 8,
+	MOBILITY_STATUS_MAX = MOBILITY_CANCELLED,
+} mobility_status_t;
+
+/* A fact that may not be known yet (wire enum Tri). */
+typedef enum { TRI_UNKNOWN = 0, TRI_YES = 1, TRI_NO = 2, TRI_MAX = TRI_NO } tri_t;
+
+/* CEFR levels (wire enum Cefr); 0: not known. */
+typedef enum { CEFR_UNKNOWN = 0, CEFR_A1, CEFR_A2, CEFR_B1, CEFR_B2, CEFR_C1, CEFR_C2 } cefr_t;
+#define CEFR_MAX CEFR_C2
+
+/* The facts behind the favourable conditions (DOMAIN.md), in wire order. */
+typedef enum {
+	FACT_COMPANY_EXPERIENCE, /* previous experience in a company */
+	FACT_FOUND_COMPANY,      /* the learner took part in finding companies */
+	FACT_SOFT_LANDING,       /* accompanied during the first days */
+	FACT_HOST_WELCOME,       /* host welcome organised with the sending peers */
+	FACT_UNITS_AGREED,       /* units of competence agreed by both tutors */
+	FACT_SKILLS_ASSESSED,    /* knows / lacks, by the sending tutor */
+	FACT_LEARNING_PATHWAY,   /* individual pathway by both tutors */
+	FACT_DOCUMENTED,         /* process, tasks and learning outcomes */
+	FACT_COUNT
+} mobility_fact_t;
+
+/* A partner's decision a proposal waits for (decision TRI_UNKNOWN:
+ * pending, TRI_YES accepted, TRI_NO refused). */
+typedef struct mobility_review {
+	char *partner;
+	char *rule; /* the rule that asks for it, e.g. "sends-long-term" */
+	tri_t decision;
+	char *by;
+	int64_t time_ms;
+	char *reason;
+} mobility_review_t;
+
+/* One lifecycle step: the status reached, when, by whom, why. */
+typedef struct mobility_step {
+	mobility_status_t status;
+	int64_t time_ms;
+	char *actor; /* the principal */
+	char *by;    /* the acting institution (centre or partner id) */
+	char *reason;
+} mobility_step_t;
+
+/* The certificate of participation: issued by the host, countersigned by
+ * the sending side.  issued_ms 0: none yet. */
+typedef struct certificate {
+	char *issued_by;
+	int64_t issued_ms;
+	strlist_t activities;
+	strlist_t outcomes;
+	char *hash; /* content hash, 16 hex digits */
+	char *countersigned_by;
+	int64_t countersigned_ms;
+} certificate_t;
+
+typedef struct mobility {
+	char *id;
+	participant_kind_t kind;
+	char *participant; /* a reference, no personal data */
+	char *sending;     /* centre ids */
+	char *host;
+	char *sending_partner; /* their partners at proposal time */
+	char *host_partner;
+	char *sector;
+	int32_t start; /* calendar dates, YYYYMMDD, both days included */
+	int32_t end;
+	mobility_format_t format;
+	bool paid;
+	char *group; /* the group it travels with; "" alone */
+	strlist_t units;
+	cefr_t english;
+	cefr_t english_required;
+	tri_t facts[FACT_COUNT];
+	mobility_status_t status;
+	char *rules_version; /* hash of the rules that decided the proposal */
+	mobility_review_t *reviews;
+	size_t n_reviews;
+	mobility_step_t *history;
+	size_t n_history;
+	certificate_t cert;
+} mobility_t;
+
+/* Arguments of every mobility command: propose and prepare use `m`
+ * (prepare: id, facts, english, units), the others id, by, reason. */
+typedef struct mobility_cmd {
+	char *by; /* the acting institution */
+	char *reason;
+	bool accept; /* review */
+	strlist_t activities;
+	strlist_t outcomes;
+	mobility_t m;
+} mobility_cmd_t;
+
+/* Defined in state/mobility.c */
+void mobility_release(mobility_t *m);
+void mobility_copy(mobility_t *dst, const mobility_t *src);
+void mobility_cmd_release(mobility_cmd_t *c);
 
 typedef struct mobilities mobilities_t;
 

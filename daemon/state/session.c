@@ -15,6 +15,7 @@
 #include "state/hmap.h"
 #include "state/objtab.h"
 #include "state/session.h"
+#include "state/model.h"
 
 #define MINUTE_MS (60 * 1000LL)
 

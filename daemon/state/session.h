@@ -35,7 +35,111 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "state/model.h"
+#include "state/base.h"
+
+/* Sessions and deadlines (state/session.h).  Wire numbers of
+ * SessionKind and SessionStatus. */
+typedef enum {
+	SESSION_KIND_UNSPECIFIED = 0,
+	SESSION_KIND_VIRTUAL_VISIT = 1,
+	SESSION_KIND_JOINT_CLASS = 2,
+	SESSION_KIND_SKILLS_TRAINING = 3,
+	SESSION_KIND_COMPETITION_PREPARATION = 4,
+	SESSION_KIND_GET_TO_KNOW = 5,
+	SESSION_KIND_MEETING = 6,
+	SESSION_KIND_MAX = SESSION_KIND_MEETING,
+} session_kind_t;
+
+typedef enum {
+	SESSION_STATUS_UNSPECIFIED = 0,
+	SESSION_SCHEDULED = 1,
+	SESSION_CANCELLED = 2,
+} session_status_t;
+
+typedef struct session_participant {
+	char *centre;
+	uint32_t head_count;
+	int64_t joined_ms;
+	bool attendance_recorded;
+	uint32_t attended; /* people present; 0: absent */
+	uint32_t rating;   /* 1-5; 0: not evaluated */
+	char *comment;
+	int64_t evaluated_ms;
+} session_participant_t;
+
+typedef struct session {
+	char *id;
+	char *host;
+	session_kind_t kind;
+	char *title;
+	char *language;
+	char *platform;
+	char *link;
+	int64_t start_ms;
+	uint32_t duration_min;
+	char *time_zone; /* the host's IANA zone */
+	uint32_t capacity;
+	uint32_t min_notice_min;
+	session_status_t status;
+	session_participant_t *participants;
+	size_t n_participants;
+	uint32_t sequence; /* +1 per reschedule and on cancel */
+	char *reason;      /* of the last reschedule or the cancel */
+	int64_t original_start_ms;
+	int64_t previous_start_ms; /* before the last reschedule; 0: none */
+	int64_t created_ms;
+	int64_t updated_ms;
+	int64_t rescheduled_ms; /* when the last reschedule was made; 0: none */
+} session_t;
+
+/* Arguments of the session commands but book (which takes a session_t),
+ * and of deadline_done (session: the deadline id). */
+typedef struct session_cmd {
+	char *session;
+	char *centre; /* join, leave, attendance, evaluate */
+	char *by;     /* cancel, reschedule, attendance, alliance visit, deadline done */
+	char *alliance;
+	uint32_t head_count;
+	char *reason;
+	int64_t start_ms;
+	uint32_t duration_min;
+	uint32_t attended;
+	uint32_t rating;
+	char *comment;
+} session_cmd_t;
+
+#define DEADLINE_REMIND_MAX 8
+typedef struct deadline {
+	char *id;
+	char *title;
+	int64_t due_ms;
+	char *owner;
+	uint32_t remind_min[DEADLINE_REMIND_MAX];
+	size_t n_remind; /* 0: the daemon's default offsets */
+	bool done;
+	int64_t done_ms;
+	int64_t created_ms;
+} deadline_t;
+
+/* A reminder: of a session (session set) or a deadline. */
+typedef struct reminder {
+	char *session;
+	char *deadline;
+	char *title;
+	int64_t due_ms;
+	uint32_t before_min; /* 0: deadline missed */
+	int64_t at_ms;
+	bool late;
+	uint32_t sequence;
+} reminder_t;
+
+void session_release(session_t *s);
+void session_copy(session_t *dst, const session_t *src);
+void session_cmd_release(session_cmd_t *c);
+void deadline_release(deadline_t *d);
+void deadline_copy(deadline_t *dst, const deadline_t *src);
+void reminder_release(reminder_t *r);
+void reminder_copy(reminder_t *dst, const reminder_t *src);
 
 typedef struct sessions sessions_t;
 
