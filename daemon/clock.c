@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <vetalliance/error.h>
+
 #include "clock.h"
 
 /* The instant in the fake clock file, or -1. */
@@ -20,14 +22,14 @@ static int64_t clock__fake(const char *path)
 	FILE *f = fopen(path, "r");
 
 	if (f == NULL)
-		return -1;
+		return -VA_INVALID_ARGUMENT;
 	n = fread(buf, 1, sizeof buf - 1, f);
 	fclose(f);
 	buf[n] = '\0';
 	errno = 0;
 	v = strtoll(buf, &end, 10);
 	if (errno != 0 || end == buf || v <= 0 || (*end != '\0' && *end != '\n'))
-		return -1;
+		return -VA_INVALID_ARGUMENT;
 	return (int64_t)v;
 }
 

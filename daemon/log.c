@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vetalliance/error.h>
+
 #include "log.h"
 
 static int log_level = VA_LOG_INFO;
@@ -33,7 +35,7 @@ int log_level_parse(const char *name)
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(name, names[i].name) == 0)
 			return names[i].level;
-	return -1;
+	return -VA_INVALID_ARGUMENT;
 }
 
 static void log_vemit(int level, const char *fmt, va_list ap)

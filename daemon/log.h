@@ -22,7 +22,7 @@ void log_set_level(int level);
 int log_get_level(void);
 
 /* log_level_parse - "error", "warning", "notice", "info" or "debug".
- * Returns the level, or -1 for anything else. */
+ * Returns the level, or -VA_INVALID_ARGUMENT for anything else. */
 int log_level_parse(const char *name);
 
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

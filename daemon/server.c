@@ -596,8 +596,8 @@ int server_reload_principals(server_t *srv, size_t *count, size_t *removed, char
 	char *endpoint;
 	int rc;
 
-	if (auth_reload(srv->auth, count, removed, err, errlen) < 0)
-		return -1;
+	if ((rc = auth_reload(srv->auth, count, removed, err, errlen)) < 0)
+		return rc;
 	if (*removed == 0 || srv->pub == NULL)
 		return 0;
 	/* PUB has no per-message check: drop every subscriber (unbinding

@@ -91,7 +91,7 @@ void server_set_snapshot_policy(server_t *srv, uint64_t every, uint64_t bytes);
  * the principals_reload command).  When keys were removed, the event
  * socket is bound anew, so every subscriber reconnects through the new
  * handshake and a removed key stops receiving events.  Returns 0 with
- * the count and the number of removed keys, or -1 with a message (the
+ * the count and the number of removed keys, or a negative VA_* code with a message (the
  * running principals stay).
  */
 int server_reload_principals(server_t *srv, size_t *count, size_t *removed, char *err,

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vetalliance/error.h>
+
 #include "log.h"
 #include "zuv.h"
 
@@ -354,7 +356,7 @@ int zuv_sock_queue(zuv_sock_t *zs, zuv_msg_t *msg)
 {
 	if (zs->closing) {
 		zuv_msg_free(&msg);
-		return -1;
+		return -VA_UNAVAILABLE;
 	}
 	msg->next = NULL;
 	if (zs->out_tail != NULL)
@@ -369,7 +371,7 @@ int zuv_sock_queue(zuv_sock_t *zs, zuv_msg_t *msg)
 int zuv_sock_send(zuv_sock_t *zs, zuv_msg_t *msg)
 {
 	if (zuv_sock_queue(zs, msg) < 0)
-		return -1;
+		return -VA_UNAVAILABLE;
 	/* Inside service() the flush after the callbacks sends it. */
 	if (!zs->in_service)
 		zuv__service(zs, 0);

@@ -114,7 +114,8 @@ int zuv_sock_init(uv_loop_t *loop, zuv_sock_t *zs, void *handle, zuv_recv_cb on_
 
 /*
  * zuv_sock_send - queue `msg` (ownership passes to zs) and try to send.
- * Returns 0, or -1 when the socket is closing (msg is then freed).
+ * Returns 0, or -VA_UNAVAILABLE when the socket is closing (msg is then
+ * freed).
  */
 int zuv_sock_send(zuv_sock_t *zs, zuv_msg_t *msg);
 

@@ -23,8 +23,8 @@ static PB(Event__PayloadCase) codec__payload_case(ev_type_t type)
 	return VETALLIANCE__V1__EVENT__PAYLOAD__NOT_SET;
 }
 
-/* The event kind of a wire payload case: 0 and *type, or -1 for a case
- * that is no event of the state (a heartbeat, or one unknown). */
+/* The event kind of a wire payload case: 0 and *type, or -VA_NOT_FOUND for
+ * a case that is no event of the state (a heartbeat, or one unknown). */
 static int codec__event_type(PB(Event__PayloadCase) pcase, ev_type_t *type)
 {
 	switch (pcase) {
@@ -35,7 +35,7 @@ static int codec__event_type(PB(Event__PayloadCase) pcase, ev_type_t *type)
 		EV_MAP(CODEC__TYPE)
 #undef CODEC__TYPE
 	default:
-		return -1;
+		return -VA_NOT_FOUND;
 	}
 }
 

@@ -18,16 +18,16 @@ static int codec__session_snap_pack(const struct state *st, PB(StateSnapshot) * 
 	r.n = sessions_list(t, NULL, &w->sessions);
 	r.many = (const void *const *)w->sessions;
 	if (codec__session_result(&r, &scratch, &w->sres) < 0)
-		return -1;
+		return -VA_INTERNAL;
 	r.type = RESULT_DEADLINES;
 	r.n = sessions_deadline_list(t, &w->deadlines);
 	r.many = (const void *const *)w->deadlines;
 	if (codec__session_result(&r, &scratch, &w->dres) < 0)
-		return -1;
+		return -VA_INTERNAL;
 	w->rw = calloc(nsent + 1, sizeof *w->rw);
 	w->rptrs = calloc(nsent + 1, sizeof *w->rptrs);
 	if (w->rw == NULL || w->rptrs == NULL)
-		return -1;
+		return -VA_INTERNAL;
 	for (size_t i = 0; i < nsent; i++) {
 		codec__reminder_to_pb(&w->rw[i], sent[i]);
 		w->rptrs[i] = &w->rw[i];
@@ -130,8 +130,8 @@ static int codec__snap_centre(const centre_t *c, void *arg)
 	snap_centres_t *sc = arg;
 
 	if (sc->n == sc->cap)
-		return -1;
-	return codec__centre_to_pb(sc->list.ptrs[sc->n++], c, sc->scratch) < 0 ? -1 : 0;
+		return -VA_INTERNAL;
+	return codec__centre_to_pb(sc->list.ptrs[sc->n++], c, sc->scratch);
 }
 
 size_t codec_snapshot_pack(const struct state *st, int64_t now_ms, uint8_t **buf_p)

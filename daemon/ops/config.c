@@ -16,6 +16,8 @@
 
 #include <vetalliance/client.h>
 
+#include <vetalliance/error.h>
+
 #include "ops/config.h"
 #include "log.h"
 #include "state/session.h"
@@ -104,7 +106,7 @@ int config_init(config_t *cfg)
 	if (cfg->cmd_endpoint == NULL || cfg->pub_endpoint == NULL || cfg->state_dir == NULL ||
 	    cfg->reminders == NULL) {
 		config_release(cfg);
-		return -1;
+		return -VA_INVALID_ARGUMENT;
 	}
 	return 0;
 }
@@ -128,11 +130,11 @@ static int config__number(const char *s, uint64_t *out)
 	char *end;
 
 	if (s[0] < '0' || s[0] > '9')
-		return -1;
+		return -VA_INVALID_ARGUMENT;
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno != 0 || *end != '\0')
-		return -1;
+		return -VA_INVALID_ARGUMENT;
 	*out = v;
 	return 0;
 }
@@ -146,7 +148,7 @@ int config_set(config_t *cfg, const char *name, const char *value, char *err, si
 
 	if (k == NULL) {
 		snprintf(err, errlen, "'%s': unknown key", name);
-		return -1;
+		return -VA_INVALID_ARGUMENT;
 	}
 	if (value == NULL)
 		value = "";
@@ -165,7 +167,7 @@ int config_set(config_t *cfg, const char *name, const char *value, char *err, si
 		dup = strdup(value);
 		if (dup == NULL) {
 			snprintf(err, errlen, "out of memory");
-			return -1;
+			return -VA_INVALID_ARGUMENT;
 		}
 		free(*(char **)field);
 		*(char **)field = dup;
@@ -192,7 +194,7 @@ int config_set(config_t *cfg, const char *name, const char *value, char *err, si
 	}
 bad:
 	snprintf(err, errlen, "'%s': '%s' is not %s", name, value, k->what);
-	return -1;
+	return -VA_INVALID_ARGUMENT;
 }
 
 /* Every leaf of the file, as "section/key", through config_set(). */
@@ -210,7 +212,7 @@ static int config__apply_file(config_t *cfg, const char *path, zconfig_t *root, 
 				 "'%s': unknown section '%s' (daemon, journal, limits, mobility, "
 				 "sessions, security)",
 				 path, sname);
-			return -1;
+			return -VA_INVALID_ARGUMENT;
 		}
 		for (zconfig_t *key = zconfig_child(sec); key != NULL; key = zconfig_next(key)) {
 			char name[256];
@@ -219,11 +221,11 @@ static int config__apply_file(config_t *cfg, const char *path, zconfig_t *root, 
 				snprintf(err, errlen,
 					 "'%s': '%s' has children; keys are two levels deep", path,
 					 name);
-				return -1;
+				return -VA_INVALID_ARGUMENT;
 			}
 			if (config_set(cfg, name, zconfig_value(key), msg, sizeof msg) < 0) {
 				snprintf(err, errlen, "'%s': %s", path, msg);
-				return -1;
+				return -VA_INVALID_ARGUMENT;
 			}
 		}
 	}
@@ -294,7 +296,7 @@ int config_load(config_t *cfg, const char *path, const config_override_t *overri
 
 	if (config_init(cfg) < 0) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return -VA_INVALID_ARGUMENT;
 	}
 	if (stat(file, &sb) < 0) {
 		if (errno == ENOENT && path == NULL)

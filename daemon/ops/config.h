@@ -79,7 +79,7 @@ typedef struct config_override {
 	const char *value;
 } config_override_t;
 
-/* config_init - the compiled-in defaults.  Returns 0 or -1 (no memory).
+/* config_init - the compiled-in defaults.  Returns 0 or -VA_INVALID_ARGUMENT.
  * Release with config_release(). */
 int config_init(config_t *cfg);
 
@@ -87,7 +87,7 @@ void config_release(config_t *cfg);
 
 /*
  * config_set - set one key ("journal/snapshot_every") from its text.
- * Returns 0, or -1 with a message naming the key in err.
+ * Returns 0, or -VA_INVALID_ARGUMENT with a message naming the key in err.
  */
 int config_set(config_t *cfg, const char *key, const char *value, char *err, size_t errlen);
 
@@ -95,8 +95,8 @@ int config_set(config_t *cfg, const char *key, const char *value, char *err, siz
  * config_load - defaults, then the file at path, then the overrides.
  *   path      NULL: CONFIG_DEFAULT_PATH, which may be missing.  An
  *             explicit path must exist.
- * Returns 0 and fills *cfg (release with config_release()), or -1 with a
- * message naming the file and key in err (*cfg is then released).
+ * Returns 0 and fills *cfg (release with config_release()), or
+ * -VA_INVALID_ARGUMENT with a message naming the file and key in err (*cfg is then released).
  */
 int config_load(config_t *cfg, const char *path, const config_override_t *overrides,
 		size_t n_overrides, char *err, size_t errlen);

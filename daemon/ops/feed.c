@@ -90,7 +90,7 @@ static int page__reserve(page_t *pg, size_t more)
 	uint8_t *p = realloc(pg->buf, cap);
 	if (p == NULL) {
 		pg->oom = 1;
-		return -1;
+		return -VA_RESOURCE_EXHAUSTED;
 	}
 	pg->buf = p;
 	pg->cap = cap;

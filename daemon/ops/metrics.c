@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <vetalliance/error.h>
+
 #include "log.h"
 #include "ops/metrics.h"
 #include "ops/sockmon.h"
@@ -102,7 +104,7 @@ int metrics_watch(metrics_t *m, void *router)
 	if (sockmon_start(&m->mon, m->loop, router, events, metrics__on_event, m) < 0) {
 		log_warn("could not monitor the command socket, peers will read 0: %s",
 			 zmq_strerror(zmq_errno()));
-		return -1;
+		return -VA_INTERNAL;
 	}
 	return 0;
 }

@@ -66,7 +66,7 @@ void metrics_free(metrics_t **self_p);
 
 /*
  * metrics_watch - count the connections of `router` (a libzmq socket made
- * in czmq's context) with a socket monitor.  Returns 0, or -1 when the
+ * in czmq's context) with a socket monitor.  Returns 0, or -VA_INTERNAL when the
  * monitor cannot be set up (peers then stay 0; the daemon works on).
  */
 int metrics_watch(metrics_t *m, void *router);

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <vetalliance/error.h>
+
 #include "log.h"
 #include "ops/notify.h"
 
@@ -20,10 +22,10 @@ int notify_address(const char *value, struct sockaddr_un *sa, socklen_t *len)
 	size_t n;
 
 	if (value == NULL || (value[0] != '/' && value[0] != '@'))
-		return -1;
+		return -VA_INVALID_ARGUMENT;
 	n = strlen(value);
 	if (n < 2 || n > sizeof sa->sun_path)
-		return -1;
+		return -VA_INVALID_ARGUMENT;
 	memset(sa, 0, sizeof *sa);
 	sa->sun_family = AF_UNIX;
 	memcpy(sa->sun_path, value, n);
@@ -63,13 +65,13 @@ int notify_init(notify_t *n, char *err, size_t errlen)
 	if (notify_address(path, &n->addr, &n->addr_len) < 0) {
 		snprintf(err, errlen, "NOTIFY_SOCKET '%s' is not an absolute path or '@' name",
 			 path);
-		return -1;
+		return -VA_INVALID_ARGUMENT;
 	}
 	n->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (n->fd < 0) {
 		snprintf(err, errlen, "could not open a socket for '%s': %s", path,
 			 strerror(errno));
-		return -1;
+		return -VA_INTERNAL;
 	}
 	n->watchdog_usec =
 	    notify_watchdog_usec(getenv("WATCHDOG_USEC"), getenv("WATCHDOG_PID"), getpid());
@@ -88,13 +90,13 @@ int notify_send(notify_t *n, const char *fmt, ...)
 	len = vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	if (len < 0)
-		return -1;
+		return -VA_INTERNAL;
 	if ((size_t)len >= sizeof buf)
 		len = (int)sizeof buf - 1;
 	if (sendto(n->fd, buf, (size_t)len, MSG_NOSIGNAL, (const struct sockaddr *)&n->addr,
 		   n->addr_len) < 0) {
 		log_debug("could not notify the service manager: %s", strerror(errno));
-		return -1;
+		return -VA_INTERNAL;
 	}
 	n->sent++;
 	return 0;

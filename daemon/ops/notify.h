@@ -39,13 +39,13 @@ typedef struct notify {
 /*
  * notify_init - read $NOTIFY_SOCKET, $WATCHDOG_USEC and $WATCHDOG_PID and
  * open the datagram socket.  Returns 0 (also when $NOTIFY_SOCKET is unset:
- * n is then disabled), or -1 with a message in err when the variable is
- * set but unusable (the daemon logs it and runs on without notifying).
+ * n is then disabled), or -VA_INVALID_ARGUMENT (or -VA_INTERNAL) with a message in err when the
+ * variable is set but unusable (the daemon logs it and runs on without notifying).
  */
 int notify_init(notify_t *n, char *err, size_t errlen);
 
 /* notify_send - send one datagram: newline-separated "KEY=value"
- * assignments.  Returns 0 (also when disabled), or -1 if it failed. */
+ * assignments.  Returns 0 (also when disabled), or -VA_INTERNAL if it failed. */
 int notify_send(notify_t *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* notify_watchdog_start - send WATCHDOG=1 every watchdog_usec / 2 from a
@@ -58,7 +58,7 @@ void notify_release(notify_t *n);
 
 /*
  * notify_address - fill *sa and *len from a $NOTIFY_SOCKET value: an
- * absolute path, or '@' and an abstract name.  Returns 0, or -1 if the
+ * absolute path, or '@' and an abstract name.  Returns 0, or -VA_INVALID_ARGUMENT if the
  * value is empty, relative, or too long.
  */
 int notify_address(const char *value, struct sockaddr_un *sa, socklen_t *len);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <vetalliance/error.h>
+
 #include "ops/sockmon.h"
 
 static void sockmon__on_event(zuv_sock_t *zs, zmq_msg_t *frames, size_t nframes)
@@ -36,7 +38,7 @@ int sockmon_start(sockmon_t *m, uv_loop_t *loop, void *sock, int events, sockmon
 
 	snprintf(ep, sizeof ep, "inproc://vetalliance-monitor-%p", (void *)m);
 	if (zmq_socket_monitor(sock, ep, events) < 0)
-		return -1;
+		return -VA_INTERNAL;
 	m->sock = sock;
 	m->fn = fn;
 	m->arg = arg;
@@ -52,7 +54,7 @@ int sockmon_start(sockmon_t *m, uv_loop_t *loop, void *sock, int events, sockmon
 	return 0;
 fail:
 	sockmon_release(m);
-	return -1;
+	return -VA_INTERNAL;
 }
 
 static void sockmon__closed(zuv_sock_t *zs)

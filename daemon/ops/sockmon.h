@@ -31,7 +31,7 @@ typedef struct sockmon {
 /*
  * sockmon_start - monitor `events` (ZMQ_EVENT_* bits) of `sock`, a socket
  * made in czmq's context; fn(arg, ...) runs on the loop for each.  *m must
- * be zeroed.  Returns 0, or -1 (zmq_errno() says why; nothing is left
+ * be zeroed.  Returns 0, or -VA_INTERNAL (zmq_errno() says why; nothing is left
  * behind).
  */
 int sockmon_start(sockmon_t *m, uv_loop_t *loop, void *sock, int events, sockmon_fn fn, void *arg);

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <vetalliance/error.h>
+
 #include "security/auth.h"
 #include "log.h"
 #include "ops/sockmon.h"
@@ -196,7 +198,7 @@ int auth_secure(auth_t *self, void *sock, char *err, size_t errlen)
 	if (zmq_setsockopt(zsock_resolve(sock), ZMQ_ZAP_ENFORCE_DOMAIN, &one, sizeof one) < 0) {
 		snprintf(err, errlen, "could not enforce the ZAP domain: %s",
 			 zmq_strerror(zmq_errno()));
-		return -1;
+		return -VA_INTERNAL;
 	}
 	zcert_apply(self->server_cert, sock);
 	zsock_set_curve_server(sock, 1);
@@ -217,11 +219,11 @@ int auth_reload(auth_t *self, size_t *count, size_t *removed, char *err, size_t 
 
 	if (!self->curve) {
 		snprintf(err, errlen, "plain mode: there is no principals file to reload");
-		return -1;
+		return -VA_FAILED_PRECONDITION;
 	}
 	next = principals_load(self->principals_path, err, errlen);
 	if (next == NULL)
-		return -1;
+		return -VA_INVALID_ARGUMENT;
 	/* Stop the old handler before the new one binds the ZAP endpoint. */
 	zactor_destroy(&self->zauth);
 	actor = auth__zauth(next);
@@ -231,7 +233,7 @@ int auth_reload(auth_t *self, size_t *count, size_t *removed, char *err, size_t 
 		self->zauth = auth__zauth(self->principals);
 		principals_free(&next);
 		snprintf(err, errlen, "could not start the ZAP handler (zauth)");
-		return -1;
+		return -VA_INTERNAL;
 	}
 	self->zauth = actor;
 	*removed = principals_removed(self->principals, next);
@@ -362,13 +364,13 @@ static void auth__on_event(void *arg, uint16_t event, uint32_t value, const char
 int auth_watch_pub(auth_t *self, void *pub)
 {
 	if (!self->curve)
-		return -1;
+		return -VA_FAILED_PRECONDITION;
 	self->pub_peers = auth_peers_new("event");
 	if (self->pub_peers == NULL ||
 	    sockmon_start(&self->mon, self->loop, pub, AUTH_MONITOR_EVENTS, auth__on_event, self) <
 		0) {
 		log_warn("could not monitor the event socket; its failed handshakes go unlogged");
-		return -1;
+		return -VA_INTERNAL;
 	}
 	return 0;
 }

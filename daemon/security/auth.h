@@ -60,7 +60,7 @@ int auth_curve(const auth_t *self);
 /*
  * auth_secure - make a socket (created by zsock_new, before its bind) a
  * CURVE server under the ZAP domain.  Nothing in plain mode.  Returns 0 or
- * -1 with a message.
+ * -VA_INTERNAL with a message.
  */
 int auth_secure(auth_t *self, void *sock, char *err, size_t errlen);
 
@@ -81,7 +81,8 @@ const principal_t *auth_principal(const auth_t *self, zmq_msg_t *frame);
 int auth_reload(auth_t *self, size_t *count, size_t *removed, char *err, size_t errlen);
 
 /* auth_watch_pub - log the failed handshakes of the event socket (a
- * monitor read through the loop).  Returns 0 or -1. */
+ * monitor read through the loop).  Returns 0, -VA_FAILED_PRECONDITION in
+ * plain mode, or -VA_INTERNAL. */
 int auth_watch_pub(auth_t *self, void *pub);
 
 /* auth_unwatch - close the monitor's loop handle; done(arg) runs once it

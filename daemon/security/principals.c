@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vetalliance/error.h>
+
 #include "ops/config.h"
 #include "security/principals.h"
 
@@ -45,7 +47,7 @@ static int role_parse(const char *s, role_t *out)
 			*out = roles[i].role;
 			return 0;
 		}
-	return -1;
+	return -VA_INVALID_ARGUMENT;
 }
 
 /* A label: 1-64 of A-Z a-z 0-9 - _ . (it becomes an event's actor). */
@@ -93,7 +95,7 @@ static int principals__entry(zconfig_t *sec, const char *what, principal_t *p, c
 		snprintf(err, errlen,
 			 "%s: '%s' is not a principal label (1-%d of A-Z a-z 0-9 - _ .)", what,
 			 label, PRINCIPAL_NAME_MAX);
-		return -1;
+		return -VA_INVALID_ARGUMENT;
 	}
 	for (zconfig_t *k = zconfig_child(sec); k != NULL; k = zconfig_next(k)) {
 		const char *name = zconfig_name(k), *value = zconfig_value(k);
@@ -106,12 +108,12 @@ static int principals__entry(zconfig_t *sec, const char *what, principal_t *p, c
 				 "%s: principal '%s': unknown key '%s' (key, role, "
 				 "institution)",
 				 what, label, name);
-			return -1;
+			return -VA_INVALID_ARGUMENT;
 		}
 		if (*slot != NULL) {
 			snprintf(err, errlen, "%s: principal '%s': '%s' given twice", what, label,
 				 name);
-			return -1;
+			return -VA_INVALID_ARGUMENT;
 		}
 		*slot = value ? value : "";
 	}
@@ -121,13 +123,13 @@ static int principals__entry(zconfig_t *sec, const char *what, principal_t *p, c
 		snprintf(err, errlen,
 			 "%s: principal '%s': 'key' must be a Z85 public key of %d characters",
 			 what, label, PRINCIPAL_KEY_LEN);
-		return -1;
+		return -VA_INVALID_ARGUMENT;
 	}
 	memcpy(p->key, key, PRINCIPAL_KEY_LEN + 1);
 	if (role == NULL || role_parse(role, &p->role) < 0) {
 		snprintf(err, errlen, "%s: principal '%s': 'role' must be centre, partner or admin",
 			 what, label);
-		return -1;
+		return -VA_INVALID_ARGUMENT;
 	}
 	if (p->role == ROLE_ADMIN) {
 		if (inst != NULL && *inst != '\0') {
@@ -135,13 +137,13 @@ static int principals__entry(zconfig_t *sec, const char *what, principal_t *p, c
 				 "%s: principal '%s': an admin acts for no institution; remove "
 				 "'institution'",
 				 what, label);
-			return -1;
+			return -VA_INVALID_ARGUMENT;
 		}
 	} else if (inst == NULL || *inst == '\0' || strlen(inst) >= sizeof p->institution) {
 		snprintf(err, errlen,
 			 "%s: principal '%s': a %s needs 'institution' (its id, 1-32 bytes)", what,
 			 label, role_name(p->role));
-		return -1;
+		return -VA_INVALID_ARGUMENT;
 	} else {
 		memcpy(p->institution, inst, strlen(inst) + 1);
 	}

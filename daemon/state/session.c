@@ -68,20 +68,20 @@ int session_offsets_parse(const char *s, uint32_t *out, size_t max)
 	size_t n = 0;
 
 	if (s == NULL || *s == '\0')
-		return -1;
+		return -VA_INVALID_ARGUMENT;
 	for (;;) {
 		char *end;
 		unsigned long v;
 		if (*s < '0' || *s > '9' || n == max)
-			return -1;
+			return -VA_INVALID_ARGUMENT;
 		v = strtoul(s, &end, 10);
 		if (v < 1 || v > 527040)
-			return -1;
+			return -VA_INVALID_ARGUMENT;
 		out[n++] = (uint32_t)v;
 		if (*end == '\0')
 			return (int)n;
 		if (*end != ',')
-			return -1;
+			return -VA_INVALID_ARGUMENT;
 		s = end + 1;
 	}
 }

@@ -151,7 +151,7 @@ typedef struct sessions sessions_t;
 #define REMINDER_OFFSETS_MAX     8
 
 /* session_offsets_parse - "1440,60" (minutes, each 1..527040, at most
- * REMINDER_OFFSETS_MAX) into out.  Returns the count, or -1. */
+ * REMINDER_OFFSETS_MAX) into out.  Returns the count, or -VA_INVALID_ARGUMENT. */
 int session_offsets_parse(const char *s, uint32_t *out, size_t max);
 
 sessions_t *sessions_new(void);

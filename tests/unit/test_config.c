@@ -1,6 +1,8 @@
 /* test_config - daemon/config.c: defaults, the ZPL file, overrides,
  * refusals that name the key, and what a reload may change. */
 #include <criterion/criterion.h>
+
+#include <vetalliance/error.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +89,8 @@ Test(config, refusals_name_the_key)
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		write_conf(bad[i].text);
-		cr_expect_eq(config_load(&c, path, NULL, 0, err, sizeof err), -1, "case %zu", i);
+		cr_expect_eq(config_load(&c, path, NULL, 0, err, sizeof err), -VA_INVALID_ARGUMENT,
+			     "case %zu", i);
 		cr_expect(strstr(err, bad[i].reason) != NULL, "case %zu: '%s'", i, err);
 		cr_expect(strstr(err, path) != NULL, "case %zu: no file name in '%s'", i, err);
 	}
@@ -110,7 +113,7 @@ Test(config, bad_override_is_refused)
 	config_override_t ov[] = {{"daemon/log_level", "loud"}};
 
 	write_conf("");
-	cr_expect_eq(config_load(&c, path, ov, 1, err, sizeof err), -1);
+	cr_expect_eq(config_load(&c, path, ov, 1, err, sizeof err), -VA_INVALID_ARGUMENT);
 	cr_expect(strstr(err, "command line") != NULL, "%s", err);
 }
 
@@ -149,10 +152,12 @@ Test(config, session_reminders)
 	config_release(&c);
 	cr_assert_eq(config_init(&c), 0);
 	cr_expect_str_eq(c.reminders, "1440,60");
-	cr_expect_eq(config_set(&c, "sessions/reminders", "60,-1", err, sizeof err), -1);
+	cr_expect_eq(config_set(&c, "sessions/reminders", "60,-1", err, sizeof err),
+		     -VA_INVALID_ARGUMENT);
 	cr_expect_str_eq(err, "'sessions/reminders': '60,-1' is not a list of minutes before a "
 			      "session, e.g. 1440,60");
-	cr_expect_eq(config_set(&c, "sessions/reminders", "", err, sizeof err), -1);
+	cr_expect_eq(config_set(&c, "sessions/reminders", "", err, sizeof err),
+		     -VA_INVALID_ARGUMENT);
 	cr_expect_eq(config_set(&c, "sessions/reminders", "30", err, sizeof err), 0);
 	cr_expect_str_eq(c.reminders, "30");
 	config_release(&c);

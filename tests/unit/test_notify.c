@@ -1,6 +1,8 @@
 /* test_notify - daemon/notify.c: the $NOTIFY_SOCKET address and the
  * watchdog settings, and one datagram end to end. */
 #include <criterion/criterion.h>
+
+#include <vetalliance/error.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,14 +33,14 @@ Test(notify, path_address_and_refusals)
 	cr_assert_eq(notify_address("/run/systemd/notify", &sa, &len), 0);
 	cr_expect_str_eq(sa.sun_path, "/run/systemd/notify");
 	cr_expect_eq(len, offsetof(struct sockaddr_un, sun_path) + strlen("/run/systemd/notify"));
-	cr_expect_eq(notify_address("", &sa, &len), -1);
-	cr_expect_eq(notify_address("@", &sa, &len), -1);
-	cr_expect_eq(notify_address("relative/notify", &sa, &len), -1);
-	cr_expect_eq(notify_address(NULL, &sa, &len), -1);
+	cr_expect_eq(notify_address("", &sa, &len), -VA_INVALID_ARGUMENT);
+	cr_expect_eq(notify_address("@", &sa, &len), -VA_INVALID_ARGUMENT);
+	cr_expect_eq(notify_address("relative/notify", &sa, &len), -VA_INVALID_ARGUMENT);
+	cr_expect_eq(notify_address(NULL, &sa, &len), -VA_INVALID_ARGUMENT);
 	memset(long_path, 'a', sizeof long_path - 1);
 	long_path[0] = '/';
 	long_path[sizeof long_path - 1] = '\0';
-	cr_expect_eq(notify_address(long_path, &sa, &len), -1);
+	cr_expect_eq(notify_address(long_path, &sa, &len), -VA_INVALID_ARGUMENT);
 }
 
 Test(notify, watchdog_usec_and_pid)

@@ -725,9 +725,9 @@ Test(session, offsets_parse)
 	cr_assert_eq(o[0], 1440);
 	cr_assert_eq(o[1], 60);
 	cr_assert_eq(session_offsets_parse("5", o, REMINDER_OFFSETS_MAX), 1);
-	cr_assert_eq(session_offsets_parse("", o, REMINDER_OFFSETS_MAX), -1);
-	cr_assert_eq(session_offsets_parse("0", o, REMINDER_OFFSETS_MAX), -1);
-	cr_assert_eq(session_offsets_parse("60,", o, REMINDER_OFFSETS_MAX), -1);
-	cr_assert_eq(session_offsets_parse("-5", o, REMINDER_OFFSETS_MAX), -1);
-	cr_assert_eq(session_offsets_parse("1,2,3", o, 2), -1);
+	cr_assert_eq(session_offsets_parse("", o, REMINDER_OFFSETS_MAX), -VA_INVALID_ARGUMENT);
+	cr_assert_eq(session_offsets_parse("0", o, REMINDER_OFFSETS_MAX), -VA_INVALID_ARGUMENT);
+	cr_assert_eq(session_offsets_parse("60,", o, REMINDER_OFFSETS_MAX), -VA_INVALID_ARGUMENT);
+	cr_assert_eq(session_offsets_parse("-5", o, REMINDER_OFFSETS_MAX), -VA_INVALID_ARGUMENT);
+	cr_assert_eq(session_offsets_parse("1,2,3", o, 2), -VA_INVALID_ARGUMENT);
 }

@@ -25,6 +25,8 @@
  */
 #include <criterion/criterion.h>
 
+#include <vetalliance/error.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -545,7 +547,7 @@ Test(zuv, close_drops_the_queue_and_calls_back_once, .init = setup, .fini = tear
 	cr_assert_null(H.zs.out_head);
 	/* a send after close is refused and the message freed */
 	late = msg_str("late");
-	cr_assert_eq(zuv_sock_send(&H.zs, late), -1);
+	cr_assert_eq(zuv_sock_send(&H.zs, late), -VA_UNAVAILABLE);
 	/* closing twice is harmless */
 	zuv_sock_close(&H.zs, on_zs_closed);
 	cr_assert_eq(H.closed_calls, 0, "called back before the handles closed");
