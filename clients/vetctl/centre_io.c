@@ -1,5 +1,5 @@
 /*
- * vetctl_centres - see vetctl_centres.h.  The CSV columns and their
+ * vetctl/centre_io - see centre_io.h.  The CSV columns and their
  * encodings are documented in docs/CSV.md; `columns` below is the one
  * place that lists them, in the order export writes them.
  */
@@ -17,7 +17,7 @@
 #include <vetalliance/json.h>
 
 #include "csv.h"
-#include "vetctl_centres.h"
+#include "vetctl/centre_io.h"
 
 typedef Vetalliance__V1__Centre vx_centre_t;
 typedef Vetalliance__V1__CentreContact vx_contact_t;

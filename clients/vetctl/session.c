@@ -1,5 +1,5 @@
 /*
- * vetctl_session - the session, deadline and `report sessions` commands
+ * vetctl/session - the session, deadline and `report sessions` commands
  * of vetctl:
  *
  *   vetctl session book --id ID --host C --kind K --title T --start TIME
@@ -51,7 +51,7 @@
 #include <vetalliance/json.h>
 
 #include "clock.h"
-#include "vetctl_session.h"
+#include "vetctl/session.h"
 
 #define PB(name)         Vetalliance__V1__##name
 #define EXIT_REFUSED     1

@@ -1,5 +1,5 @@
 /*
- * vetctl_mobility - what vetctl prints for mobilities: the
+ * vetctl/mobility_print - what vetctl prints for mobilities: the
  * readiness checklist of `mobility show`, the certificate document of
  * `mobility certificate`, and `report mobilities` (counts and days by
  * partner x band x format, and by status) as a table, CSV or JSON.

@@ -1,7 +1,7 @@
 /*
- * vetctl_session - the session, deadline and `report sessions` commands of
+ * vetctl/session - the session, deadline and `report sessions` commands of
  * vetctl, with their own flags, time-zone display and calendar
- * export; see vetctl_session.c.
+ * export; see session.c.
  */
 #ifndef VA_VETCTL_SESSION_H
 #define VA_VETCTL_SESSION_H

@@ -1,5 +1,5 @@
 /*
- * vetctl_mobility - see vetctl_mobility.h.
+ * vetctl/mobility_print - see mobility_print.h.
  *
  * The report counts each mobility under its sending partner (whose
  * learners and staff go), its duration band and its format - once by the
@@ -14,7 +14,7 @@
 
 #include <vetalliance/json.h>
 
-#include "vetctl_mobility.h"
+#include "vetctl/mobility_print.h"
 
 typedef Vetalliance__V1__Mobility mobility_t;
 

@@ -1,5 +1,5 @@
 /*
- * vetctl_centres - what vetctl does for centres beyond one request and a
+ * vetctl/centre_io - what vetctl does for centres beyond one request and a
  * generic printout: contacts and selection-criteria facts on
  * the command line, the centre CSV (export and import, docs/CSV.md), the
  * partner x sector interest report, and the MoU as a document.
