@@ -92,28 +92,6 @@ int build_alliance_create(const struct options *o, struct bodies *b, va_request_
 	return 0;
 }
 
-int build_alliance_join(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	vetalliance__v1__alliance_join__init(&b->alliance_join);
-	if (alliance_id(o, &b->alliance_join.alliance) != 0)
-		return EX_USAGE;
-	b->alliance_join.centre = flag_or_empty(o, F_CENTRE);
-	req->body_case = VETALLIANCE__V1__REQUEST__BODY_ALLIANCE_JOIN;
-	req->alliance_join = &b->alliance_join;
-	return 0;
-}
-
-int build_alliance_leave(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	vetalliance__v1__alliance_leave__init(&b->alliance_leave);
-	if (alliance_id(o, &b->alliance_leave.alliance) != 0)
-		return EX_USAGE;
-	b->alliance_leave.centre = flag_or_empty(o, F_CENTRE);
-	req->body_case = VETALLIANCE__V1__REQUEST__BODY_ALLIANCE_LEAVE;
-	req->alliance_leave = &b->alliance_leave;
-	return 0;
-}
-
 int build_alliance_contact(const struct options *o, struct bodies *b, va_request_t *req)
 {
 	Vetalliance__V1__AllianceContact *c = &b->alliance_contact;
@@ -127,16 +105,6 @@ int build_alliance_contact(const struct options *o, struct bodies *b, va_request
 	c->channels = o->channels;
 	req->body_case = VETALLIANCE__V1__REQUEST__BODY_ALLIANCE_CONTACT;
 	req->alliance_contact = c;
-	return 0;
-}
-
-int build_alliance_agree(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	vetalliance__v1__alliance_agree__init(&b->alliance_agree);
-	if (alliance_id(o, &b->alliance_agree.alliance) != 0)
-		return EX_USAGE;
-	req->body_case = VETALLIANCE__V1__REQUEST__BODY_ALLIANCE_AGREE;
-	req->alliance_agree = &b->alliance_agree;
 	return 0;
 }
 
@@ -255,37 +223,6 @@ int build_mou_draft(const struct options *o, struct bodies *b, va_request_t *req
 	b->mou_draft.content = m;
 	req->body_case = VETALLIANCE__V1__REQUEST__BODY_MOU_DRAFT;
 	req->mou_draft = &b->mou_draft;
-	return 0;
-}
-
-int build_mou_sign(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	vetalliance__v1__mou_sign__init(&b->mou_sign);
-	if (alliance_id(o, &b->mou_sign.alliance) != 0)
-		return EX_USAGE;
-	b->mou_sign.centre = flag_or_empty(o, F_CENTRE);
-	b->mou_sign.hash = flag_or_empty(o, F_HASH);
-	req->body_case = VETALLIANCE__V1__REQUEST__BODY_MOU_SIGN;
-	req->mou_sign = &b->mou_sign;
-	return 0;
-}
-
-int build_alliance_show(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	vetalliance__v1__alliance_get__init(&b->alliance_get);
-	if (alliance_id(o, &b->alliance_get.id) != 0)
-		return EX_USAGE;
-	req->body_case = VETALLIANCE__V1__REQUEST__BODY_ALLIANCE_GET;
-	req->alliance_get = &b->alliance_get;
-	return 0;
-}
-
-int build_alliance_list(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	(void)o;
-	vetalliance__v1__alliance_list__init(&b->alliance_list);
-	req->body_case = VETALLIANCE__V1__REQUEST__BODY_ALLIANCE_LIST;
-	req->alliance_list = &b->alliance_list;
 	return 0;
 }
 

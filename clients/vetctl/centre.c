@@ -167,16 +167,6 @@ int build_centre_update(const struct options *o, struct bodies *b, va_request_t 
 	return 0;
 }
 
-int build_centre_show(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	vetalliance__v1__centre_get__init(&b->centre_get);
-	if (show_id(o, &b->centre_get.id) != 0)
-		return EX_USAGE;
-	req->body_case = VETALLIANCE__V1__REQUEST__BODY_CENTRE_GET;
-	req->centre_get = &b->centre_get;
-	return 0;
-}
-
 int build_centre_list(const struct options *o, struct bodies *b, va_request_t *req)
 {
 	Vetalliance__V1__CentreList *l = &b->centre_list;
@@ -188,16 +178,6 @@ int build_centre_list(const struct options *o, struct bodies *b, va_request_t *r
 		l->sector = o->sectors[0];
 	req->body_case = VETALLIANCE__V1__REQUEST__BODY_CENTRE_LIST;
 	req->centre_list = l;
-	return 0;
-}
-
-int build_centre_criteria(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	vetalliance__v1__centre_criteria__init(&b->centre_criteria);
-	if (show_id(o, &b->centre_criteria.centre) != 0)
-		return EX_USAGE;
-	req->body_case = VETALLIANCE__V1__REQUEST__BODY_CENTRE_CRITERIA;
-	req->centre_criteria = &b->centre_criteria;
 	return 0;
 }
 

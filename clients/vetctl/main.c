@@ -338,86 +338,94 @@ static const struct printer *printer_of(const char *noun, const char *verb)
 }
 
 static const struct command commands[] = {
-    {"partner", "register", PARTNER_FIELDS, 0, "registered", build_partner_register},
-    {"partner", "update", PARTNER_FIELDS, 0, "updated", build_partner_update},
-    {"partner", "show", BIT(F_ID), 1, NULL, build_partner_show},
-    {"partner", "list", 0, 0, NULL, build_partner_list},
-    {"centre", "register", CENTRE_FIELDS, 0, "registered", build_centre_register},
+    {"partner", "register", PARTNER_FIELDS, 0, "registered", build_partner_register, NULL},
+    {"partner", "update", PARTNER_FIELDS, 0, "updated", build_partner_update, NULL},
+    {"partner", "show", BIT(F_ID), 1, NULL, NULL, BODY0("partner_get", "id")},
+    {"partner", "list", 0, 0, NULL, NULL, BODY0("partner_list", NULL)},
+    {"centre", "register", CENTRE_FIELDS, 0, "registered", build_centre_register, NULL},
     {"centre", "update", CENTRE_FIELDS | BIT(F_CLEAR_SECTORS) | BIT(F_CLEAR_CONTACTS), 0, "updated",
-     build_centre_update},
-    {"centre", "show", BIT(F_ID), 1, NULL, build_centre_show},
+     build_centre_update, NULL},
+    {"centre", "show", BIT(F_ID), 1, NULL, NULL, BODY0("centre_get", "id")},
     {"centre", "list", BIT(F_PARTNER) | BIT(F_COUNTRY) | BIT(F_SECTOR) | BIT(F_CSV), 0, NULL,
-     build_centre_list},
-    {"sector", "list", 0, 0, NULL, build_sector_list},
-    {"interest", "list", BIT(F_PARTNER), 0, NULL, build_interest_list},
+     build_centre_list, NULL},
+    {"sector", "list", 0, 0, NULL, NULL, BODY0("sector_list", NULL)},
+    {"interest", "list", BIT(F_PARTNER), 0, NULL, NULL,
+     BODY("interest_list", NULL, {F_PARTNER, "partner"})},
     {"interest", "mark", BIT(F_PARTNER) | BIT(F_SECTOR) | BIT(F_NOTE), 0, "marked",
-     build_interest_mark},
-    {"interest", "unmark", BIT(F_PARTNER) | BIT(F_SECTOR), 0, "unmarked", build_interest_unmark},
+     build_interest_mark, NULL},
+    {"interest", "unmark", BIT(F_PARTNER) | BIT(F_SECTOR), 0, "unmarked", build_interest_unmark,
+     NULL},
     {"commitment", "confirm", BIT(F_CENTRE) | BIT(F_COMMITMENT), 0, "confirmed",
-     build_commitment_confirm},
+     build_commitment_confirm, NULL},
     {"commitment", "withdraw", BIT(F_CENTRE) | BIT(F_COMMITMENT), 0, "withdrew",
-     build_commitment_withdraw},
-    {"commitment", "list", BIT(F_CENTRE), 0, NULL, build_commitment_list},
+     build_commitment_withdraw, NULL},
+    {"commitment", "list", BIT(F_CENTRE), 0, NULL, build_commitment_list, NULL},
     {"alliance", "create",
      BIT(F_ID) | BIT(F_NAME) | BIT(F_KIND) | BIT(F_SECTOR) | BIT(F_MEMBER) | BIT(F_ADOPT), 0,
-     "created", build_alliance_create},
-    {"alliance", "join", BIT(F_ID) | BIT(F_CENTRE), 1, "joined", build_alliance_join},
-    {"alliance", "leave", BIT(F_ID) | BIT(F_CENTRE), 1, "left", build_alliance_leave},
+     "created", build_alliance_create, NULL},
+    {"alliance", "join", BIT(F_ID) | BIT(F_CENTRE), 1, "joined", NULL,
+     BODY("alliance_join", "alliance", {F_CENTRE, "centre"})},
+    {"alliance", "leave", BIT(F_ID) | BIT(F_CENTRE), 1, "left", NULL,
+     BODY("alliance_leave", "alliance", {F_CENTRE, "centre"})},
     {"alliance", "contact", BIT(F_ID) | BIT(F_CENTRE) | BIT(F_CONTACT) | BIT(F_CHANNEL), 1,
-     "designated a contact point in", build_alliance_contact},
-    {"alliance", "agree", BIT(F_ID), 1, "recorded the agreement of", build_alliance_agree},
+     "designated a contact point in", build_alliance_contact, NULL},
+    {"alliance", "agree", BIT(F_ID), 1, "recorded the agreement of", NULL,
+     BODY0("alliance_agree", "alliance")},
     {"alliance", "visit", BIT(F_ID) | BIT(F_DATE) | BIT(F_REFERENCE), 1,
-     "recorded the mutual visit of", build_alliance_visit},
+     "recorded the mutual visit of", build_alliance_visit, NULL},
     {"alliance", "mou-draft",
      BIT(F_ID) | BIT(F_OBJECTIVES) | BIT(F_STUDENTS) | BIT(F_STAFF) | BIT(F_ACTIVITY) |
 	 BIT(F_LANGUAGES) | BIT(F_ECVET) | BIT(F_VALID_FROM) | BIT(F_VALID_UNTIL),
-     1, "drafted the MoU of", build_mou_draft},
-    {"alliance", "mou-sign", BIT(F_ID) | BIT(F_CENTRE) | BIT(F_HASH), 1, "signed the MoU of",
-     build_mou_sign},
-    {"alliance", "show", BIT(F_ID), 1, NULL, build_alliance_show},
-    {"alliance", "list", 0, 0, NULL, build_alliance_list},
-    {"report", "alliances", 0, 0, NULL, build_alliance_list},
+     1, "drafted the MoU of", build_mou_draft, NULL},
+    {"alliance", "mou-sign", BIT(F_ID) | BIT(F_CENTRE) | BIT(F_HASH), 1, "signed the MoU of", NULL,
+     BODY("mou_sign", "alliance", {F_CENTRE, "centre"}, {F_HASH, "hash"})},
+    {"alliance", "show", BIT(F_ID), 1, NULL, NULL, BODY0("alliance_get", "id")},
+    {"alliance", "list", 0, 0, NULL, NULL, BODY0("alliance_list", NULL)},
+    {"report", "alliances", 0, 0, NULL, NULL, BODY0("alliance_list", NULL)},
     {"mobility", "propose",
      BIT(F_ID) | BIT(F_KIND) | BIT(F_PARTICIPANT) | BIT(F_SENDING) | BIT(F_HOST) | BIT(F_SECTOR) |
 	 BIT(F_START) | BIT(F_END) | BIT(F_FORMAT) | BIT(F_PAID) | BIT(F_GROUP) | BIT(F_UNIT) |
 	 BIT(F_ENGLISH) | BIT(F_ENGLISH_REQUIRED) | BIT(F_FACT) | BIT(F_BY),
-     0, "proposed", build_mobility_propose},
+     0, "proposed", build_mobility_propose, NULL},
     {"mobility", "review", BIT(F_ID) | BIT(F_BY) | BIT(F_ACCEPT) | BIT(F_REFUSE) | BIT(F_REASON), 1,
-     "reviewed", build_mobility_review},
-    {"mobility", "approve", BIT(F_ID) | BIT(F_BY), 1, "approved", build_mobility_approve},
-    {"mobility", "reject", BIT(F_ID) | BIT(F_BY) | BIT(F_REASON), 1, "rejected",
-     build_mobility_reject},
-    {"mobility", "start", BIT(F_ID) | BIT(F_BY), 1, "started", build_mobility_start},
-    {"mobility", "complete", BIT(F_ID) | BIT(F_BY), 1, "completed", build_mobility_complete},
+     "reviewed", build_mobility_review, NULL},
+    {"mobility", "approve", BIT(F_ID) | BIT(F_BY), 1, "approved", NULL,
+     BODY("mobility_approve", "id", {F_BY, "by"}, {F_REASON, "reason"})},
+    {"mobility", "reject", BIT(F_ID) | BIT(F_BY) | BIT(F_REASON), 1, "rejected", NULL,
+     BODY("mobility_reject", "id", {F_BY, "by"}, {F_REASON, "reason"})},
+    {"mobility", "start", BIT(F_ID) | BIT(F_BY), 1, "started", NULL,
+     BODY("mobility_start", "id", {F_BY, "by"}, {F_REASON, "reason"})},
+    {"mobility", "complete", BIT(F_ID) | BIT(F_BY), 1, "completed", NULL,
+     BODY("mobility_complete", "id", {F_BY, "by"}, {F_REASON, "reason"})},
     {"mobility", "certify", BIT(F_ID) | BIT(F_BY) | BIT(F_ACTIVITY) | BIT(F_OUTCOME), 1,
-     "certified", build_mobility_certify},
-    {"mobility", "countersign", BIT(F_ID) | BIT(F_BY), 1, "countersigned the certificate of",
-     build_mobility_countersign},
-    {"mobility", "cancel", BIT(F_ID) | BIT(F_BY) | BIT(F_REASON), 1, "cancelled",
-     build_mobility_cancel},
+     "certified", build_mobility_certify, NULL},
+    {"mobility", "countersign", BIT(F_ID) | BIT(F_BY), 1, "countersigned the certificate of", NULL,
+     BODY("mobility_countersign", "id", {F_BY, "by"}, {F_REASON, "reason"})},
+    {"mobility", "cancel", BIT(F_ID) | BIT(F_BY) | BIT(F_REASON), 1, "cancelled", NULL,
+     BODY("mobility_cancel", "id", {F_BY, "by"}, {F_REASON, "reason"})},
     {"mobility", "prepare",
      BIT(F_ID) | BIT(F_BY) | BIT(F_FACT) | BIT(F_ENGLISH) | BIT(F_ENGLISH_REQUIRED) | BIT(F_UNIT),
-     1, "updated the readiness of", build_mobility_prepare},
-    {"mobility", "show", BIT(F_ID), 1, NULL, build_mobility_show},
-    {"mobility", "certificate", BIT(F_ID), 1, NULL, build_mobility_show},
-    {"mobility", "list", BIT(F_STATUS) | BIT(F_PARTNER), 0, NULL, build_mobility_list},
-    {"report", "mobilities", BIT(F_CSV), 0, NULL, build_mobility_list},
-    {"rules", "show", 0, 0, NULL, build_rules_show},
-    {"rules", "reload", 0, 0, NULL, build_rules_reload},
+     1, "updated the readiness of", build_mobility_prepare, NULL},
+    {"mobility", "show", BIT(F_ID), 1, NULL, NULL, BODY0("mobility_get", "id")},
+    {"mobility", "certificate", BIT(F_ID), 1, NULL, NULL, BODY0("mobility_get", "id")},
+    {"mobility", "list", BIT(F_STATUS) | BIT(F_PARTNER), 0, NULL, build_mobility_list, NULL},
+    {"report", "mobilities", BIT(F_CSV), 0, NULL, build_mobility_list, NULL},
+    {"rules", "show", 0, 0, NULL, NULL, BODY0("rules_get", NULL)},
+    {"rules", "reload", 0, 0, NULL, NULL, BODY0("rules_reload", NULL)},
     /* One-word commands: verb NULL. */
-    {"status", NULL, 0, 0, NULL, build_daemon_status},
-    {"metrics", NULL, 0, 0, NULL, build_metrics},
+    {"status", NULL, 0, 0, NULL, NULL, BODY0("daemon_status", NULL)},
+    {"metrics", NULL, 0, 0, NULL, NULL, BODY0("metrics", NULL)},
     /* Centre, sector-report and MoU-document commands */
-    {"centre", "criteria", BIT(F_ID), 1, NULL, build_centre_criteria},
-    {"centre", "match", BIT(F_SECTOR) | BIT(F_CENTRE) | BIT(F_COUNTRY), 0, NULL,
-     build_centre_match},
-    {"centre", "import", 0, 1, NULL, build_state_get}, /* see runners */
-    {"report", "sectors", BIT(F_CSV), 0, NULL, build_report_sectors},
-    {"mou", "show", BIT(F_ID), 1, NULL, build_alliance_show},
+    {"centre", "criteria", BIT(F_ID), 1, NULL, NULL, BODY0("centre_criteria", "centre")},
+    {"centre", "match", BIT(F_SECTOR) | BIT(F_CENTRE) | BIT(F_COUNTRY), 0, NULL, build_centre_match,
+     NULL},
+    {"centre", "import", 0, 1, NULL, NULL, BODY0("state_get", NULL)}, /* see runners */
+    {"report", "sectors", BIT(F_CSV), 0, NULL, build_report_sectors, NULL},
+    {"mou", "show", BIT(F_ID), 1, NULL, NULL, BODY0("alliance_get", "id")},
     /* keygen sends nothing (build NULL) */
-    {"keygen", NULL, 0, 1, NULL, NULL},
-    {"whoami", NULL, 0, 0, NULL, build_whoami},
-    {"principals", "reload", 0, 0, NULL, build_principals_reload},
+    {"keygen", NULL, 0, 1, NULL, NULL, NULL},
+    {"whoami", NULL, 0, 0, NULL, NULL, BODY0("whoami", NULL)},
+    {"principals", "reload", 0, 0, NULL, NULL, BODY0("principals_reload", NULL)},
 };
 
 /* Commands that send several requests themselves. */
@@ -974,7 +982,7 @@ int main(int argc, char **argv)
 		status = rc;
 		goto out;
 	}
-	if (cmd->build == NULL) {
+	if (cmd->build == NULL && cmd->spec == NULL) {
 		if (opts.n_args != 1) {
 			usage_error("keygen: give the NAME of the key pair");
 			status = EX_USAGE;
@@ -1002,7 +1010,8 @@ int main(int argc, char **argv)
 		status = runner_of(cmd)->run(&opts, client);
 		goto out;
 	}
-	status = cmd->build(&opts, bodies, &req);
+	status = cmd->build != NULL ? cmd->build(&opts, bodies, &req)
+				    : build_from_spec(cmd->spec, &opts, bodies, &req);
 	if (status != 0)
 		goto out;
 	if (opts.request_id != NULL)

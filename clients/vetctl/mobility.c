@@ -147,49 +147,6 @@ int build_mobility_propose(const struct options *o, struct bodies *b, va_request
 }
 
 /* A lifecycle step: every MobilityAct body shares the oneof's one slot. */
-static int build_mobility_act(const struct options *o, struct bodies *b, va_request_t *req,
-			      Vetalliance__V1__Request__BodyCase body)
-{
-	vetalliance__v1__mobility_act__init(&b->mobility_act);
-	if (show_id(o, &b->mobility_act.id) != 0)
-		return EX_USAGE;
-	b->mobility_act.by = flag_or_empty(o, F_BY);
-	b->mobility_act.reason = flag_or_empty(o, F_REASON);
-	req->body_case = body;
-	req->mobility_approve = &b->mobility_act;
-	return 0;
-}
-
-int build_mobility_approve(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	return build_mobility_act(o, b, req, VETALLIANCE__V1__REQUEST__BODY_MOBILITY_APPROVE);
-}
-
-int build_mobility_reject(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	return build_mobility_act(o, b, req, VETALLIANCE__V1__REQUEST__BODY_MOBILITY_REJECT);
-}
-
-int build_mobility_start(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	return build_mobility_act(o, b, req, VETALLIANCE__V1__REQUEST__BODY_MOBILITY_START);
-}
-
-int build_mobility_complete(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	return build_mobility_act(o, b, req, VETALLIANCE__V1__REQUEST__BODY_MOBILITY_COMPLETE);
-}
-
-int build_mobility_countersign(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	return build_mobility_act(o, b, req, VETALLIANCE__V1__REQUEST__BODY_MOBILITY_COUNTERSIGN);
-}
-
-int build_mobility_cancel(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	return build_mobility_act(o, b, req, VETALLIANCE__V1__REQUEST__BODY_MOBILITY_CANCEL);
-}
-
 int build_mobility_review(const struct options *o, struct bodies *b, va_request_t *req)
 {
 	Vetalliance__V1__MobilityReviewDecision *d = &b->mobility_review;
@@ -241,16 +198,6 @@ int build_mobility_prepare(const struct options *o, struct bodies *b, va_request
 	p->n_units = o->n_units;
 	req->body_case = VETALLIANCE__V1__REQUEST__BODY_MOBILITY_PREPARE;
 	req->mobility_prepare = p;
-	return 0;
-}
-
-int build_mobility_show(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	vetalliance__v1__mobility_get__init(&b->mobility_get);
-	if (show_id(o, &b->mobility_get.id) != 0)
-		return EX_USAGE;
-	req->body_case = VETALLIANCE__V1__REQUEST__BODY_MOBILITY_GET;
-	req->mobility_get = &b->mobility_get;
 	return 0;
 }
 

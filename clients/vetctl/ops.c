@@ -23,42 +23,6 @@
 
 #include "vetctl/vetctl.h"
 
-int build_daemon_status(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	(void)o;
-	vetalliance__v1__daemon_status_get__init(&b->daemon_status);
-	req->body_case = VETALLIANCE__V1__REQUEST__BODY_DAEMON_STATUS;
-	req->daemon_status = &b->daemon_status;
-	return 0;
-}
-
-int build_metrics(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	(void)o;
-	vetalliance__v1__metrics_get__init(&b->metrics);
-	req->body_case = VETALLIANCE__V1__REQUEST__BODY_METRICS;
-	req->metrics = &b->metrics;
-	return 0;
-}
-
-int build_whoami(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	(void)o;
-	vetalliance__v1__who_am_i__init(&b->whoami);
-	req->body_case = VETALLIANCE__V1__REQUEST__BODY_WHOAMI;
-	req->whoami = &b->whoami;
-	return 0;
-}
-
-int build_principals_reload(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	(void)o;
-	vetalliance__v1__principals_reload__init(&b->principals_reload);
-	req->body_case = VETALLIANCE__V1__REQUEST__BODY_PRINCIPALS_RELOAD;
-	req->principals_reload = &b->principals_reload;
-	return 0;
-}
-
 /*
  * keygen - a new CURVE key pair in NAME.key and NAME.key_secret (czmq's
  * zcert files), the secret one readable by its owner only.  No request:
@@ -107,22 +71,4 @@ int keygen(const char *name)
 	       zcert_public_txt(cert), path, path, base, zcert_public_txt(cert));
 	zcert_destroy(&cert);
 	return EX_OK;
-}
-
-int build_rules_show(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	(void)o;
-	vetalliance__v1__rules_get__init(&b->rules_get);
-	req->body_case = VETALLIANCE__V1__REQUEST__BODY_RULES_GET;
-	req->rules_get = &b->rules_get;
-	return 0;
-}
-
-int build_rules_reload(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	(void)o;
-	vetalliance__v1__rules_reload__init(&b->rules_reload);
-	req->body_case = VETALLIANCE__V1__REQUEST__BODY_RULES_RELOAD;
-	req->rules_reload = &b->rules_reload;
-	return 0;
 }

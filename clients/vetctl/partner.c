@@ -62,22 +62,3 @@ int build_partner_update(const struct options *o, struct bodies *b, va_request_t
 	req->partner_update = u;
 	return 0;
 }
-
-int build_partner_show(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	vetalliance__v1__partner_get__init(&b->partner_get);
-	if (show_id(o, &b->partner_get.id) != 0)
-		return EX_USAGE;
-	req->body_case = VETALLIANCE__V1__REQUEST__BODY_PARTNER_GET;
-	req->partner_get = &b->partner_get;
-	return 0;
-}
-
-int build_partner_list(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	(void)o;
-	vetalliance__v1__partner_list__init(&b->partner_list);
-	req->body_case = VETALLIANCE__V1__REQUEST__BODY_PARTNER_LIST;
-	req->partner_list = &b->partner_list;
-	return 0;
-}

@@ -23,24 +23,6 @@
 
 #include "vetctl/vetctl.h"
 
-int build_sector_list(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	(void)o;
-	vetalliance__v1__sector_list__init(&b->sector_list);
-	req->body_case = VETALLIANCE__V1__REQUEST__BODY_SECTOR_LIST;
-	req->sector_list = &b->sector_list;
-	return 0;
-}
-
-int build_interest_list(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	vetalliance__v1__interest_list__init(&b->interest_list);
-	b->interest_list.partner = flag_or_empty(o, F_PARTNER);
-	req->body_case = VETALLIANCE__V1__REQUEST__BODY_INTEREST_LIST;
-	req->interest_list = &b->interest_list;
-	return 0;
-}
-
 static int build_interest(const struct options *o, struct bodies *b, va_request_t *req,
 			  int interested)
 {
@@ -69,22 +51,13 @@ int build_interest_unmark(const struct options *o, struct bodies *b, va_request_
 	return build_interest(o, b, req, 0);
 }
 
-int build_state_get(const struct options *o, struct bodies *b, va_request_t *req)
-{
-	(void)o;
-	vetalliance__v1__state_get__init(&b->state_get);
-	req->body_case = VETALLIANCE__V1__REQUEST__BODY_STATE_GET;
-	req->state_get = &b->state_get;
-	return 0;
-}
-
 int build_report_sectors(const struct options *o, struct bodies *b, va_request_t *req)
 {
 	if (o->json && (o->given & BIT(F_CSV))) {
 		usage_error("--csv and --json exclude each other");
 		return EX_USAGE;
 	}
-	return build_state_get(o, b, req);
+	return build_from_spec(BODY0("state_get", NULL), o, b, req);
 }
 
 int print_report_sectors(const struct options *o, const va_reply_t *reply)

@@ -135,6 +135,8 @@ struct options {
 
 /* Storage of every Request body a command may build; lives in main(). */
 struct bodies {
+	/* the body of a command built from its spec (build.c) */
+	_Alignas(16) unsigned char spec_body[256];
 	partner_t partner;
 	centre_t centre;
 	interest_t interest;
@@ -189,15 +191,41 @@ struct bodies {
 	Vetalliance__V1__StateGet state_get;
 };
 
+/*
+ * A Request body filled by the descriptors (build.c): `body` is its field
+ * in Request ("alliance_join"), `id_field` the string field that gets the
+ * id argument (or --id; NULL: none), and each flag goes, as given or
+ * empty, into its string field.
+ */
+struct body_spec {
+	const char *body;
+	const char *id_field;
+	struct {
+		enum flag flag;
+		const char *field; /* NULL: the end */
+	} flags[3];
+};
+
 struct command {
 	const char *noun;
 	const char *verb;
 	uint64_t flags;   /* the flags it accepts */
 	int max_args;     /* positional arguments it accepts */
 	const char *done; /* confirmation verb for writes, NULL for queries */
-	/* Fill req from opts; returns 0 or EX_USAGE after a message. */
+	/* Fill req from opts; returns 0 or EX_USAGE after a message.  NULL:
+	 * the spec fills it, or (no spec either) nothing is sent. */
 	int (*build)(const struct options *opts, struct bodies *b, va_request_t *req);
+	const struct body_spec *spec;
 };
+
+/* A body_spec in a command row: BODY("alliance_join", "alliance",
+ * {F_CENTRE, "centre"}), or BODY0("alliance_list", NULL) with no flag. */
+#define BODY(body, id, ...) (&(const struct body_spec){(body), (id), {__VA_ARGS__}})
+#define BODY0(body, id)     (&(const struct body_spec){(body), (id), {{F_ID, NULL}}})
+
+/* build_from_spec - fill req as spec says (build.c). */
+int build_from_spec(const struct body_spec *spec, const struct options *o, struct bodies *b,
+		    va_request_t *req);
 
 #define PARTNER_FIELDS (BIT(F_ID) | BIT(F_NAME) | BIT(F_COUNTRY) | BIT(F_TIME_ZONE) | BIT(F_REGION))
 
@@ -218,8 +246,6 @@ int print_result(const va_reply_t *reply);
 /* partner.c */
 int build_partner_register(const struct options *o, struct bodies *b, va_request_t *req);
 int build_partner_update(const struct options *o, struct bodies *b, va_request_t *req);
-int build_partner_show(const struct options *o, struct bodies *b, va_request_t *req);
-int build_partner_list(const struct options *o, struct bodies *b, va_request_t *req);
 
 /* centre.c */
 char *flag_or_empty(const struct options *o, enum flag f);
@@ -228,19 +254,14 @@ size_t build_mask(const struct options *o, struct bodies *b, const enum flag *fl
 		  const char *const *fields, size_t n);
 int build_centre_register(const struct options *o, struct bodies *b, va_request_t *req);
 int build_centre_update(const struct options *o, struct bodies *b, va_request_t *req);
-int build_centre_show(const struct options *o, struct bodies *b, va_request_t *req);
 int build_centre_list(const struct options *o, struct bodies *b, va_request_t *req);
-int build_centre_criteria(const struct options *o, struct bodies *b, va_request_t *req);
 int build_centre_match(const struct options *o, struct bodies *b, va_request_t *req);
 int print_centre_list(const struct options *o, const va_reply_t *reply);
 int run_centre_import(const struct options *o, va_client_t *client);
 
 /* sector.c */
-int build_sector_list(const struct options *o, struct bodies *b, va_request_t *req);
-int build_interest_list(const struct options *o, struct bodies *b, va_request_t *req);
 int build_interest_mark(const struct options *o, struct bodies *b, va_request_t *req);
 int build_interest_unmark(const struct options *o, struct bodies *b, va_request_t *req);
-int build_state_get(const struct options *o, struct bodies *b, va_request_t *req);
 int build_report_sectors(const struct options *o, struct bodies *b, va_request_t *req);
 int print_report_sectors(const struct options *o, const va_reply_t *reply);
 
@@ -251,38 +272,19 @@ int build_commitment_list(const struct options *o, struct bodies *b, va_request_
 
 /* alliance.c */
 int build_alliance_create(const struct options *o, struct bodies *b, va_request_t *req);
-int build_alliance_join(const struct options *o, struct bodies *b, va_request_t *req);
-int build_alliance_leave(const struct options *o, struct bodies *b, va_request_t *req);
 int build_alliance_contact(const struct options *o, struct bodies *b, va_request_t *req);
-int build_alliance_agree(const struct options *o, struct bodies *b, va_request_t *req);
 int build_alliance_visit(const struct options *o, struct bodies *b, va_request_t *req);
 int build_mou_draft(const struct options *o, struct bodies *b, va_request_t *req);
-int build_mou_sign(const struct options *o, struct bodies *b, va_request_t *req);
-int build_alliance_show(const struct options *o, struct bodies *b, va_request_t *req);
-int build_alliance_list(const struct options *o, struct bodies *b, va_request_t *req);
 int print_mou_show(const struct options *o, const va_reply_t *reply);
 
 /* ops.c */
-int build_daemon_status(const struct options *o, struct bodies *b, va_request_t *req);
-int build_metrics(const struct options *o, struct bodies *b, va_request_t *req);
-int build_whoami(const struct options *o, struct bodies *b, va_request_t *req);
-int build_principals_reload(const struct options *o, struct bodies *b, va_request_t *req);
 int keygen(const char *name);
-int build_rules_show(const struct options *o, struct bodies *b, va_request_t *req);
-int build_rules_reload(const struct options *o, struct bodies *b, va_request_t *req);
 
 /* mobility.c */
 int build_mobility_propose(const struct options *o, struct bodies *b, va_request_t *req);
-int build_mobility_approve(const struct options *o, struct bodies *b, va_request_t *req);
-int build_mobility_reject(const struct options *o, struct bodies *b, va_request_t *req);
-int build_mobility_start(const struct options *o, struct bodies *b, va_request_t *req);
-int build_mobility_complete(const struct options *o, struct bodies *b, va_request_t *req);
-int build_mobility_countersign(const struct options *o, struct bodies *b, va_request_t *req);
-int build_mobility_cancel(const struct options *o, struct bodies *b, va_request_t *req);
 int build_mobility_review(const struct options *o, struct bodies *b, va_request_t *req);
 int build_mobility_certify(const struct options *o, struct bodies *b, va_request_t *req);
 int build_mobility_prepare(const struct options *o, struct bodies *b, va_request_t *req);
-int build_mobility_show(const struct options *o, struct bodies *b, va_request_t *req);
 int build_mobility_list(const struct options *o, struct bodies *b, va_request_t *req);
 int print_mobility_show(const struct options *o, const va_reply_t *reply);
 int print_mobility_certificate(const struct options *o, const va_reply_t *reply);
