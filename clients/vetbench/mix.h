@@ -1,5 +1,5 @@
 /*
- * vetbench_mix - the consortium mix (vetbench --mix consortium): what the
+ * vetbench/mix - the consortium mix (vetbench --mix consortium): what the
  * clients of a large consortium send, on the state vetbench --seed
  * consortium made.  Per command:
  *

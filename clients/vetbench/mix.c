@@ -1,5 +1,5 @@
 /*
- * vetbench_mix - the consortium mix; see vetbench_mix.h.
+ * vetbench/mix - the consortium mix; see mix.h.
  *
  * A client's own mobilities live in a table of MIX_MOBS; each is at a
  * stage (proposed .. certified) and at most one request works on it at a
@@ -13,8 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "vetbench_mix.h"
-#include "vetbench_seed.h"
+#include "vetbench/mix.h"
+#include "vetbench/seed.h"
 
 #define PB(name) Vetalliance__V1__##name
 

@@ -1,5 +1,5 @@
 /*
- * vetbench_seed - the consortium benchmark state (vetbench_seed.h).
+ * vetbench/seed - the consortium benchmark state (seed.h).
  *
  * The state a large national consortium would have after ten years, made
  * the way it would have been made: through the daemon's own commands, year
@@ -33,7 +33,7 @@
 #include <vetalliance/client.h>
 #include <vetalliance/error.h>
 
-#include "vetbench_seed.h"
+#include "vetbench/seed.h"
 
 #define PB(name) Vetalliance__V1__##name
 

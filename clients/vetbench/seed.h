@@ -1,7 +1,7 @@
 /*
- * vetbench_seed - the consortium benchmark state: what a large national
+ * vetbench/seed - the consortium benchmark state: what a large national
  * consortium holds after ten years, made through the daemon's own
- * commands (vetbench_seed.c says how).  The daemon must run with its
+ * commands (seed.c says how).  The daemon must run with its
  * fake clock (VETALLIANCE_FAKE_NOW_FILE) on `clock_file`, which the seed
  * moves forward year by year, and in plain mode or with an
  * administrator's keys.
