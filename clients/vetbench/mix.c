@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "vetbench/mix.h"
+#include "vetbench/vetbench.h"
 #include "vetbench/seed.h"
 
 #define PB(name) Vetalliance__V1__##name
@@ -61,14 +62,6 @@ struct mix_client {
 	uint8_t *confirmed; /* per pair of the block */
 	uint32_t updates;
 };
-
-static uint32_t mix__below(uint64_t *s, uint32_t n)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return (uint32_t)((*s >> 11) % n);
-}
 
 mix_client_t *mix_client_new(unsigned idx, unsigned clients, double scale, const char *prefix)
 {
@@ -119,7 +112,7 @@ void mix_client_free(mix_client_t **self_p)
 
 enum mix_op mix_choose(mix_client_t *c, uint64_t *rng)
 {
-	uint32_t r = mix__below(rng, 100);
+	uint32_t r = rng_below(rng, 100);
 
 	(void)c;
 	if (r < 40)
@@ -169,10 +162,10 @@ static enum mix_op mix__propose(mix_client_t *c, uint64_t *rng, va_request_t *re
 	 * the table is big enough that this means steps are lagging. */
 	if (m->used && (m->busy || m->stage < STAGE_CERTIFIED))
 		return MIX_OPS;
-	m->sending = c->first + mix__below(rng, c->per);
+	m->sending = c->first + rng_below(rng, c->per);
 	sp = m->sending % SEED_PARTNERS;
-	hp = (sp + 1 + mix__below(rng, SEED_PARTNERS - 1)) % SEED_PARTNERS;
-	m->host = (mix__below(rng, c->z.centres / SEED_PARTNERS)) * SEED_PARTNERS + hp;
+	hp = (sp + 1 + rng_below(rng, SEED_PARTNERS - 1)) % SEED_PARTNERS;
+	m->host = (rng_below(rng, c->z.centres / SEED_PARTNERS)) * SEED_PARTNERS + hp;
 	m->stage = STAGE_PROPOSED;
 	m->busy = 1;
 	m->used = 1;
@@ -346,7 +339,7 @@ static enum mix_op mix__centre(mix_client_t *c, uint64_t *rng, va_request_t *req
 {
 	static char *mask[1] = {"region"};
 	static const char *const regions[] = {"Norte", "Centro", "Sur", "Este", "Oeste"};
-	uint32_t i = c->first + mix__below(rng, c->per);
+	uint32_t i = c->first + rng_below(rng, c->per);
 
 	seed_centre_id(r->a, sizeof r->a, i);
 	vetalliance__v1__centre_update__init(&r->u.update);
@@ -363,23 +356,23 @@ static enum mix_op mix__centre(mix_client_t *c, uint64_t *rng, va_request_t *req
 
 static enum mix_op mix__query(mix_client_t *c, uint64_t *rng, va_request_t *req, mix_req_t *r)
 {
-	uint32_t q = mix__below(rng, 10), year = 2017 + mix__below(rng, 10);
+	uint32_t q = rng_below(rng, 10), year = 2017 + rng_below(rng, 10);
 
 	if (q < 4) {
 		seed_mobility_id(r->id, sizeof r->id, year,
-				 mix__below(rng, c->z.mobilities_per_year));
+				 rng_below(rng, c->z.mobilities_per_year));
 		vetalliance__v1__mobility_get__init(&r->u.mobility_get);
 		r->u.mobility_get.id = r->id;
 		req->body_case = VETALLIANCE__V1__REQUEST__BODY_MOBILITY_GET;
 		req->mobility_get = &r->u.mobility_get;
 	} else if (q < 7) {
-		seed_centre_id(r->id, sizeof r->id, mix__below(rng, c->z.centres));
+		seed_centre_id(r->id, sizeof r->id, rng_below(rng, c->z.centres));
 		vetalliance__v1__centre_get__init(&r->u.centre_get);
 		r->u.centre_get.id = r->id;
 		req->body_case = VETALLIANCE__V1__REQUEST__BODY_CENTRE_GET;
 		req->centre_get = &r->u.centre_get;
 	} else {
-		seed_session_id(r->id, sizeof r->id, year, mix__below(rng, c->z.sessions_per_year));
+		seed_session_id(r->id, sizeof r->id, year, rng_below(rng, c->z.sessions_per_year));
 		vetalliance__v1__session_get__init(&r->u.session_get);
 		r->u.session_get.id = r->id;
 		req->body_case = VETALLIANCE__V1__REQUEST__BODY_SESSION_GET;
@@ -391,11 +384,11 @@ static enum mix_op mix__query(mix_client_t *c, uint64_t *rng, va_request_t *req,
 static enum mix_op mix__list(mix_client_t *c, uint64_t *rng, va_request_t *req, mix_req_t *r)
 {
 	(void)c;
-	if (mix__below(rng, 2) == 0) {
+	if (rng_below(rng, 2) == 0) {
 		vetalliance__v1__mobility_list__init(&r->u.mobility_list);
 		r->u.mobility_list.status =
 		    VETALLIANCE__V1__MOBILITY_STATUS__MOBILITY_STATUS_UNDER_WAY;
-		r->u.mobility_list.partner = (char *)seed_centre_partner(mix__below(rng, 5));
+		r->u.mobility_list.partner = (char *)seed_centre_partner(rng_below(rng, 5));
 		req->body_case = VETALLIANCE__V1__REQUEST__BODY_MOBILITY_LIST;
 		req->mobility_list = &r->u.mobility_list;
 	} else {

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "harness.h"
 #include "security/auth.h"
 
 typedef struct harness {
@@ -34,18 +35,13 @@ static harness_t H;
 
 static void setup(void)
 {
-	const char *t = getenv("TMPDIR");
-
 	memset(&H, 0, sizeof H);
-	snprintf(H.dir, sizeof H.dir, "%s/test_auth.XXXXXX", t && *t ? t : "/tmp");
-	cr_assert_not_null(mkdtemp(H.dir), "mkdtemp: %s", strerror(errno));
+	cr_assert_eq(vt_mkdtemp(H.dir, sizeof H.dir), 0);
 	cr_assert_eq(uv_loop_init(&H.loop), 0);
 }
 
 static void teardown(void)
 {
-	char cmd[400];
-
 	for (int i = 0; i < 2; i++)
 		zsock_destroy(&H.clients[i]);
 	zsock_destroy(&H.router);
@@ -55,8 +51,7 @@ static void teardown(void)
 	zcert_destroy(&H.stranger);
 	uv_run(&H.loop, UV_RUN_NOWAIT);
 	uv_loop_close(&H.loop);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", H.dir);
-	cr_assert_eq(system(cmd), 0);
+	vt_rm_rf(H.dir);
 }
 
 TestSuite(auth, .init = setup, .fini = teardown, .timeout = 30);

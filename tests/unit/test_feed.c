@@ -20,6 +20,7 @@
 #include <vetalliance/error.h>
 
 #include "codec/codec.h"
+#include "harness.h"
 #include "journal.h"
 #include "ops/feed.h"
 #include "state/model.h"
@@ -43,14 +44,6 @@ typedef struct harness {
 } harness_t;
 
 static harness_t H;
-
-static void remove_dir(const char *dir)
-{
-	char cmd[400];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
-}
 
 /* Centre registrations 1..n, one batch of `per_batch` events each write. */
 static void write_events(size_t n, size_t per_batch)
@@ -102,14 +95,12 @@ static void on_request(zuv_sock_t *zs, zmq_msg_t *frames, size_t nframes)
 
 static void setup_with(uint64_t segment_bytes)
 {
-	const char *t = getenv("TMPDIR");
 	journal_options_t opts = {.segment_max_bytes = segment_bytes};
 	char err[256];
 	int zero = 0, one = 1;
 
 	memset(&H, 0, sizeof H);
-	snprintf(H.dir, sizeof H.dir, "%s/test_feed.XXXXXX", t && *t ? t : "/tmp");
-	cr_assert_not_null(mkdtemp(H.dir), "mkdtemp: %s", strerror(errno));
+	cr_assert_eq(vt_mkdtemp(H.dir, sizeof H.dir), 0);
 	snprintf(H.endpoint, sizeof H.endpoint, "ipc://%s/router.sock", H.dir);
 	cr_assert_eq(journal_open(H.dir, &opts, &H.journal, NULL, err, sizeof err), 0, "%s", err);
 	H.ctx = zmq_ctx_new();
@@ -156,7 +147,7 @@ static void teardown(void)
 		zmq_ctx_term(H.ctx);
 	journal_free(&H.journal);
 	if (H.dir[0] != '\0')
-		remove_dir(H.dir);
+		vt_rm_rf(H.dir);
 }
 
 TestSuite(feed, .fini = teardown, .timeout = 30);
